@@ -1,0 +1,145 @@
+import * as tf from '@tensorflow/tfjs';
+import { protocolSplit } from '../corpora/split.js';
+import { buildEmotionModel } from '../model/emotionModel.js';
+import { assertFeaturesMatch, type ModelCard } from '../model/io.js';
+import type { FeatureStore, StoreItem } from '../store/index.js';
+import { DEFAULT_SPEC_AUGMENT } from '../train/batches.js';
+import { activeMatrices, labelIndices, normaliseDomain } from '../train/prepare.js';
+import { labelledItems } from '../train/pretrain.js';
+import { trainClassifier, type AlignmentLoss, type EpochReport } from '../train/trainer.js';
+import { createRng, shuffle } from '../util/random.js';
+import { reestimateBatchNorm } from './adabn.js';
+import { coralLoss } from './coral.js';
+import { dannLoss } from './dann.js';
+import { mmdLoss } from './mmd.js';
+
+export const ALIGNMENT_METHODS: Record<string, (embeddingDim: number, seed: number) => AlignmentLoss> = {
+  dann: (embeddingDim, seed) => dannLoss(embeddingDim, seed),
+  mmd: () => mmdLoss(),
+  coral: () => coralLoss(),
+};
+
+/** `none`: per-domain normalisation only; `adabn`: plus target batch-norm statistics; the rest train with an alignment loss. */
+export const ADAPTATION_METHODS = ['none', 'adabn', ...Object.keys(ALIGNMENT_METHODS)] as const;
+export type AdaptationMethod = (typeof ADAPTATION_METHODS)[number];
+
+export interface AdaptOptions {
+  method: AdaptationMethod;
+  /** Labelled target clips per class (few-shot); 0 = unsupervised. */
+  shots: number;
+  /** Target speakers whose audio may be used; by default the adaptation pool of the benchmark protocol (even positions). */
+  adaptationSpeakers?: string[];
+  seed: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  alignmentWeight: number;
+  /** Re-estimate batch-norm statistics on the target after training, so inference normalises with target statistics. */
+  finalAdaBN: boolean;
+  onEpoch?: (report: EpochReport) => void;
+  onStep?: (step: number, stepsPerEpoch: number, epoch: number) => void;
+}
+
+export const DEFAULT_ADAPT_OPTIONS: Omit<AdaptOptions, 'method' | 'shots'> = {
+  seed: 0,
+  epochs: 15,
+  batchSize: 32,
+  learningRate: 3e-4,
+  alignmentWeight: 1,
+  finalAdaBN: true,
+};
+
+/** k clips per class drawn with the seed; fewer where a class has fewer. */
+export function drawShots(items: StoreItem[], classes: string[], shots: number, seed: number): StoreItem[] {
+  const rng = createRng(seed * 31 + 5);
+  return classes.flatMap((label) => shuffle(items.filter((item) => item.label === label), rng).slice(0, shots));
+}
+
+function copyModel(model: tf.LayersModel, card: ModelCard): tf.LayersModel {
+  const copy = buildEmotionModel(card.modelSpec);
+  copy.setWeights(model.getWeights());
+  return copy;
+}
+
+/**
+ * Carries a source model to a target language. Nothing here reads target test speakers: the target
+ * data is restricted to `adaptationSpeakers`, and every schedule is fixed (no checkpoint is chosen on
+ * target data).
+ */
+export async function adaptModel(
+  model: tf.LayersModel,
+  card: ModelCard,
+  source: FeatureStore,
+  target: FeatureStore,
+  options: AdaptOptions,
+): Promise<{ model: tf.LayersModel; card: ModelCard }> {
+  assertFeaturesMatch(card, source.configKey, source.dir);
+  assertFeaturesMatch(card, target.configKey, target.dir);
+  const adaptationSpeakers = options.adaptationSpeakers ?? protocolSplit(target.items.map((i) => i.speaker)).adaptation;
+  const pool = new Set(adaptationSpeakers);
+  const targetItems = target.items.filter((item) => pool.has(item.speaker));
+  if (targetItems.length === 0) throw new Error(`${target.dir}: none of the adaptation speakers (${adaptationSpeakers.join(', ')}) is in the store`);
+  const threshold = card.normalisation.activeFrameThresholdDb;
+  const classes = card.labels;
+
+  const targetFrames = activeMatrices(target, targetItems, threshold);
+  const targetDomain = normaliseDomain(targetFrames, card.normalisation.mode, target.corpus, threshold);
+  const targetMatrices = targetDomain.apply(targetFrames);
+  const shotItems = options.shots > 0 ? drawShots(targetItems.filter((i) => i.label !== null && classes.includes(i.label)), classes, options.shots, options.seed) : [];
+
+  const adapted = copyModel(model, card);
+  const windowFrames = Number(card.training.windowFrames ?? 200);
+  const needsTraining = options.method in ALIGNMENT_METHODS || shotItems.length > 0;
+  if (needsTraining) {
+    const sourceItems = labelledItems(source).filter((item) => classes.includes(item.label!));
+    const sourceFrames = activeMatrices(source, sourceItems, threshold);
+    const sourceMatrices = normaliseDomain(sourceFrames, card.normalisation.mode, source.corpus, threshold).apply(sourceFrames);
+    const shotMatrices = targetDomain.apply(activeMatrices(target, shotItems, threshold));
+    // The few labelled target clips are repeated until they are about a third of each epoch, so they are not drowned by the source.
+    const repeats = shotItems.length > 0 ? Math.max(1, Math.round(sourceMatrices.length / 2 / shotItems.length)) : 0;
+    const labelled = {
+      matrices: [...sourceMatrices, ...Array.from({ length: repeats }, () => shotMatrices).flat()],
+      labels: [...labelIndices(sourceItems, classes), ...Array.from({ length: repeats }, () => labelIndices(shotItems, classes)).flat()],
+    };
+    const alignment = options.method in ALIGNMENT_METHODS
+      ? { loss: ALIGNMENT_METHODS[options.method](card.modelSpec.embeddingDim, options.seed), target: targetMatrices, weight: options.alignmentWeight }
+      : undefined;
+    await trainClassifier(adapted, labelled, {
+      classes,
+      epochs: options.epochs,
+      batchSize: options.batchSize,
+      learningRate: options.learningRate,
+      windowFrames,
+      seed: options.seed,
+      dropout: Number(card.training.dropout ?? 0.3),
+      classBalanced: true,
+      augment: DEFAULT_SPEC_AUGMENT,
+      alignment,
+      onEpoch: options.onEpoch,
+      onStep: options.onStep,
+    });
+    alignment?.loss.variables.forEach((v) => v.dispose());
+  }
+  if (options.method === 'adabn' || (options.method in ALIGNMENT_METHODS && options.finalAdaBN)) {
+    reestimateBatchNorm(adapted, targetMatrices, windowFrames, options.seed);
+  }
+
+  const adaptedCard: ModelCard = {
+    ...card,
+    normalisation: targetDomain.normalisation,
+    adaptation: {
+      method: options.method,
+      targetCorpus: target.corpus,
+      targetLanguage: target.language,
+      shots: options.shots,
+      adaptationSpeakers: [...pool].sort(),
+      labelledClips: shotItems.map((item) => item.id),
+      unlabelledClips: targetItems.length,
+      schedule: needsTraining
+        ? `fixed: ${options.epochs} epochs, lr ${options.learningRate}, alignment weight ${options.alignmentWeight}${options.method in ALIGNMENT_METHODS && options.finalAdaBN ? ', then AdaBN' : ''}; no checkpoint chosen on target data`
+        : options.method === 'adabn' ? 'batch-norm statistics re-estimated on the adaptation pool' : 'per-domain normalisation fitted on the adaptation pool',
+    },
+    createdAt: new Date().toISOString(),
+  };
+  return { model: adapted, card: adaptedCard };
+}

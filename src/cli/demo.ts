@@ -1,0 +1,62 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CommandModule } from 'yargs';
+import { ADAPTATION_METHODS, type AdaptationMethod } from '../adapt/adapt.js';
+import { runDemo } from '../experiment/demo.js';
+
+interface DemoArgs {
+  data: string;
+  out: string;
+  epochs: number;
+  adaptEpochs: number;
+  method: AdaptationMethod;
+  seed: number;
+  workers: number;
+}
+
+/** data/demo of the package, wherever it is run from (sources in src/cli, compiled code in dist/src/cli). */
+function bundledDemo(): string {
+  for (const relative of ['../../data/demo', '../../../data/demo']) {
+    const dir = fileURLToPath(new URL(relative, import.meta.url));
+    if (existsSync(dir)) return dir;
+  }
+  return 'data/demo';
+}
+
+export const demoCommand: CommandModule<object, DemoArgs> = {
+  command: 'demo',
+  describe: 'Run the whole pipeline on the bundled English -> German demo corpus and write a report',
+  builder: (yargs) =>
+    yargs
+      .option('data', { type: 'string', default: bundledDemo(), describe: 'folder with the source corpus in en/ and the target corpus in de/' })
+      .option('out', { type: 'string', default: 'out/demo', describe: 'folder for features, models and the report' })
+      .option('epochs', { type: 'number', default: 20, describe: 'most pretraining epochs' })
+      .option('adapt-epochs', { type: 'number', default: 8, describe: 'adaptation epochs' })
+      .option('method', { choices: ADAPTATION_METHODS, default: 'dann' as AdaptationMethod, describe: 'adaptation method' })
+      .option('seed', { type: 'number', default: 0 })
+      .option('workers', { type: 'number', default: 2, describe: 'preprocessing threads' }) as never,
+  handler: async (args) => {
+    const data = resolve(args.data);
+    const started = Date.now();
+    const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
+    const result = await runDemo({
+      sourceDir: resolve(data, 'en'),
+      targetDir: resolve(data, 'de'),
+      out: resolve(args.out),
+      seed: args.seed,
+      epochs: args.epochs,
+      adaptEpochs: args.adaptEpochs,
+      method: args.method,
+      workers: args.workers,
+      log: (message) => process.stderr.write(`[${elapsed()}] ${message}\n`),
+      onEpoch: (run, r) =>
+        process.stderr.write(`[${elapsed()}]   ${run} epoch ${r.epoch}/${r.epochs} loss ${r.loss.toFixed(3)}${r.validationUar !== null ? ` validation UAR ${(100 * r.validationUar).toFixed(1)}%` : ''}\n`),
+    });
+    const lines = result.report.byLanguage.map((l) => `  ${l.language}: UAR ${(100 * l.metrics.uar).toFixed(1)}% [${(100 * l.uarInterval.low).toFixed(1)}, ${(100 * l.uarInterval.high).toFixed(1)}]`);
+    process.stdout.write(
+      `Target test speakers: UAR ${(100 * result.sourceOnlyUar).toFixed(1)}% before adaptation, ${(100 * result.adaptedUar).toFixed(1)}% after (${args.method})\n` +
+        `${lines.join('\n')}\nReport: ${result.reportDir}/report.html (also report.md, report.json) in ${elapsed()}\n`,
+    );
+  },
+};

@@ -1,0 +1,76 @@
+import { availableParallelism } from 'node:os';
+import { basename, resolve } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { ADAPTATION_METHODS, DEFAULT_ADAPT_OPTIONS, type AdaptationMethod } from '../adapt/adapt.js';
+import { formatMeanStd } from '../eval/format.js';
+import { CLASSICAL_BASELINE_FROM_RAVDESS } from '../experiment/baselines.js';
+import { DEFAULT_EXPERIMENT_METHODS, runExperiment } from '../experiment/run.js';
+import { DEFAULT_PRETRAIN_OPTIONS } from '../train/pretrain.js';
+import { featureConfigFromArgs, withFeatureOptions, type FeatureOptionArgs } from './featureOptions.js';
+
+interface ExperimentArgs extends FeatureOptionArgs {
+  source: string;
+  target: string;
+  out: string;
+  seeds: string;
+  shots: number;
+  methods: string;
+  epochs: number;
+  adaptEpochs: number;
+  workers: number;
+}
+
+function parseNumbers(flag: string, value: string): number[] {
+  const numbers = value.split(',').map((s) => Number(s.trim()));
+  if (numbers.some((n) => !Number.isInteger(n))) throw new Error(`${flag} takes whole numbers separated by commas, got "${value}"`);
+  return numbers;
+}
+
+function parseMethods(value: string): AdaptationMethod[] {
+  const methods = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = methods.filter((m) => !(ADAPTATION_METHODS as readonly string[]).includes(m));
+  if (unknown.length > 0) throw new Error(`--methods: unknown ${unknown.join(', ')}; choose from ${ADAPTATION_METHODS.join(', ')}`);
+  return methods as AdaptationMethod[];
+}
+
+export const experimentCommand: CommandModule<object, ExperimentArgs> = {
+  command: 'experiment',
+  describe: 'Run the whole cross-lingual protocol (source-only, unsupervised, few-shot, target-supervised) over several seeds',
+  builder: (yargs) =>
+    withFeatureOptions(yargs)
+      .option('source', { type: 'string', demandOption: true, describe: 'source corpus folder (e.g. RAVDESS)' })
+      .option('target', { type: 'string', demandOption: true, describe: 'target corpus folder; its speakers are split into adaptation pool (even positions) and test set (odd)' })
+      .option('out', { type: 'string', demandOption: true, describe: 'folder for features (cached), models, per-run results, results.json/md/html' })
+      .option('seeds', { type: 'string', default: '0,1,2', describe: 'comma-separated seeds' })
+      .option('shots', { type: 'number', default: 5, describe: 'labelled target clips per class in the few-shot setting' })
+      .option('methods', { type: 'string', default: DEFAULT_EXPERIMENT_METHODS.join(','), describe: `unsupervised methods (${ADAPTATION_METHODS.join(', ')}); few-shot runs fine-tuning alone and with each` })
+      .option('epochs', { type: 'number', default: DEFAULT_PRETRAIN_OPTIONS.epochs, describe: 'most pretraining epochs (early stopping on source validation speakers); also the fixed target-supervised schedule' })
+      .option('adapt-epochs', { type: 'number', default: DEFAULT_ADAPT_OPTIONS.epochs, describe: 'fixed adaptation epochs' })
+      .option('workers', { type: 'number', default: availableParallelism(), describe: 'preprocessing threads' })
+      .example('$0 experiment --source ../shared/corpora/ravdess --target ../shared/corpora/emodb --out runs/ravdess-emodb', 'the benchmark protocol, 3 seeds')
+      .epilog('An interrupted experiment resumes where it stopped: features, pretrained models and finished runs are reused from --out.') as never,
+  handler: async (args) => {
+    const out = resolve(args.out);
+    const started = Date.now();
+    const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
+    const results = await runExperiment({
+      source: resolve(args.source),
+      target: resolve(args.target),
+      out,
+      seeds: parseNumbers('--seeds', args.seeds),
+      shots: args.shots,
+      methods: parseMethods(args.methods),
+      featureConfig: featureConfigFromArgs(args),
+      workers: args.workers,
+      pretrain: { epochs: args.epochs },
+      adaptEpochs: args.adaptEpochs,
+      targetSupervisedEpochs: args.epochs,
+      baseline: basename(resolve(args.source)).toLowerCase() === 'ravdess' ? CLASSICAL_BASELINE_FROM_RAVDESS[basename(resolve(args.target)).toLowerCase()] : undefined,
+      log: (message) => process.stderr.write(`[${elapsed()}] ${message}\n`),
+      onEpoch: (run, r) =>
+        process.stderr.write(`[${elapsed()}]   ${run} epoch ${r.epoch}/${r.epochs} loss ${r.loss.toFixed(3)}${r.validationUar !== null ? ` val UAR ${(100 * r.validationUar).toFixed(1)}%` : ''}\n`),
+    });
+    const lines = Object.entries(results.settings).map(([key, s]) => `  ${key.padEnd(28)} UAR ${formatMeanStd(s.uar)}`);
+    process.stdout.write(`${results.source} -> ${results.target} (UAR %, mean ± std over seeds)\n${lines.join('\n')}\nResults: ${out}/results.json, results.md, results.html (${elapsed()})\n`);
+  },
+};

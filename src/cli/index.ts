@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { selectBackend, type BackendChoice } from '../model/backend.js';
+import { adaptCommand } from './adapt.js';
+import { demoCommand } from './demo.js';
+import { experimentCommand } from './experiment.js';
+import { featuresCommand } from './features.js';
+import { preprocessCommand } from './preprocess.js';
+import { trainCommand } from './train.js';
+
+/** Commands that run a model need a tfjs backend; feature extraction does not. */
+const MODEL_COMMANDS = new Set(['train', 'adapt', 'evaluate', 'predict', 'experiment', 'demo']);
+
+await yargs(hideBin(process.argv))
+  .scriptName('ser')
+  .usage('$0 <command> [options]\n\nCross-lingual speech emotion recognition: features, pretraining, adaptation, reports.')
+  .option('backend', {
+    choices: ['node', 'wasm', 'cpu'] as const,
+    describe: 'tfjs backend (default: tfjs-node when installed, else wasm, else cpu)',
+    global: true,
+  })
+  .middleware(async (argv) => {
+    if (!MODEL_COMMANDS.has(String(argv._[0]))) return;
+    const backend = await selectBackend(argv.backend as BackendChoice | undefined);
+    process.stderr.write(`tfjs backend: ${backend}\n`);
+  })
+  .command(preprocessCommand)
+  .command(featuresCommand)
+  .command(trainCommand)
+  .command(adaptCommand)
+  .command(experimentCommand)
+  .command(demoCommand)
+  .demandCommand(1, 'Name a command; `ser --help` lists them.')
+  .strict()
+  .recommendCommands()
+  .fail((message, error, parser) => {
+    if (error) {
+      process.stderr.write(`ser: ${error.message}\n`);
+    } else {
+      parser.showHelp();
+      process.stderr.write(`\n${message}\n`);
+    }
+    process.exit(1);
+  })
+  .help()
+  .alias('help', 'h')
+  .version()
+  .wrap(Math.min(110, process.stdout.columns ?? 110))
+  .parseAsync();

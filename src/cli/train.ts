@@ -1,0 +1,75 @@
+import * as tf from '@tensorflow/tfjs';
+import { join, resolve } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { holdOutSpeakers } from '../corpora/split.js';
+import { saveModel } from '../model/io.js';
+import { openFeatureStore } from '../store/index.js';
+import { DEFAULT_PRETRAIN_OPTIONS, labelledItems, pretrain } from '../train/pretrain.js';
+import { trainingProgress } from './trainingProgress.js';
+
+interface TrainArgs {
+  source: string;
+  out: string;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  validationSpeakers?: string;
+  holdOut: number;
+  normalisation: 'corpus' | 'utterance';
+  patience: number;
+  resume: boolean;
+}
+
+export const trainCommand: CommandModule<object, TrainArgs> = {
+  command: 'train',
+  describe: 'Pretrain the emotion model on a source-language feature store',
+  builder: (yargs) =>
+    yargs
+      .option('source', { type: 'string', demandOption: true, describe: 'feature store written by `ser preprocess`' })
+      .option('out', { type: 'string', demandOption: true, describe: 'model folder to write (model.json, weights.bin, card.json; checkpoints in <out>/checkpoints)' })
+      .option('epochs', { type: 'number', default: DEFAULT_PRETRAIN_OPTIONS.epochs, describe: 'most epochs to run' })
+      .option('batch-size', { type: 'number', default: DEFAULT_PRETRAIN_OPTIONS.batchSize })
+      .option('learning-rate', { type: 'number', default: DEFAULT_PRETRAIN_OPTIONS.learningRate, describe: 'Adam learning rate' })
+      .option('seed', { type: 'number', default: DEFAULT_PRETRAIN_OPTIONS.seed, describe: 'seeds weights, batches, augmentation and dropout: same seed, same model' })
+      .option('validation-speakers', { type: 'string', describe: 'comma-separated source speakers held out for validation (default: --hold-out of them, chosen with the seed)' })
+      .option('hold-out', { type: 'number', default: 0.2, describe: 'fraction (or count) of source speakers held out for validation when --validation-speakers is not given' })
+      .option('normalisation', { choices: ['corpus', 'utterance'] as const, default: DEFAULT_PRETRAIN_OPTIONS.normalisation, describe: 'standardise frames with the corpus statistics, or remove each utterance\'s own mean first' })
+      .option('patience', { type: 'number', default: DEFAULT_PRETRAIN_OPTIONS.patience, describe: 'stop after this many epochs without a better validation UAR' })
+      .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted run from its last checkpoint (same result as an uninterrupted run)' })
+      .example('$0 train --source features/ravdess --out models/ravdess', 'pretrain on RAVDESS, 20% of actors held out for validation')
+      .example('$0 train --source features/ravdess --out models/ravdess --resume', 'continue after a crash or Ctrl-C')
+      .epilog('The checkpoint kept is the epoch with the best UAR on the held-out source speakers; no target data is involved.') as never,
+  handler: async (args) => {
+    const store = openFeatureStore(resolve(args.source));
+    const speakers = labelledItems(store).map((item) => item.speaker);
+    const validationSpeakers = args.validationSpeakers
+      ? args.validationSpeakers.split(',').map((s) => s.trim()).filter(Boolean)
+      : holdOutSpeakers(speakers, args.holdOut, args.seed).validation;
+    const unknown = validationSpeakers.filter((s) => !speakers.includes(s));
+    if (unknown.length > 0) throw new Error(`--validation-speakers: ${unknown.join(', ')} not in ${store.dir} (speakers: ${[...new Set(speakers)].sort().join(', ')})`);
+    process.stderr.write(`Training on ${store.corpus} (${store.language}), ${labelledItems(store).length} labelled clips; validation speakers: ${validationSpeakers.join(', ')}\n`);
+    const progress = trainingProgress('train');
+    const out = resolve(args.out);
+    const { model, card } = await pretrain(store, {
+      ...DEFAULT_PRETRAIN_OPTIONS,
+      seed: args.seed,
+      epochs: args.epochs,
+      batchSize: args.batchSize,
+      learningRate: args.learningRate,
+      normalisation: args.normalisation,
+      patience: args.patience,
+      validationSpeakers,
+      checkpointDir: join(out, 'checkpoints'),
+      resume: args.resume,
+      onEpoch: progress.onEpoch,
+      onStep: progress.onStep,
+    });
+    await saveModel(out, model, card);
+    const v = card.validation;
+    process.stdout.write(
+      `Model written to ${out} (backend ${tf.getBackend()})\n` +
+        (v ? `  validation (speakers ${validationSpeakers.join(', ')}): UAR ${(100 * v.uar).toFixed(1)}%, accuracy ${(100 * v.accuracy).toFixed(1)}%, macro-F1 ${(100 * v.macroF1).toFixed(1)}% at epoch ${v.epoch}\n` : ''),
+    );
+  },
+};

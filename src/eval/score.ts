@@ -1,0 +1,39 @@
+import type * as tf from '@tensorflow/tfjs';
+import { assertFeaturesMatch, type ModelCard } from '../model/io.js';
+import type { FeatureStore, StoreItem } from '../store/index.js';
+import { applyNormalisation } from '../train/normalise.js';
+import { infer } from '../train/predict.js';
+import { activeMatrices, labelIndices } from '../train/prepare.js';
+import { argMax } from '../train/trainer.js';
+import type { EvaluationGroup } from './report.js';
+
+export interface ScoredItems {
+  group: EvaluationGroup;
+  items: StoreItem[];
+  probabilities: number[][];
+  embeddings: number[][];
+}
+
+/**
+ * The model's predictions on the labelled items of a store (optionally only some speakers), with the
+ * frames prepared exactly as in training: quiet frames dropped, the card's normalisation applied.
+ */
+export function scoreStore(
+  model: tf.LayersModel,
+  card: ModelCard,
+  store: FeatureStore,
+  options: { speakers?: string[] } = {},
+): ScoredItems {
+  assertFeaturesMatch(card, store.configKey, store.dir);
+  const speakers = options.speakers ? new Set(options.speakers) : null;
+  const items = store.items.filter((item) => item.label !== null && card.labels.includes(item.label) && (!speakers || speakers.has(item.speaker)));
+  if (items.length === 0) throw new Error(`${store.dir}: no labelled utterances of the model's classes (${card.labels.join(', ')})${speakers ? ` among speakers ${[...speakers].join(', ')}` : ''}`);
+  const matrices = activeMatrices(store, items, card.normalisation.activeFrameThresholdDb).map((m) => applyNormalisation(m, card.normalisation));
+  const { probabilities, embeddings } = infer(model, matrices);
+  return {
+    group: { corpus: store.corpus, language: store.language, classes: card.labels, yTrue: labelIndices(items, card.labels), yPred: probabilities.map(argMax) },
+    items,
+    probabilities,
+    embeddings,
+  };
+}

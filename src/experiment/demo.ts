@@ -1,0 +1,103 @@
+import * as tf from '@tensorflow/tfjs';
+import { join } from 'node:path';
+import { adaptModel, DEFAULT_ADAPT_OPTIONS, type AdaptationMethod } from '../adapt/adapt.js';
+import { holdOutSpeakers, protocolSplit } from '../corpora/split.js';
+import { loadCorpus } from '../corpora/load.js';
+import { resolveFeatureConfig } from '../features/config.js';
+import { buildEvaluationReport, writeEvaluationReport, type EmbeddingPlot, type EvaluationReport } from '../eval/report.js';
+import { computeMetrics } from '../eval/metrics.js';
+import { pca2d } from '../eval/projection.js';
+import { scoreStore, type ScoredItems } from '../eval/score.js';
+import { saveModel, type ModelCard } from '../model/io.js';
+import { openFeatureStore, preprocessCorpus } from '../store/index.js';
+import { DEFAULT_PRETRAIN_OPTIONS, labelledItems, pretrain } from '../train/pretrain.js';
+import type { EpochReport } from '../train/trainer.js';
+
+export interface DemoOptions {
+  /** A folder with one corpus per language: `source/` and `target/` sub-folders name them. */
+  sourceDir: string;
+  targetDir: string;
+  out: string;
+  seed: number;
+  epochs: number;
+  adaptEpochs: number;
+  method: AdaptationMethod;
+  workers: number;
+  log: (message: string) => void;
+  onEpoch?: (run: string, report: EpochReport) => void;
+}
+
+export interface DemoResult {
+  report: EvaluationReport;
+  reportDir: string;
+  sourceOnlyUar: number;
+  adaptedUar: number;
+}
+
+function embeddingPlot(title: string, scored: ScoredItems[]): EmbeddingPlot {
+  const all = scored.flatMap((s) => s.embeddings);
+  const xy = pca2d(all);
+  const points = scored.flatMap((s) => s.items.map((item) => ({ language: s.group.language, emotion: item.label ?? item.emotion })));
+  return { title, points: points.map((p, i) => ({ ...p, x: xy[i][0], y: xy[i][1] })) };
+}
+
+/**
+ * The whole pipeline on a small bilingual corpus: features, pretraining on the source language,
+ * unsupervised adaptation to the target language, and a per-language report (target test speakers only).
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const config = resolveFeatureConfig();
+  const stores = [];
+  for (const dir of [options.sourceDir, options.targetDir]) {
+    const corpus = await loadCorpus(dir, { taxonomy: '4class' });
+    const storeDir = join(options.out, 'features', corpus.name);
+    options.log(`features: ${corpus.name} (${corpus.language}), ${corpus.utterances.length} clips`);
+    await preprocessCorpus(corpus, storeDir, { config, workers: options.workers });
+    stores.push(openFeatureStore(storeDir));
+  }
+  const [source, target] = stores;
+  const validationSpeakers = holdOutSpeakers(labelledItems(source).map((i) => i.speaker), 0.25, options.seed).validation;
+  const split = protocolSplit(labelledItems(target).map((i) => i.speaker));
+
+  options.log(`pretraining on ${source.corpus} (${source.language}); validation speakers ${validationSpeakers.join(', ')}`);
+  const pretrained = await pretrain(source, {
+    ...DEFAULT_PRETRAIN_OPTIONS,
+    seed: options.seed,
+    epochs: options.epochs,
+    validationSpeakers,
+    onEpoch: (r) => options.onEpoch?.('pretrain', r),
+  });
+  await saveModel(join(options.out, 'models', 'source'), pretrained.model, pretrained.card);
+
+  options.log(`adapting to ${target.corpus} (${target.language}) with ${options.method}, audio of speakers ${split.adaptation.join(', ')}`);
+  const adapted = await adaptModel(pretrained.model, pretrained.card, source, target, {
+    ...DEFAULT_ADAPT_OPTIONS,
+    method: options.method,
+    shots: 0,
+    seed: options.seed,
+    epochs: options.adaptEpochs,
+    adaptationSpeakers: split.adaptation,
+    onEpoch: (r) => options.onEpoch?.('adapt', r),
+  });
+  await saveModel(join(options.out, 'models', 'adapted'), adapted.model, adapted.card);
+
+  const score = (model: tf.LayersModel, card: ModelCard) => [
+    scoreStore(model, card, source, { speakers: validationSpeakers }),
+    scoreStore(model, card, target, { speakers: split.test }),
+  ];
+  const before = score(pretrained.model, pretrained.card);
+  const after = [before[0], scoreStore(adapted.model, adapted.card, target, { speakers: split.test })];
+  const report = buildEvaluationReport(
+    `${source.corpus} → ${target.corpus}: ${options.method} adaptation (held-out source speakers, target test speakers)`,
+    { path: join(options.out, 'models', 'adapted'), card: adapted.card },
+    after.map((s) => s.group),
+    {
+      bootstrapSeed: options.seed,
+      embeddings: [embeddingPlot('before adaptation', before), embeddingPlot(`after adaptation (${options.method})`, after)],
+    },
+  );
+  const reportDir = join(options.out, 'report');
+  await writeEvaluationReport(reportDir, report);
+  const uarOf = (s: ScoredItems) => computeMetrics(s.group.yTrue, s.group.yPred, s.group.classes).uar;
+  return { report, reportDir, sourceOnlyUar: uarOf(before[1]), adaptedUar: uarOf(after[1]) };
+}

@@ -1,0 +1,56 @@
+import * as tf from '@tensorflow/tfjs';
+import { StatsPooling } from './layers.js';
+
+export interface ModelSpec {
+  inputDims: number;
+  numClasses: number;
+  /** Output channels of each conv block (conv, batch norm, ReLU; max-pool between blocks). */
+  channels: number[];
+  kernelSize: number;
+  embeddingDim: number;
+  /** Also pool the input frames themselves: utterance functionals beside the learnt frame-level ones. */
+  inputStatistics: boolean;
+  seed: number;
+}
+
+export const DEFAULT_MODEL_SPEC: Omit<ModelSpec, 'inputDims' | 'numClasses' | 'seed'> = {
+  channels: [64, 128, 128],
+  kernelSize: 5,
+  embeddingDim: 128,
+  inputStatistics: true,
+};
+
+export const EMBEDDING_LAYER = 'embedding';
+export const CLASSIFIER_LAYER = 'classifier';
+
+/**
+ * The emotion model: frames [batch, time, dims] -> [class probabilities, embedding].
+ * The classifier is a separate named layer so training can put seeded dropout between the embedding and it,
+ * and adaptation can align the embedding.
+ */
+export function buildEmotionModel(spec: ModelSpec): tf.LayersModel {
+  let seed = spec.seed * 1000;
+  const initializer = () => tf.initializers.glorotUniform({ seed: seed++ });
+  const frames = tf.input({ shape: [null, spec.inputDims], name: 'frames' });
+
+  let hidden: tf.SymbolicTensor = frames;
+  spec.channels.forEach((filters, block) => {
+    if (block > 0) hidden = tf.layers.maxPooling1d({ poolSize: 2, name: `pool${block}` }).apply(hidden) as tf.SymbolicTensor;
+    hidden = tf.layers
+      .conv1d({ filters, kernelSize: spec.kernelSize, padding: 'same', useBias: false, kernelInitializer: initializer(), name: `conv${block + 1}` })
+      .apply(hidden) as tf.SymbolicTensor;
+    hidden = tf.layers.batchNormalization({ name: `bn${block + 1}` }).apply(hidden) as tf.SymbolicTensor;
+    hidden = tf.layers.reLU({ name: `relu${block + 1}` }).apply(hidden) as tf.SymbolicTensor;
+  });
+  const pooled: tf.SymbolicTensor[] = [new StatsPooling({ name: 'frame_statistics' }).apply(hidden) as tf.SymbolicTensor];
+  if (spec.inputStatistics) pooled.push(new StatsPooling({ name: 'input_statistics' }).apply(frames) as tf.SymbolicTensor);
+  const utterance = pooled.length > 1 ? (tf.layers.concatenate({ name: 'utterance' }).apply(pooled) as tf.SymbolicTensor) : pooled[0];
+
+  const dense = tf.layers.dense({ units: spec.embeddingDim, kernelInitializer: initializer(), name: 'embedding_dense' }).apply(utterance) as tf.SymbolicTensor;
+  const normalised = tf.layers.batchNormalization({ name: 'embedding_bn' }).apply(dense) as tf.SymbolicTensor;
+  const embedding = tf.layers.reLU({ name: EMBEDDING_LAYER }).apply(normalised) as tf.SymbolicTensor;
+  const probabilities = tf.layers
+    .dense({ units: spec.numClasses, activation: 'softmax', kernelInitializer: initializer(), name: CLASSIFIER_LAYER })
+    .apply(embedding) as tf.SymbolicTensor;
+  return tf.model({ inputs: frames, outputs: [probabilities, embedding], name: 'ser_emotion_model' });
+}

@@ -1,0 +1,116 @@
+import {
+  Conv2D,
+  Conv2DBackpropInput,
+  Reverse,
+  Transpose,
+  backend_util,
+  type Conv2DBackpropInputAttrs,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapFloats, runWasmKernel } from './wasmKernel.js';
+
+type BackpropInputArgs = {
+  inputs: { dy: TensorInfo; filter: TensorInfo };
+  backend: BackendWasm;
+  attrs: Conv2DBackpropInputAttrs;
+};
+
+/** dy with (stride - 1) zeros between neighbouring positions, so that a stride-1 convolution can run over it. */
+function spreadByStrides(backend: BackendWasm, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const { batchSize, outHeight, outWidth, outChannels, strideHeight, strideWidth } = info;
+  const spreadHeight = (outHeight - 1) * strideHeight + 1;
+  const spreadWidth = (outWidth - 1) * strideWidth + 1;
+  const spread = backend.makeOutput([batchSize, spreadHeight, spreadWidth, outChannels], 'float32');
+  const target = heapFloats(backend, spread);
+  const source = heapFloats(backend, dy);
+  target.fill(0);
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        const from = ((b * outHeight + oh) * outWidth + ow) * outChannels;
+        const to = ((b * spreadHeight + oh * strideHeight) * spreadWidth + ow * strideWidth) * outChannels;
+        target.set(source.subarray(from, from + outChannels), to);
+      }
+    }
+  }
+  return spread;
+}
+
+/**
+ * dx is the stride-1 convolution of the stride-spread dy with the filter rotated by 180 degrees and its
+ * channel axes swapped, padded by (filter - 1 - forward padding) before and whatever keeps dx at the input
+ * size after. That runs on the backend's fast forward convolution. Returns null where the forward padding
+ * exceeds the filter (explicit paddings only), which that padding cannot express.
+ */
+function backpropInputByForwardConvolution(
+  { inputs, backend }: BackpropInputArgs,
+  info: backend_util.Conv2DInfo,
+): TensorInfo | null {
+  const { dy, filter } = inputs;
+  const { inHeight, inWidth, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, padInfo } =
+    info;
+  const padTop = filterHeight - 1 - padInfo.top;
+  const padLeft = filterWidth - 1 - padInfo.left;
+  const padBottom = inHeight - (outHeight - 1) * strideHeight - 1 - padTop + filterHeight - 1;
+  const padRight = inWidth - (outWidth - 1) * strideWidth - 1 - padLeft + filterWidth - 1;
+  if (Math.min(padTop, padLeft, padBottom, padRight) < 0) {
+    return null;
+  }
+  const swapped = runWasmKernel(backend, Transpose, { x: filter }, { perm: [0, 1, 3, 2] });
+  const rotated = runWasmKernel(backend, Reverse, { x: swapped }, { dims: [0, 1] });
+  backend.disposeData(swapped.dataId);
+  const isStrided = strideHeight > 1 || strideWidth > 1;
+  const spreadDy = isStrided ? spreadByStrides(backend, dy, info) : dy;
+  const dx = runWasmKernel(
+    backend,
+    Conv2D,
+    { x: spreadDy, filter: rotated },
+    {
+      strides: [1, 1],
+      pad: [
+        [0, 0],
+        [padTop, padBottom],
+        [padLeft, padRight],
+        [0, 0],
+      ],
+      dilations: [1, 1],
+      dataFormat: 'NHWC',
+    },
+  );
+  backend.disposeData(rotated.dataId);
+  if (isStrided) {
+    backend.disposeData(spreadDy.dataId);
+  }
+  return dx;
+}
+
+/**
+ * Replaces the wasm backend's own Conv2DBackpropInput, a direct loop about ten times slower than its
+ * XNNPACK forward convolution, keeping it for the cases the forward convolution cannot express.
+ */
+export function fastConv2dBackpropInputConfig(original: KernelConfig): KernelConfig {
+  function conv2dBackpropInput(args: BackpropInputArgs): TensorInfo {
+    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs;
+    const info = backend_util.computeConv2DInfo(
+      inputShape,
+      args.inputs.filter.shape as [number, number, number, number],
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      backend_util.convertConv2DDataFormat(dataFormat),
+    );
+    const dx = info.dataFormat === 'channelsLast' ? backpropInputByForwardConvolution(args, info) : null;
+    return dx ?? (original.kernelFunc(args as never) as TensorInfo);
+  }
+  return {
+    kernelName: Conv2DBackpropInput,
+    backendName: 'wasm',
+    setupFunc: original.setupFunc,
+    kernelFunc: conv2dBackpropInput as unknown as KernelFunc,
+  };
+}

@@ -1,0 +1,29 @@
+import { getKernel, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+/** Runs another wasm kernel synchronously from inside a kernel, bypassing the engine (no tape, no tensor tracking). */
+export function runWasmKernel(
+  backend: BackendWasm,
+  kernelName: string,
+  inputs: NamedTensorInfoMap,
+  attrs: NamedAttrMap = {},
+): TensorInfo {
+  const kernel = getKernel(kernelName, 'wasm');
+  if (kernel === undefined) {
+    throw new Error(`The wasm backend has no ${kernelName} kernel.`);
+  }
+  return kernel.kernelFunc({ inputs, backend, attrs }) as TensorInfo;
+}
+
+/** The same data seen with another shape of equal size, as the wasm Reshape kernel does without copying. */
+export function withShape(info: TensorInfo, shape: number[]): TensorInfo {
+  return { dataId: info.dataId, dtype: info.dtype, shape };
+}
+
+/**
+ * A view of a tensor's float32 data on the wasm heap. Take it after the last allocation of the kernel:
+ * growing the heap detaches earlier views.
+ */
+export function heapFloats(backend: BackendWasm, info: TensorInfo): Float32Array {
+  return backend.typedArrayFromHeap(info) as Float32Array;
+}

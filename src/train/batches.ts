@@ -1,0 +1,51 @@
+import type { FeatureMatrix } from '../features/config.js';
+
+import type { Rng } from '../util/random.js';
+
+/**
+ * A window of exactly `length` frames: a random crop of a longer utterance, or a shorter one repeated
+ * end to end. Repeating rather than zero-padding keeps batch-norm and pooling statistics free of padding.
+ */
+export function cropOrTile(matrix: FeatureMatrix, length: number, rng: Rng, target: Float32Array, offset: number): void {
+  const { dims, frames } = matrix;
+  const start = frames > length ? Math.floor(rng() * (frames - length + 1)) : 0;
+  for (let t = 0; t < length; t++) {
+    const source = (start + t) % frames;
+    target.set(matrix.data.subarray(source * dims, (source + 1) * dims), offset + t * dims);
+  }
+}
+
+export interface SpecAugmentOptions {
+  timeMasks: number;
+  maxTimeFraction: number;
+  featureMasks: number;
+  maxFeatureFraction: number;
+}
+
+export const DEFAULT_SPEC_AUGMENT: SpecAugmentOptions = { timeMasks: 2, maxTimeFraction: 0.1, featureMasks: 2, maxFeatureFraction: 0.1 };
+
+/** SpecAugment-style masking of one window in place; the masked value 0 is the mean of normalised features. */
+export function specAugment(window: Float32Array, offset: number, frames: number, dims: number, rng: Rng, options: SpecAugmentOptions): void {
+  for (let m = 0; m < options.timeMasks; m++) {
+    const width = Math.floor(rng() * options.maxTimeFraction * frames);
+    const start = Math.floor(rng() * (frames - width));
+    window.fill(0, offset + start * dims, offset + (start + width) * dims);
+  }
+  for (let m = 0; m < options.featureMasks; m++) {
+    const width = Math.floor(rng() * options.maxFeatureFraction * dims);
+    const start = Math.floor(rng() * (dims - width));
+    for (let t = 0; t < frames; t++) window.fill(0, offset + t * dims + start, offset + t * dims + start + width);
+  }
+}
+
+/** Frames of several utterances as one [batch, length, dims] buffer. */
+export function windowBatch(matrices: FeatureMatrix[], length: number, rng: Rng, augment: SpecAugmentOptions | null): Float32Array {
+  const dims = matrices[0].dims;
+  const batch = new Float32Array(matrices.length * length * dims);
+  matrices.forEach((matrix, i) => {
+    const offset = i * length * dims;
+    cropOrTile(matrix, length, rng, batch, offset);
+    if (augment) specAugment(batch, offset, length, dims, rng, augment);
+  });
+  return batch;
+}

@@ -1,0 +1,222 @@
+import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FeatureMatrix } from '../features/config.js';
+import { forward } from '../model/forward.js';
+import { loadTensors, saveTensors } from '../model/tensorFile.js';
+import { writeJsonAtomic } from '../util/fs.js';
+import { createRng, shuffle, type Rng } from '../util/random.js';
+import { windowBatch, type SpecAugmentOptions } from './batches.js';
+import { computeMetrics } from '../eval/metrics.js';
+import { predictProbabilities } from './predict.js';
+
+export interface LabelledSet {
+  matrices: FeatureMatrix[];
+  labels: number[];
+}
+
+/** An extra loss on the embeddings of a source and a target batch (MMD, CORAL, a domain discriminator...). */
+export interface AlignmentLoss {
+  name: string;
+  /** Parameters of the loss itself (a discriminator's), trained with the model. */
+  variables: tf.Variable[];
+  loss(source: tf.Tensor2D, target: tf.Tensor2D, progress: number): tf.Scalar;
+}
+
+export interface TrainOptions {
+  classes: string[];
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** Frames per training window (cropped or repeated to fit). */
+  windowFrames: number;
+  seed: number;
+  dropout: number;
+  /** Weight each class by the inverse of its frequency, so rare classes count as much as common ones. */
+  classBalanced: boolean;
+  augment: SpecAugmentOptions | null;
+  /** Held-out source speakers: the checkpoint with the best UAR on them is kept, and training stops after `patience` epochs without gain. */
+  validation?: LabelledSet;
+  patience?: number;
+  alignment?: { loss: AlignmentLoss; target: FeatureMatrix[]; weight: number };
+  /** Checkpoint every epoch into this folder; with `resume`, continue from the last one. */
+  checkpointDir?: string;
+  resume?: boolean;
+  onEpoch?: (report: EpochReport) => void;
+  onStep?: (step: number, stepsPerEpoch: number, epoch: number) => void;
+}
+
+export interface EpochReport {
+  epoch: number;
+  epochs: number;
+  loss: number;
+  alignmentLoss: number | null;
+  validationUar: number | null;
+  best: boolean;
+  seconds: number;
+}
+
+export interface TrainResult {
+  history: EpochReport[];
+  bestEpoch: number;
+  bestValidationUar: number | null;
+  resumedFrom: number | null;
+}
+
+interface CheckpointState {
+  epoch: number;
+  history: EpochReport[];
+  bestEpoch: number;
+  bestValidationUar: number | null;
+  staleEpochs: number;
+}
+
+function classWeights(labels: number[], numClasses: number, balanced: boolean): number[] {
+  if (!balanced) return new Array(numClasses).fill(1);
+  const counts = new Array(numClasses).fill(0);
+  for (const label of labels) counts[label]++;
+  const present = counts.filter((c) => c > 0).length;
+  return counts.map((c) => (c > 0 ? labels.length / (present * c) : 0));
+}
+
+/** Each epoch draws from its own generator, so a resumed run makes the same draws as an uninterrupted one. */
+function epochRng(seed: number, epoch: number): Rng {
+  return createRng(seed * 1_000_003 + epoch * 7_919 + 17);
+}
+
+/**
+ * One loop for every kind of training: pretraining on the source, few-shot fine-tuning, and alignment
+ * (the alignment loss sees a target batch beside each labelled batch).
+ */
+export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, options: TrainOptions): Promise<TrainResult> {
+  const optimizer = tf.train.adam(options.learningRate);
+  const trainable = [...model.trainableWeights.map((w) => w.read() as tf.Variable), ...(options.alignment?.loss.variables ?? [])];
+  const weights = tf.tensor1d(classWeights(data.labels, options.classes.length, options.classBalanced));
+  const stepsPerEpoch = Math.max(1, Math.ceil(data.matrices.length / options.batchSize));
+  let state: CheckpointState = { epoch: 0, history: [], bestEpoch: 0, bestValidationUar: null, staleEpochs: 0 };
+  let bestWeights: tf.Tensor[] | null = null;
+  let resumedFrom: number | null = null;
+
+  const checkpoint = options.checkpointDir;
+  if (checkpoint && options.resume && existsSync(join(checkpoint, 'state.json'))) {
+    state = JSON.parse(await readFile(join(checkpoint, 'state.json'), 'utf8')) as CheckpointState;
+    model.setWeights((await loadTensors(join(checkpoint, `model-${state.epoch}.bin`))).map((t) => t.tensor));
+    bestWeights = (await loadTensors(join(checkpoint, `best-${state.epoch}.bin`))).map((t) => t.tensor);
+    const optimizerState = await loadTensors(join(checkpoint, `optimizer-${state.epoch}.bin`));
+    if (optimizerState.length > 0) await optimizer.setWeights(optimizerState);
+    resumedFrom = state.epoch;
+  }
+
+  const stopEarly = () => options.patience !== undefined && state.staleEpochs >= options.patience;
+  while (state.epoch < options.epochs && !stopEarly()) {
+    const epoch = state.epoch + 1;
+    const started = Date.now();
+    const rng = epochRng(options.seed, epoch);
+    const order = shuffle(data.matrices.map((_, i) => i), rng);
+    const targetOrder = options.alignment ? shuffle(options.alignment.target.map((_, i) => i), rng) : [];
+    let lossSum = 0;
+    let alignmentSum = 0;
+    for (let step = 0; step < stepsPerEpoch; step++) {
+      const indices = order.slice(step * options.batchSize, (step + 1) * options.batchSize);
+      const frames = windowBatch(indices.map((i) => data.matrices[i]), options.windowFrames, rng, options.augment);
+      const labels = indices.map((i) => data.labels[i]);
+      const dims = data.matrices[0].dims;
+      const dropoutSeed = Math.floor(rng() * 2 ** 31);
+      let targetFrames: Float32Array | null = null;
+      let targetCount = 0;
+      if (options.alignment) {
+        const target = options.alignment.target;
+        const picked = indices.map((_, k) => target[targetOrder[(step * options.batchSize + k) % targetOrder.length]]);
+        targetFrames = windowBatch(picked, options.windowFrames, rng, options.augment);
+        targetCount = picked.length;
+      }
+      const progress = (state.epoch * stepsPerEpoch + step) / (options.epochs * stepsPerEpoch);
+      let alignmentValue: tf.Scalar | null = null;
+      const cost = optimizer.minimize(
+        () => {
+          const x = tf.tensor3d(frames, [indices.length, options.windowFrames, dims]);
+          const { embedding, probabilities } = forward(model, x, { training: true, dropout: options.dropout, dropoutSeed });
+          const oneHot = tf.oneHot(tf.tensor1d(labels, 'int32'), options.classes.length);
+          const sampleWeights = tf.sum(tf.mul(oneHot, weights), 1);
+          const crossEntropy = tf.neg(tf.sum(tf.mul(oneHot, tf.log(tf.add(probabilities, 1e-7))), 1));
+          let loss: tf.Scalar = tf.div(tf.sum(tf.mul(crossEntropy, sampleWeights)), tf.sum(sampleWeights));
+          if (options.alignment && targetFrames) {
+            const xt = tf.tensor3d(targetFrames, [targetCount, options.windowFrames, dims]);
+            const targetEmbedding = forward(model, xt, { training: true }).embedding;
+            const alignment = options.alignment.loss.loss(embedding, targetEmbedding, progress);
+            alignmentValue = tf.keep(tf.clone(alignment));
+            loss = tf.add(loss, tf.mul(alignment, options.alignment.weight));
+          }
+          return loss;
+        },
+        true,
+        trainable,
+      );
+      lossSum += (await cost!.data())[0];
+      cost!.dispose();
+      if (alignmentValue) {
+        alignmentSum += (await (alignmentValue as tf.Scalar).data())[0];
+        (alignmentValue as tf.Scalar).dispose();
+      }
+      options.onStep?.(step + 1, stepsPerEpoch, epoch);
+    }
+
+    let validationUar: number | null = null;
+    let best = false;
+    if (options.validation) {
+      const predictions = predictProbabilities(model, options.validation.matrices).map(argMax);
+      validationUar = computeMetrics(options.validation.labels, predictions, options.classes).uar;
+      best = state.bestValidationUar === null || validationUar > state.bestValidationUar;
+    } else {
+      best = true;
+    }
+    if (best) {
+      bestWeights?.forEach((t) => t.dispose());
+      bestWeights = model.getWeights().map((w) => w.clone());
+      state.bestEpoch = epoch;
+      state.bestValidationUar = validationUar;
+      state.staleEpochs = 0;
+    } else {
+      state.staleEpochs++;
+    }
+    const report: EpochReport = {
+      epoch,
+      epochs: options.epochs,
+      loss: lossSum / stepsPerEpoch,
+      alignmentLoss: options.alignment ? alignmentSum / stepsPerEpoch : null,
+      validationUar,
+      best,
+      seconds: (Date.now() - started) / 1000,
+    };
+    state.history.push(report);
+    state.epoch = epoch;
+    if (checkpoint) await writeCheckpoint(checkpoint, model, bestWeights!, optimizer, state);
+    options.onEpoch?.(report);
+  }
+
+  if (bestWeights) {
+    model.setWeights(bestWeights);
+    bestWeights.forEach((t) => t.dispose());
+  }
+  weights.dispose();
+  optimizer.dispose();
+  return { history: state.history, bestEpoch: state.bestEpoch, bestValidationUar: state.bestValidationUar, resumedFrom };
+}
+
+async function writeCheckpoint(dir: string, model: tf.LayersModel, bestWeights: tf.Tensor[], optimizer: tf.Optimizer, state: CheckpointState): Promise<void> {
+  const named = (tensors: tf.Tensor[]) => tensors.map((tensor, i) => ({ name: String(i), tensor }));
+  await saveTensors(join(dir, `model-${state.epoch}.bin`), named(model.getWeights()));
+  await saveTensors(join(dir, `best-${state.epoch}.bin`), named(bestWeights));
+  await saveTensors(join(dir, `optimizer-${state.epoch}.bin`), await optimizer.getWeights());
+  // state.json names the epoch whose files are complete; it is written last, so a crash never points at half a checkpoint.
+  await writeJsonAtomic(join(dir, 'state.json'), state);
+  const previous = state.epoch - 1;
+  await Promise.all(['model', 'best', 'optimizer'].map((kind) => rm(join(dir, `${kind}-${previous}.bin`), { force: true })));
+}
+
+export function argMax(values: number[]): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
