@@ -38,6 +38,12 @@ function pcm16Wav(samples: Float64Array, sampleRate: number): Uint8Array {
   return wav.toBuffer();
 }
 
+function float32Wav(samples: Float64Array, sampleRate: number): Uint8Array {
+  const wav = new wavefile.WaveFile();
+  wav.fromScratch(1, sampleRate, '32f', Array.from(samples));
+  return wav.toBuffer();
+}
+
 const manifestRows = [
   ['good/espeak.wav', 'spk1', 'angry'],
   ['good/vowel-a.wav', 'spk1', 'happy'],
@@ -48,6 +54,7 @@ const manifestRows = [
   ['bad/truncated-header.wav', 'spk3', 'happy'],
   ['bad/text.wav', 'spk3', 'sad'],
   ['bad/ten-samples.wav', 'spk3', 'neutral'],
+  ['bad/nan-samples.wav', 'spk3', 'angry'],
 ];
 const labelledGood = ['good/espeak.wav', 'good/vowel-a.wav', 'good/vowel-b.wav', 'good/vowel-c-44k.wav'];
 const bad = manifestRows.filter(([path]) => path.startsWith('bad/')).map(([path]) => path);
@@ -93,6 +100,9 @@ beforeAll(async () => {
   writeFileSync(join(corpusDir, 'bad/truncated-header.wav'), readFileSync(fixtureWav).subarray(0, 30));
   writeFileSync(join(corpusDir, 'bad/text.wav'), 'this is a text file, not audio\n');
   writeFileSync(join(corpusDir, 'bad/ten-samples.wav'), pcm16Wav(syntheticSpeech(10 / 16000, 16000, 140, 5), 16000));
+  const withNaN = syntheticSpeech(0.5, 16000, 200, 6);
+  withNaN[1234] = NaN;
+  writeFileSync(join(corpusDir, 'bad/nan-samples.wav'), float32Wav(withNaN, 16000));
   writeCorpus(corpusDir, manifestRows);
   corpus = await loadCorpus(corpusDir, { taxonomy: '4class' });
   referenceDir = join(workDir, 'reference');
@@ -131,8 +141,9 @@ describe('preprocessCorpus', () => {
         expect(item.sumSq[d]).toBeCloseTo(sumSq, 4);
       }
     }
-    // 356 frames of 25 ms every 10 ms is what Kaldi gives for the fixture (test/fixtures/mfcc/espeak-en.mfcc.json).
-    expect(store.items[0].frames).toBe(356);
+    // Frames of 25 ms every 10 ms lying wholly inside the clip: 356 for the fixture, as Kaldi gives
+    // (test/fixtures/mfcc/espeak-en.mfcc.json); 1.2 s, 0.7 s and 0.9 s (44.1 kHz, resampled) for the others.
+    expect(store.items.map((item) => item.frames)).toEqual([356, 118, 68, 88]);
   });
 
   it('lists every bad file in errors.json and the summary, with a reason', () => {
@@ -141,6 +152,8 @@ describe('preprocessCorpus', () => {
     expect(errors.map((error) => error.path).sort()).toEqual(bad.map((path) => join(corpusDir, path)).sort());
     const reasonOf = (name: string): string => errors.find((error) => error.path.endsWith(name))!.reason;
     expect(reasonOf('ten-samples.wav')).toMatch(/shorter than one 25 ms frame/);
+    expect(reasonOf('nan-samples.wav')).toMatch(/sample 1234 is NaN/);
+    expect(reasonOf('empty.wav')).toMatch(/empty/);
     for (const error of errors) expect(error.reason.length).toBeGreaterThan(10);
   });
 
@@ -158,7 +171,7 @@ describe('preprocessCorpus', () => {
     const copyDir = join(workDir, 'other-config');
     await preprocessCorpus(corpus, copyDir, { config, workers: 0 });
     await expect(preprocessCorpus(corpus, copyDir, { config: otherConfig, workers: 0 })).rejects.toThrow(
-      new RegExp(`${copyDir}.*another feature configuration[\\s\\S]*--out[\\s\\S]*--overwrite`),
+      new RegExp(`${copyDir} .*another feature configuration: deltas \\(store: true, requested: false\\).*--out.*--overwrite`),
     );
     expect(readIndex(copyDir).configKey).toBe(featureConfigKey(config));
 
@@ -178,31 +191,34 @@ describe('preprocessCorpus', () => {
 
   it('resumes an interrupted run to the same store a clean run gives', async () => {
     const interruptedDir = join(workDir, 'interrupted');
-    const abortAfter = 2;
+    const storedBeforeAbort = 3;
+    let stored = 0;
     await expect(
       preprocessCorpus(corpus, interruptedDir, {
         config,
         workers: 0,
-        onProgress: (done) => {
-          if (done === abortAfter) throw new Error('simulated interruption');
+        onProgress: (_done, _total, item) => {
+          if (item.ok && ++stored === storedBeforeAbort) throw new Error('simulated interruption');
         },
       }),
     ).rejects.toThrow('simulated interruption');
     const saved = readIndex(interruptedDir);
-    expect(saved.items.length).toBeLessThanOrEqual(abortAfter);
+    expect(saved.items).toHaveLength(storedBeforeAbort);
 
-    // A run killed between writing a frame file and saving the index: the file exists, its entry does not;
-    // and a frame file lost after its entry was saved.
+    // As if killed between writing a frame file and saving the index (the file exists, its entry does not),
+    // with a frame file lost after its entry was saved and a temporary file left by a write cut short.
     const [unindexed, lost] = saved.items;
     saved.items = saved.items.filter((item) => item !== unindexed);
     writeFileSync(join(interruptedDir, 'index.json'), JSON.stringify(saved));
-    if (lost) unlinkSync(join(interruptedDir, lost.file));
+    unlinkSync(join(interruptedDir, lost.file));
+    const leftover = join(interruptedDir, `${unindexed.file}.tmp-4242-abc123`);
+    writeFileSync(leftover, new Uint8Array(12));
 
     const resumed = await preprocessCorpus(corpus, interruptedDir, { config, workers: 0 });
-    expect(resumed.processed + resumed.skipped).toBe(labelledGood.length);
-    expect(resumed.skipped).toBe(saved.items.length - (lost ? 1 : 0));
+    expect(resumed).toMatchObject({ processed: labelledGood.length - 1, skipped: 1 });
     expect(storeContents(openFeatureStore(interruptedDir))).toEqual(storeContents(openFeatureStore(referenceDir)));
     expect(readErrors(interruptedDir)).toEqual(readErrors(referenceDir));
+    expect(existsSync(leftover)).toBe(false);
   });
 
   it('names the folder when no utterance has a label in the taxonomy', async () => {

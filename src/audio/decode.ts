@@ -1,5 +1,11 @@
 import { open, readFile } from 'node:fs/promises';
-import { AudioError, UnsupportedWavCodecError, assertUsableSamples, fileAccessError } from './errors.js';
+import {
+  AudioError,
+  UnsupportedWavCodecError,
+  assertUsableSamples,
+  emptyFileError,
+  fileAccessError,
+} from './errors.js';
 import { decodeWithFfmpeg } from './ffmpeg.js';
 import { assertSampleRate } from './resample.js';
 import { type Audio, DEFAULT_SAMPLE_RATE, WAV_SIGNATURE_LENGTH, decodeWavBuffer, looksLikeWav } from './wav.js';
@@ -9,7 +15,7 @@ export interface DecodeOptions {
   sampleRate?: number;
 }
 
-/** The file's first bytes, enough to recognise a WAV, after checking that it exists and is not empty. */
+/** The file's first bytes, enough to recognise a WAV; refuses a file that is missing, unreadable or empty. */
 async function readSignature(path: string): Promise<Uint8Array> {
   let handle;
   try {
@@ -18,11 +24,10 @@ async function readSignature(path: string): Promise<Uint8Array> {
     throw fileAccessError(path, error);
   }
   try {
-    const info = await handle.stat();
-    if (info.isDirectory()) throw new AudioError(path, 'is a directory, not an audio file');
-    if (info.size === 0) throw new AudioError(path, 'is empty (0 bytes); re-export or re-copy it');
     const signature = new Uint8Array(WAV_SIGNATURE_LENGTH);
+    // Reading (not opening) is what fails on a directory, with EISDIR.
     const { bytesRead } = await handle.read(signature, 0, WAV_SIGNATURE_LENGTH, 0);
+    if (bytesRead === 0) throw emptyFileError(path);
     return signature.subarray(0, bytesRead);
   } catch (error) {
     throw error instanceof AudioError ? error : fileAccessError(path, error);

@@ -20,6 +20,10 @@ export class UnsupportedWavCodecError extends AudioError {
   }
 }
 
+export function emptyFileError(file: string): AudioError {
+  return new AudioError(file, 'is empty (0 bytes); re-export or re-copy it');
+}
+
 /** Translates a failed open/read into an AudioError that says what to check. */
 export function fileAccessError(file: string, error: unknown): AudioError {
   const code = (error as NodeJS.ErrnoException).code;

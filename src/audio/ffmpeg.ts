@@ -41,14 +41,14 @@ async function locateFfmpeg(file: string): Promise<string> {
   throw new AudioError(file, `decoding it needs ffmpeg, which is not installed (not found on PATH); ${INSTALL_HINT}`);
 }
 
-/** An AudioError carrying ffmpeg's last line of complaint, without the file name it repeats. */
-function ffmpegFailure(file: string, error: Error): AudioError {
+/** An AudioError carrying ffmpeg's last line of complaint, without the input name it repeats. */
+function ffmpegFailure(file: string, input: string, error: Error): AudioError {
   const lines = error.message.split('\n').map((line) => line.trim()).filter(Boolean);
   const complaint = (lines.at(-1) ?? error.message).replace(/^ffmpeg exited with code \d+:\s*/, '');
   if (complaint.includes('does not contain any stream')) {
     return new AudioError(file, 'has no audio stream; check that it is an audio file');
   }
-  const explanation = complaint.startsWith(`${file}: `) ? complaint.slice(file.length + 2) : complaint;
+  const explanation = complaint.startsWith(`${input}: `) ? complaint.slice(input.length + 2) : complaint;
   return new AudioError(file, `ffmpeg cannot decode it as audio (${explanation}); check that it is an audio file`);
 }
 
@@ -65,8 +65,10 @@ export async function decodeWithFfmpeg(file: string, sampleRate: number): Promis
     emitClose: false,
   });
   const collected = new Promise<void>((resolve) => collector.on('finish', resolve));
+  // Without the explicit protocol ffmpeg reads "take:1.wav" as protocol "take" and "data:…" as inline data.
+  const input = `file:${file}`;
   const finished = new Promise<void>((resolve, reject) => {
-    ffmpeg(file)
+    ffmpeg(input)
       .setFfmpegPath(binary)
       .noVideo()
       .audioChannels(1)
@@ -76,7 +78,7 @@ export async function decodeWithFfmpeg(file: string, sampleRate: number): Promis
       .audioFrequency(sampleRate)
       .audioCodec('pcm_f32le')
       .format('f32le')
-      .on('error', (error: Error) => reject(ffmpegFailure(file, error)))
+      .on('error', (error: Error) => reject(ffmpegFailure(file, input, error)))
       .on('end', () => resolve())
       .pipe(collector, { end: true });
   });

@@ -1,5 +1,5 @@
 import wavefile from 'wavefile';
-import { AudioError, UnsupportedWavCodecError, assertUsableSamples } from './errors.js';
+import { AudioError, UnsupportedWavCodecError, assertUsableSamples, emptyFileError } from './errors.js';
 import { assertSampleRate, resample } from './resample.js';
 
 /** Mono audio; samples are nominally in −1..1 (lossy decoders and resampling may overshoot slightly). */
@@ -34,7 +34,6 @@ interface FormatChunk {
   numChannels: number;
   sampleRate: number;
   blockAlign: number;
-  bitsPerSample: number;
   subformat: number[];
 }
 interface DataChunk {
@@ -181,15 +180,18 @@ function decodeMono(bytes: Uint8Array, format: FormatChunk, littleEndian: boolea
  */
 export function decodeWavBuffer(buffer: Uint8Array, file: string, sampleRate = DEFAULT_SAMPLE_RATE): Audio {
   assertSampleRate(sampleRate, 'the requested sample rate');
-  if (buffer.length === 0) throw new AudioError(file, 'is empty (0 bytes); re-export or re-copy it');
-  if (buffer.length < WAV_SIGNATURE_LENGTH) {
-    throw new AudioError(file, `truncated WAV: only ${buffer.length} bytes, shorter than a WAV header; re-export or re-download it`);
-  }
+  if (buffer.length === 0) throw emptyFileError(file);
   if (!looksLikeWav(buffer)) {
     throw new AudioError(
       file,
       'is not a WAV file (it does not start with a RIFF/RIFX/RF64 WAVE header); decodeAudio() reads other ' +
         'formats through ffmpeg',
+    );
+  }
+  if (buffer.length < WAV_SIGNATURE_LENGTH) {
+    throw new AudioError(
+      file,
+      `truncated WAV: only ${buffer.length} bytes, shorter than a WAV header; re-export or re-download it`,
     );
   }
   const wave = parseWave(buffer, file);

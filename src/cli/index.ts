@@ -6,6 +6,7 @@ import { adaptCommand } from './adapt.js';
 import { demoCommand } from './demo.js';
 import { experimentCommand } from './experiment.js';
 import { featuresCommand } from './features.js';
+import { predictCommand } from './predict.js';
 import { preprocessCommand } from './preprocess.js';
 import { trainCommand } from './train.js';
 
@@ -31,6 +32,7 @@ await yargs(hideBin(process.argv))
   .command(adaptCommand)
   .command(experimentCommand)
   .command(demoCommand)
+  .command(predictCommand)
   .demandCommand(1, 'Name a command; `ser --help` lists them.')
   .strict()
   .recommendCommands()

@@ -67,7 +67,7 @@ export const preprocessCommand: CommandModule<object, PreprocessArgs> = {
       allLabels: args.allLabels,
       overwrite: args.overwrite,
       onProgress: (done, total, item) => {
-        bar ??= new FileProgressBar(total);
+        bar ??= new FileProgressBar(total, started);
         bar.update(done, item.audioSeconds);
       },
     });

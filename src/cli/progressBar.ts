@@ -16,16 +16,19 @@ function clock(seconds: number): string {
 
 /** Files done of total, files per second, audio seconds per wall second and time left, on stderr. */
 export class FileProgressBar {
-  private readonly started = Date.now();
   /** Starts at `started` so the first figures shown rest on some files rather than one. */
-  private lastDrawn = this.started;
+  private lastDrawn: number;
   private drawn = false;
   private audioSeconds = 0;
 
   constructor(
     private readonly total: number,
+    /** When the work began (a Date.now()), so rates include its start-up. */
+    private readonly started: number = Date.now(),
     private readonly stream: NodeJS.WriteStream = process.stderr,
-  ) {}
+  ) {
+    this.lastDrawn = started;
+  }
 
   update(done: number, audioSecondsOfFile: number): void {
     this.audioSeconds += audioSecondsOfFile;

@@ -27,17 +27,17 @@ export function deltaScales(order: number, window: number): Float64Array[] {
  * frame, as Kaldi's add-deltas does.
  */
 export function writeDeltas(data: Float32Array, frames: number, stride: number, baseDims: number, scales: Float64Array[]): void {
+  const sourceRows = new Int32Array(scales[scales.length - 1].length);
   for (let t = 0; t < frames; t++) {
-    const row = t * stride;
     for (let i = 1; i < scales.length; i++) {
       const taps = scales[i];
       const centre = (taps.length - 1) / 2;
-      const target = row + i * baseDims;
-      data.fill(0, target, target + baseDims);
-      for (let j = 0; j < taps.length; j++) {
-        const source = Math.min(frames - 1, Math.max(0, t + j - centre)) * stride;
-        const scale = taps[j];
-        for (let d = 0; d < baseDims; d++) data[target + d] += scale * data[source + d];
+      for (let j = 0; j < taps.length; j++) sourceRows[j] = Math.min(frames - 1, Math.max(0, t + j - centre)) * stride;
+      const target = t * stride + i * baseDims;
+      for (let d = 0; d < baseDims; d++) {
+        let sum = 0;
+        for (let j = 0; j < taps.length; j++) sum += taps[j] * data[sourceRows[j] + d];
+        data[target + d] = sum;
       }
     }
   }

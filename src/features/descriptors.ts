@@ -1,6 +1,6 @@
 import meydaPackage from 'meyda';
 import { applyWindow, copyFrame, createWindow, type WindowType } from './frames.js';
-import { createPowerSpectrum, spectrumBins } from './spectrum.js';
+import { powerSpectrum, powerSpectrumPlan, spectrumBins } from './spectrum.js';
 
 /** The fields meyda's extractors read; one object is reused for every frame. */
 interface MeydaFrame {
@@ -65,7 +65,7 @@ export function createDescriptorExtractor(names: readonly string[], options: Des
   const selected = names.map((name) => DESCRIPTORS[name]);
   const needsSpectrum = selected.some((descriptor) => descriptor.spectral);
   const window = createWindow(windowType, frameLength);
-  const powerSpectrum = createPowerSpectrum(fftSize);
+  const spectrum = powerSpectrumPlan(fftSize);
   const padded = new Float64Array(fftSize);
   const windowed = padded.subarray(0, frameLength);
   const power = new Float64Array(spectrumBins(fftSize));
@@ -76,7 +76,7 @@ export function createDescriptorExtractor(names: readonly string[], options: Des
     if (needsSpectrum) {
       copyFrame(frame.signal, 0, 1, windowed);
       applyWindow(windowed, window);
-      powerSpectrum(padded, power);
+      powerSpectrum(spectrum, padded, power);
       for (let k = 0; k < power.length; k++) frame.ampSpectrum[k] = Math.sqrt(power[k]);
     }
     for (let d = 0; d < selected.length; d++) {

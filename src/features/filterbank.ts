@@ -38,7 +38,7 @@ function checkMelBankOptions({ sampleRate, fftSize, numBins, lowFreq, highFreq }
   if (!(high > lowFreq && high <= nyquist)) {
     throw new Error(`highFreq ${highFreq} resolves to ${high} Hz, which must lie in (${lowFreq}, ${nyquist}] Hz`);
   }
-  if (!Number.isInteger(fftSize) || fftSize < 2) throw new Error(`FFT size must be a positive even integer, got ${fftSize}`);
+  if (!Number.isInteger(fftSize) || fftSize < 2 || fftSize % 2 !== 0) throw new Error(`FFT size must be a positive even integer, got ${fftSize}`);
 }
 
 /** Kaldi's MelBanks: triangles equally spaced in mel between lowFreq and highFreq; the Nyquist bin gets no weight. */
@@ -60,10 +60,13 @@ function buildMelFilterBank(options: MelBankOptions): MelFilterBank {
     const right = centre + melDelta;
     let first = -1;
     for (let k = 0; k < fftBins; k++) {
-      const weight = Math.max(0, Math.min((binMel[k] - left) / (centre - left), (right - binMel[k]) / (right - centre)));
-      if (weight > 0 && first < 0) first = k;
-      if (first >= 0 && weight <= 0) break;
-      if (first >= 0) weights.push(weight);
+      const weight = Math.min((binMel[k] - left) / (centre - left), (right - binMel[k]) / (right - centre));
+      if (weight > 0) {
+        if (first < 0) first = k;
+        weights.push(weight);
+      } else if (first >= 0) {
+        break;
+      }
     }
     if (first < 0) throw new Error(`mel bin ${m} covers no FFT bin: use fewer mel bins or a longer frame`);
     firstBin[m] = first;

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -68,18 +68,39 @@ function mismatch(outDir: string, what: string): Error {
   );
 }
 
+/** e.g. `deltas (store: true, requested: false)`, one per setting that differs. */
+function configDifferences(stored: FeatureConfig, requested: FeatureConfig): string {
+  const settings = [...new Set([...Object.keys(stored), ...Object.keys(requested)])] as (keyof FeatureConfig)[];
+  return settings
+    .filter((setting) => JSON.stringify(stored[setting]) !== JSON.stringify(requested[setting]))
+    .map((setting) => `${setting} (store: ${JSON.stringify(stored[setting])}, requested: ${JSON.stringify(requested[setting])})`)
+    .join(', ');
+}
+
 /** The existing index of outDir, checked against this run; undefined when there is none to keep. */
-async function existingIndex(outDir: string, corpus: Corpus, configKey: string, overwrite: boolean): Promise<StoreIndex | undefined> {
+async function existingIndex(outDir: string, corpus: Corpus, config: FeatureConfig, overwrite: boolean): Promise<StoreIndex | undefined> {
   const index = readStoreIndex(outDir);
   if (!index) return undefined;
+  const configKey = featureConfigKey(config);
   if (index.configKey === configKey && index.corpus === corpus.name) return index;
   if (!overwrite) {
     throw index.configKey !== configKey
-      ? mismatch(outDir, `another feature configuration:\n  store:     ${index.configKey}\n  requested: ${configKey}\n`)
+      ? mismatch(outDir, `another feature configuration: ${configDifferences(index.config, config)}`)
       : mismatch(outDir, `features of corpus "${index.corpus}", not "${corpus.name}"`);
   }
   await Promise.all([INDEX_FILE, ERRORS_FILE, FRAMES_FOLDER].map((name) => rm(join(outDir, name), { recursive: true, force: true })));
   return undefined;
+}
+
+/** The temporary names of writeFileAtomic (util/fs.ts): `<file>.tmp-<pid>-<random>`. */
+const LEFTOVER_TEMPORARY = /\.tmp-\d+-[a-z0-9]+$/;
+
+/** A killed run leaves the temporary file of each write it was in the middle of. */
+async function removeLeftoverTemporaries(outDir: string): Promise<void> {
+  for (const folder of [outDir, join(outDir, FRAMES_FOLDER)]) {
+    const names = await readdir(folder).catch(() => []);
+    await Promise.all(names.filter((name) => LEFTOVER_TEMPORARY.test(name)).map((name) => rm(join(folder, name), { force: true })));
+  }
 }
 
 function isOnDisk(outDir: string, item: StoreItem): boolean {
@@ -158,7 +179,8 @@ export async function preprocessCorpus(corpus: Corpus, outDir: string, options: 
   } catch (error) {
     throw new Error(`Cannot create the feature store folder ${outDir}: ${(error as Error).message}; choose another --out`);
   }
-  const previous = await existingIndex(outDir, corpus, configKey, overwrite);
+  const previous = await existingIndex(outDir, corpus, config, overwrite);
+  await removeLeftoverTemporaries(outDir);
   const done = new Map<string, StoreItem>();
   for (const item of previous?.items ?? []) if (isOnDisk(outDir, item)) done.set(item.id, item);
 

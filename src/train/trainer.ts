@@ -8,6 +8,7 @@ import { loadTensors, saveTensors } from '../model/tensorFile.js';
 import { writeJsonAtomic } from '../util/fs.js';
 import { createRng, shuffle, type Rng } from '../util/random.js';
 import { windowBatch, type SpecAugmentOptions } from './batches.js';
+import { reestimateBatchNorm } from './batchNorm.js';
 import { computeMetrics } from '../eval/metrics.js';
 import { predictProbabilities } from './predict.js';
 
@@ -162,6 +163,7 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
       options.onStep?.(step + 1, stepsPerEpoch, epoch);
     }
 
+    reestimateBatchNorm(model, data.matrices, options.windowFrames, options.seed + epoch);
     let validationUar: number | null = null;
     let best = false;
     if (options.validation) {

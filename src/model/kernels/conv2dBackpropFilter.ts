@@ -1,6 +1,7 @@
 import {
   BatchMatMul,
   Conv2DBackpropFilter,
+  PadV2,
   Transpose,
   backend_util,
   type Conv2DBackpropFilterAttrs,
@@ -9,53 +10,19 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { heapFloats, runWasmKernel, withShape } from './wasmKernel.js';
+import { spreadOverGrid } from './spread.js';
+import { floatOffset, heapAsFloats, releaseView, runWasmKernel, viewInto, withShape } from './wasmKernel.js';
 
 /**
- * Writes the input patches seen by each filter tap as rows: row (kh, kw, ci) holds, for every output position
- * (b, oh, ow), the input value that tap multiplies there (0 in the padding). `inputByChannel` is the input
- * laid out [inChannels, batch, height, width], so for stride 1 each row segment is one contiguous copy.
- */
-function writePatchRows(inputByChannel: Float32Array, patchRows: Float32Array, info: backend_util.Conv2DInfo): void {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth } = info;
-  const { top: padTop, left: padLeft } = info.padInfo;
-  const rowLength = batchSize * outHeight * outWidth;
-  let row = 0;
-  for (let kh = 0; kh < info.filterHeight; kh++) {
-    for (let kw = 0; kw < info.filterWidth; kw++) {
-      // Output columns whose input column kw + ow * strideWidth - padLeft lies inside the image.
-      const firstColumn = Math.max(0, Math.ceil((padLeft - kw) / strideWidth));
-      const endColumn = Math.min(outWidth, Math.floor((inWidth - 1 + padLeft - kw) / strideWidth) + 1);
-      for (let ci = 0; ci < inChannels; ci++, row++) {
-        for (let b = 0; b < batchSize; b++) {
-          for (let oh = 0; oh < outHeight; oh++) {
-            const target = row * rowLength + (b * outHeight + oh) * outWidth;
-            const ih = oh * strideHeight + kh - padTop;
-            if (ih < 0 || ih >= inHeight || firstColumn >= endColumn) {
-              patchRows.fill(0, target, target + outWidth);
-              continue;
-            }
-            patchRows.fill(0, target, target + firstColumn);
-            patchRows.fill(0, target + endColumn, target + outWidth);
-            const source = ((ci * batchSize + b) * inHeight + ih) * inWidth + kw - padLeft;
-            if (strideWidth === 1) {
-              patchRows.set(inputByChannel.subarray(source + firstColumn, source + endColumn), target + firstColumn);
-            } else {
-              for (let ow = firstColumn; ow < endColumn; ow++) {
-                patchRows[target + ow] = inputByChannel[source + ow * strideWidth];
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-/**
- * dFilter[(kh, kw, ci), co] = sum over output positions of patch(kh, kw, ci) * dy[., co]: one plain matrix
- * product of the patch rows by dy seen as [positions, outChannels]. Both operands are laid out so that the
- * product needs no transpose flag, which the wasm BatchMatMul only supports through a far slower loop.
+ * dFilter[kh, kw, ci, co] = sum over b, oh, ow of xPadded[b, oh*sh + kh, ow*sw + kw, ci] * dy[b, oh, ow, co].
+ *
+ * Index both by the padded grid position g = (b, h, w) instead: dy placed on the grid at (oh*sh, ow*sw) and
+ * zero elsewhere, and the input laid out [ci][g]. Then for each tap, the input values it meets form the
+ * matrix [ci][g + kh*gridWidth + kw]: the input itself, read from an offset. So each tap's gradient is one
+ * plain [inChannels, grid] x [grid, outChannels] matrix product over a view of the input, with no patch
+ * matrix built, no transpose flag (which the wasm BatchMatMul only supports through a far slower loop),
+ * and the packed dy reused by every tap. Grid positions that are not outputs meet dy = 0, so whatever the
+ * shifted view reads there (the next row, channel, or a zero tail) adds nothing.
  */
 function conv2dBackpropFilter(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };
@@ -78,22 +45,56 @@ function conv2dBackpropFilter(args: {
   if (info.dataFormat !== 'channelsLast') {
     throw new Error(`wasm Conv2DBackpropFilter supports dataFormat 'NHWC' only, got '${dataFormat}'.`);
   }
-  const positions = info.batchSize * info.outHeight * info.outWidth;
-  const taps = info.filterHeight * info.filterWidth * info.inChannels;
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, padInfo } = info;
+  const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
+  // The padded input, grown where a rounding mode lets the last window run past its padding.
+  const gridHeight = Math.max(inHeight + padInfo.top + padInfo.bottom, (outHeight - 1) * strideHeight + filterHeight);
+  const gridWidth = Math.max(inWidth + padInfo.left + padInfo.right, (outWidth - 1) * strideWidth + filterWidth);
+  const gridSize = batchSize * gridHeight * gridWidth;
 
   const inputByChannel = runWasmKernel(backend, Transpose, { x }, { perm: [3, 0, 1, 2] });
-  const patchRows = backend.makeOutput([taps, positions], 'float32');
-  writePatchRows(heapFloats(backend, inputByChannel), heapFloats(backend, patchRows), info);
-  backend.disposeData(inputByChannel.dataId);
-
-  const product = runWasmKernel(
+  // One extra zero channel: the tail that the views of the last channel shifted by a tap read into.
+  const paddedInput = runWasmKernel(
     backend,
-    BatchMatMul,
-    { a: patchRows, b: withShape(dy, [positions, info.outChannels]) },
-    { transposeA: false, transposeB: false },
+    PadV2,
+    { x: inputByChannel },
+    {
+      paddings: [
+        [0, 1],
+        [0, 0],
+        [padInfo.top, gridHeight - inHeight - padInfo.top],
+        [padInfo.left, gridWidth - inWidth - padInfo.left],
+      ],
+      constantValue: 0,
+    },
   );
-  backend.disposeData(patchRows.dataId);
-  return withShape(product, filterShape);
+  backend.disposeData(inputByChannel.dataId);
+  const dyOnGrid = withShape(spreadOverGrid(backend, dy, info, gridHeight, gridWidth), [gridSize, outChannels]);
+
+  const gradient = backend.makeOutput(filterShape, 'float32');
+  const tapSize = inChannels * outChannels;
+  for (let kh = 0; kh < filterHeight; kh++) {
+    for (let kw = 0; kw < filterWidth; kw++) {
+      const tapInput = viewInto(backend, paddedInput, kh * gridWidth + kw, [inChannels, gridSize]);
+      const tapGradient = runWasmKernel(
+        backend,
+        BatchMatMul,
+        { a: tapInput, b: dyOnGrid },
+        { transposeA: false, transposeB: false },
+      );
+      releaseView(backend, tapInput);
+      const source = floatOffset(backend, tapGradient);
+      heapAsFloats(backend).copyWithin(
+        floatOffset(backend, gradient) + (kh * filterWidth + kw) * tapSize,
+        source,
+        source + tapSize,
+      );
+      backend.disposeData(tapGradient.dataId);
+    }
+  }
+  backend.disposeData(paddedInput.dataId);
+  backend.disposeData(dyOnGrid.dataId);
+  return gradient;
 }
 
 export const wasmConv2dBackpropFilterConfig: KernelConfig = {

@@ -10,34 +10,14 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { heapFloats, runWasmKernel } from './wasmKernel.js';
+import { spreadOverGrid } from './spread.js';
+import { runWasmKernel } from './wasmKernel.js';
 
 type BackpropInputArgs = {
   inputs: { dy: TensorInfo; filter: TensorInfo };
   backend: BackendWasm;
   attrs: Conv2DBackpropInputAttrs;
 };
-
-/** dy with (stride - 1) zeros between neighbouring positions, so that a stride-1 convolution can run over it. */
-function spreadByStrides(backend: BackendWasm, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
-  const { batchSize, outHeight, outWidth, outChannels, strideHeight, strideWidth } = info;
-  const spreadHeight = (outHeight - 1) * strideHeight + 1;
-  const spreadWidth = (outWidth - 1) * strideWidth + 1;
-  const spread = backend.makeOutput([batchSize, spreadHeight, spreadWidth, outChannels], 'float32');
-  const target = heapFloats(backend, spread);
-  const source = heapFloats(backend, dy);
-  target.fill(0);
-  for (let b = 0; b < batchSize; b++) {
-    for (let oh = 0; oh < outHeight; oh++) {
-      for (let ow = 0; ow < outWidth; ow++) {
-        const from = ((b * outHeight + oh) * outWidth + ow) * outChannels;
-        const to = ((b * spreadHeight + oh * strideHeight) * spreadWidth + ow * strideWidth) * outChannels;
-        target.set(source.subarray(from, from + outChannels), to);
-      }
-    }
-  }
-  return spread;
-}
 
 /**
  * dx is the stride-1 convolution of the stride-spread dy with the filter rotated by 180 degrees and its
@@ -52,10 +32,12 @@ function backpropInputByForwardConvolution(
   const { dy, filter } = inputs;
   const { inHeight, inWidth, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, padInfo } =
     info;
+  const spreadHeight = (outHeight - 1) * strideHeight + 1;
+  const spreadWidth = (outWidth - 1) * strideWidth + 1;
   const padTop = filterHeight - 1 - padInfo.top;
   const padLeft = filterWidth - 1 - padInfo.left;
-  const padBottom = inHeight - (outHeight - 1) * strideHeight - 1 - padTop + filterHeight - 1;
-  const padRight = inWidth - (outWidth - 1) * strideWidth - 1 - padLeft + filterWidth - 1;
+  const padBottom = inHeight - spreadHeight - padTop + filterHeight - 1;
+  const padRight = inWidth - spreadWidth - padLeft + filterWidth - 1;
   if (Math.min(padTop, padLeft, padBottom, padRight) < 0) {
     return null;
   }
@@ -63,7 +45,7 @@ function backpropInputByForwardConvolution(
   const rotated = runWasmKernel(backend, Reverse, { x: swapped }, { dims: [0, 1] });
   backend.disposeData(swapped.dataId);
   const isStrided = strideHeight > 1 || strideWidth > 1;
-  const spreadDy = isStrided ? spreadByStrides(backend, dy, info) : dy;
+  const spreadDy = isStrided ? spreadOverGrid(backend, dy, info, spreadHeight, spreadWidth) : dy;
   const dx = runWasmKernel(
     backend,
     Conv2D,

@@ -35,6 +35,10 @@ function maxPoolGrad(args: {
   const dyValues = heapFloats(backend, dy);
   const dxValues = heapFloats(backend, dx);
   dxValues.fill(0);
+  // Per channel of the current window: the largest value so far and where it is. Channels are innermost,
+  // so these run along contiguous memory.
+  const bestValues = new Float32Array(channels);
+  const bestIndices = new Int32Array(channels);
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outHeight; oh++) {
       const top = oh * info.strideHeight - info.padInfo.top;
@@ -44,22 +48,28 @@ function maxPoolGrad(args: {
         const left = ow * info.strideWidth - info.padInfo.left;
         const firstColumn = Math.max(0, left);
         const endColumn = Math.min(inWidth, left + info.filterWidth);
-        const outputOffset = ((b * outHeight + oh) * outWidth + ow) * channels;
+        if (firstRow >= endRow || firstColumn >= endColumn) {
+          continue;
+        }
+        const firstPixel = ((b * inHeight + firstRow) * inWidth + firstColumn) * channels;
         for (let c = 0; c < channels; c++) {
-          let best = -Infinity;
-          let bestIndex = -1;
-          for (let ih = firstRow; ih < endRow; ih++) {
-            for (let iw = firstColumn; iw < endColumn; iw++) {
-              const index = ((b * inHeight + ih) * inWidth + iw) * channels + c;
-              if (bestIndex < 0 || inputValues[index] > best) {
-                best = inputValues[index];
-                bestIndex = index;
+          bestValues[c] = inputValues[firstPixel + c];
+          bestIndices[c] = firstPixel + c;
+        }
+        for (let ih = firstRow; ih < endRow; ih++) {
+          for (let iw = ih === firstRow ? firstColumn + 1 : firstColumn; iw < endColumn; iw++) {
+            const pixel = ((b * inHeight + ih) * inWidth + iw) * channels;
+            for (let c = 0; c < channels; c++) {
+              if (inputValues[pixel + c] > bestValues[c]) {
+                bestValues[c] = inputValues[pixel + c];
+                bestIndices[c] = pixel + c;
               }
             }
           }
-          if (bestIndex >= 0) {
-            dxValues[bestIndex] += dyValues[outputOffset + c];
-          }
+        }
+        const outputPixel = ((b * outHeight + oh) * outWidth + ow) * channels;
+        for (let c = 0; c < channels; c++) {
+          dxValues[bestIndices[c]] += dyValues[outputPixel + c];
         }
       }
     }
