@@ -39,7 +39,11 @@ export function featureConfigFromArgs(args: FeatureOptionArgs): FeatureConfig {
     throw new Error(`--num-ceps ${args.numCeps} exceeds --num-mel-bins ${args.numMelBins}: an MFCC cannot have more coefficients than mel bins`);
   }
   const descriptors = (args.descriptors ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
-  checkDescriptorNames(descriptors);
+  try {
+    checkDescriptorNames(descriptors);
+  } catch (error) {
+    throw new Error(`--descriptors: ${(error as Error).message}`);
+  }
   return resolveFeatureConfig({ kind: args.type, numCeps: args.numCeps, numMelBins: args.numMelBins, deltas: args.deltas, descriptors });
 }
 

@@ -32,7 +32,7 @@ export interface ProgressItem {
   id: string;
   path: string;
   ok: boolean;
-  /** Why the file was skipped, when it was. */
+  /** Why the file failed, when it did. */
   reason?: string;
   /** Length of the decoded audio; 0 for a failed file. */
   audioSeconds: number;
@@ -177,7 +177,9 @@ export async function preprocessCorpus(corpus: Corpus, outDir: string, options: 
   try {
     await mkdir(outDir, { recursive: true });
   } catch (error) {
-    throw new Error(`Cannot create the feature store folder ${outDir}: ${(error as Error).message}; choose another --out`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : (error as Error).message;
+    throw new Error(`Cannot create the feature store folder ${outDir}: ${why}; choose another --out`);
   }
   const previous = await existingIndex(outDir, corpus, config, overwrite);
   await removeLeftoverTemporaries(outDir);

@@ -11,18 +11,18 @@ import {
 } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { spreadOverGrid } from './spread.js';
-import { floatOffset, heapAsFloats, releaseView, runWasmKernel, viewInto, withShape } from './wasmKernel.js';
+import { floatOffset, heapAsFloats, runWasmKernel, withShape } from './wasmKernel.js';
 
 /**
  * dFilter[kh, kw, ci, co] = sum over b, oh, ow of xPadded[b, oh*sh + kh, ow*sw + kw, ci] * dy[b, oh, ow, co].
  *
- * Index both by the padded grid position g = (b, h, w) instead: dy placed on the grid at (oh*sh, ow*sw) and
- * zero elsewhere, and the input laid out [ci][g]. Then for each tap, the input values it meets form the
- * matrix [ci][g + kh*gridWidth + kw]: the input itself, read from an offset. So each tap's gradient is one
- * plain [inChannels, grid] x [grid, outChannels] matrix product over a view of the input, with no patch
- * matrix built, no transpose flag (which the wasm BatchMatMul only supports through a far slower loop),
- * and the packed dy reused by every tap. Grid positions that are not outputs meet dy = 0, so whatever the
- * shifted view reads there (the next row, channel, or a zero tail) adds nothing.
+ * Index both by the position g = (b, h, w) on the padded input grid instead: dy placed on the grid at
+ * (oh*sh, ow*sw) and zero elsewhere, and the input laid out [ci][g]. Then what tap (kh, kw) meets is the
+ * input read from g + kh*gridWidth + kw, so each row (kh, kw, ci) of the patch matrix is one contiguous
+ * copy, and the whole gradient one plain [taps, grid] x [grid, outChannels] matrix product (no transpose
+ * flag, which the wasm BatchMatMul only supports through a far slower loop). Grid positions that are not
+ * outputs meet dy = 0, so whatever a shifted row reads there (the next row or channel, or a zero tail)
+ * adds nothing.
  */
 function conv2dBackpropFilter(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };
@@ -71,30 +71,23 @@ function conv2dBackpropFilter(args: {
   backend.disposeData(inputByChannel.dataId);
   const dyOnGrid = withShape(spreadOverGrid(backend, dy, info, gridHeight, gridWidth), [gridSize, outChannels]);
 
-  const gradient = backend.makeOutput(filterShape, 'float32');
-  const tapSize = inChannels * outChannels;
+  const patches = backend.makeOutput([filterHeight * filterWidth * inChannels, gridSize], 'float32');
+  const heap = heapAsFloats(backend);
+  const inputStart = floatOffset(backend, paddedInput);
+  let row = floatOffset(backend, patches);
   for (let kh = 0; kh < filterHeight; kh++) {
     for (let kw = 0; kw < filterWidth; kw++) {
-      const tapInput = viewInto(backend, paddedInput, kh * gridWidth + kw, [inChannels, gridSize]);
-      const tapGradient = runWasmKernel(
-        backend,
-        BatchMatMul,
-        { a: tapInput, b: dyOnGrid },
-        { transposeA: false, transposeB: false },
-      );
-      releaseView(backend, tapInput);
-      const source = floatOffset(backend, tapGradient);
-      heapAsFloats(backend).copyWithin(
-        floatOffset(backend, gradient) + (kh * filterWidth + kw) * tapSize,
-        source,
-        source + tapSize,
-      );
-      backend.disposeData(tapGradient.dataId);
+      for (let ci = 0; ci < inChannels; ci++, row += gridSize) {
+        const source = inputStart + ci * gridSize + kh * gridWidth + kw;
+        heap.copyWithin(row, source, source + gridSize);
+      }
     }
   }
   backend.disposeData(paddedInput.dataId);
+  const gradient = runWasmKernel(backend, BatchMatMul, { a: patches, b: dyOnGrid }, { transposeA: false, transposeB: false });
+  backend.disposeData(patches.dataId);
   backend.disposeData(dyOnGrid.dataId);
-  return gradient;
+  return withShape(gradient, filterShape);
 }
 
 export const wasmConv2dBackpropFilterConfig: KernelConfig = {
