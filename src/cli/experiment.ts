@@ -18,6 +18,7 @@ interface ExperimentArgs extends FeatureOptionArgs {
   epochs: number;
   adaptEpochs: number;
   workers: number;
+  parallel: number;
 }
 
 function parseNumbers(flag: string, value: string): number[] {
@@ -47,6 +48,7 @@ export const experimentCommand: CommandModule<object, ExperimentArgs> = {
       .option('epochs', { type: 'number', default: DEFAULT_PRETRAIN_OPTIONS.epochs, describe: 'most pretraining epochs (early stopping on source validation speakers); also the fixed target-supervised schedule' })
       .option('adapt-epochs', { type: 'number', default: DEFAULT_ADAPT_OPTIONS.epochs, describe: 'fixed adaptation epochs' })
       .option('workers', { type: 'number', default: availableParallelism(), describe: 'preprocessing threads' })
+      .option('parallel', { type: 'number', default: availableParallelism(), describe: 'seeds trained at the same time, one thread each' })
       .example('$0 experiment --source ../shared/corpora/ravdess --target ../shared/corpora/emodb --out runs/ravdess-emodb', 'the benchmark protocol, 3 seeds')
       .epilog('An interrupted experiment resumes where it stopped: features, pretrained models and finished runs are reused from --out.') as never,
   handler: async (args) => {
@@ -62,6 +64,7 @@ export const experimentCommand: CommandModule<object, ExperimentArgs> = {
       methods: parseMethods(args.methods),
       featureConfig: featureConfigFromArgs(args),
       workers: args.workers,
+      parallel: args.parallel,
       pretrain: { epochs: args.epochs },
       adaptEpochs: args.adaptEpochs,
       targetSupervisedEpochs: args.epochs,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { ADAPTATION_METHODS, DEFAULT_ADAPT_OPTIONS, adaptModel, type AdaptationMethod } from '../adapt/adapt.js';
 import { holdOutSpeakers, protocolSplit } from '../corpora/split.js';
 import { loadCorpus } from '../corpora/load.js';
@@ -24,6 +25,8 @@ export interface ExperimentOptions {
   methods: AdaptationMethod[];
   featureConfig: FeatureConfig;
   workers: number;
+  /** Seeds trained at the same time, each in its own worker thread (the compiled build only). */
+  parallel: number;
   pretrain: Partial<PretrainOptions>;
   adaptEpochs: number;
   targetSupervisedEpochs: number;
@@ -35,18 +38,17 @@ export interface ExperimentOptions {
 export const DEFAULT_EXPERIMENT_METHODS: AdaptationMethod[] = ['none', 'adabn', 'dann', 'mmd', 'coral'];
 
 interface RunResult {
+  classes: string[];
   uar: number;
   accuracy: number;
   macroF1: number;
 }
 
 /** What a run scored, kept on disk so an interrupted experiment resumes where it stopped. */
-async function cachedRun(file: string, run: () => Promise<Metrics>): Promise<RunResult> {
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as RunResult;
+async function cachedRun(file: string, run: () => Promise<Metrics>): Promise<void> {
+  if (existsSync(file)) return;
   const metrics = await run();
-  const result = { uar: metrics.uar, accuracy: metrics.accuracy, macroF1: metrics.macroF1 };
-  await writeJsonAtomic(file, { ...result, confusion: metrics.confusion });
-  return result;
+  await writeJsonAtomic(file, { uar: metrics.uar, accuracy: metrics.accuracy, macroF1: metrics.macroF1, classes: metrics.perClass.map((c) => c.label), confusion: metrics.confusion });
 }
 
 async function storeFor(corpusDir: string, cacheDir: string, options: ExperimentOptions): Promise<FeatureStore> {
@@ -58,96 +60,151 @@ async function storeFor(corpusDir: string, cacheDir: string, options: Experiment
   return openFeatureStore(outDir);
 }
 
+export interface ExperimentContext {
+  source: FeatureStore;
+  target: FeatureStore;
+  split: { adaptation: string[]; test: string[] };
+}
+
+async function prepareExperiment(options: ExperimentOptions): Promise<ExperimentContext> {
+  const source = await storeFor(options.source, join(options.out, 'features'), options);
+  const target = await storeFor(options.target, join(options.out, 'features'), options);
+  return contextOf(source, target);
+}
+
+export function contextOf(source: FeatureStore, target: FeatureStore): ExperimentContext {
+  return { source, target, split: protocolSplit(labelledItems(target).map((item) => item.speaker)) };
+}
+
+function runKeys(options: Pick<ExperimentOptions, 'methods'>): { key: string; method: AdaptationMethod | null; shots: number }[] {
+  return [
+    { key: 'source-only/none', method: null, shots: 0 },
+    ...options.methods.map((method) => ({ key: `unsupervised/${method}`, method, shots: 0 })),
+    ...['none', ...options.methods.filter((m) => m !== 'none')].map((method) => ({ key: `few-shot/${method}`, method: method as AdaptationMethod, shots: 1 })),
+    { key: 'target-supervised/scratch', method: null, shots: 0 },
+  ];
+}
+
+function runFile(out: string, seed: number, key: string): string {
+  return join(out, 'runs', `seed-${seed}`, `${key.replace('/', '-')}.json`);
+}
+
+/** Every run of one seed; each result is written as it is known, so a rerun continues where this one stopped. */
+export async function runSeed(options: ExperimentOptions, context: ExperimentContext, seed: number): Promise<void> {
+  const { source, target, split } = context;
+  const scoreOnTest = (model: tf.LayersModel, card: ModelCard) => {
+    const { group } = scoreStore(model, card, target, { speakers: split.test });
+    return computeMetrics(group.yTrue, group.yPred, group.classes);
+  };
+  const sourceModelDir = join(options.out, 'models', `seed-${seed}`, 'source');
+  let pretrained: { model: tf.LayersModel; card: ModelCard };
+  if (existsSync(join(sourceModelDir, 'card.json'))) {
+    pretrained = await loadModel(sourceModelDir);
+  } else {
+    const validationSpeakers = holdOutSpeakers(labelledItems(source).map((i) => i.speaker), 0.2, seed).validation;
+    options.log(`seed ${seed}: pretraining on ${source.corpus}, validation speakers ${validationSpeakers.join(', ')}`);
+    pretrained = await pretrain(source, {
+      ...DEFAULT_PRETRAIN_OPTIONS,
+      ...options.pretrain,
+      seed,
+      validationSpeakers,
+      checkpointDir: join(sourceModelDir, 'checkpoints'),
+      resume: true,
+      onEpoch: (r) => options.onEpoch?.(`seed ${seed} pretrain`, r),
+    });
+    await saveModel(sourceModelDir, pretrained.model, pretrained.card);
+  }
+
+  for (const { key, method, shots } of runKeys(options)) {
+    await cachedRun(runFile(options.out, seed, key), async () => {
+      options.log(`seed ${seed}: ${key}`);
+      if (key === 'source-only/none') return scoreOnTest(pretrained.model, pretrained.card);
+      const trained =
+        method === null
+          ? await pretrain(target, {
+              ...DEFAULT_PRETRAIN_OPTIONS,
+              ...options.pretrain,
+              seed,
+              epochs: options.targetSupervisedEpochs,
+              speakers: split.adaptation,
+              validationSpeakers: [],
+              onEpoch: (r) => options.onEpoch?.(`seed ${seed} ${key}`, r),
+            })
+          : await adaptModel(pretrained.model, pretrained.card, source, target, {
+              ...DEFAULT_ADAPT_OPTIONS,
+              method,
+              shots: shots * options.shots,
+              seed,
+              epochs: options.adaptEpochs,
+              adaptationSpeakers: split.adaptation,
+              onEpoch: (r) => options.onEpoch?.(`seed ${seed} ${key}`, r),
+            });
+      const metrics = scoreOnTest(trained.model, trained.card);
+      trained.model.dispose();
+      return metrics;
+    });
+  }
+  pretrained.model.dispose();
+}
+
+/** Runs seeds in worker threads, `parallel` at a time: the wasm backend uses one core per thread. */
+async function runSeedsInWorkers(options: ExperimentOptions, context: ExperimentContext, backend: string): Promise<void> {
+  const script = new URL('./seedWorker.js', import.meta.url);
+  const { log, onEpoch, ...serialisable } = options;
+  const queue = [...options.seeds];
+  const runWorker = async (): Promise<void> => {
+    for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
+      const worker = new Worker(script, { workerData: { options: serialisable, seed, backend, sourceStore: context.source.dir, targetStore: context.target.dir } satisfies SeedWorkerData });
+      await new Promise<void>((resolve, reject) => {
+        worker.on('message', (message: SeedWorkerMessage) => {
+          if (message.kind === 'log') log(message.text);
+          else onEpoch?.(message.run, message.report);
+        });
+        worker.on('error', reject);
+        worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the worker for seed ${seed} stopped with exit code ${code}`))));
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.parallel, options.seeds.length) }, runWorker));
+}
+
+export interface SeedWorkerData {
+  options: Omit<ExperimentOptions, 'log' | 'onEpoch'>;
+  seed: number;
+  backend: string;
+  sourceStore: string;
+  targetStore: string;
+}
+
+export type SeedWorkerMessage = { kind: 'log'; text: string } | { kind: 'epoch'; run: string; report: EpochReport };
+
 /**
  * The cross-lingual protocol of ../shared/BENCHMARK.md, end to end: the target's speakers sorted, even
  * positions the adaptation pool and odd positions the test set that nothing but scoring ever reads.
  */
 export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResults> {
-  const source = await storeFor(options.source, join(options.out, 'features'), options);
-  const target = await storeFor(options.target, join(options.out, 'features'), options);
-  const split = protocolSplit(labelledItems(target).map((item) => item.speaker));
+  const context = await prepareExperiment(options);
+  const { source, target, split } = context;
   options.log(`target ${target.corpus}: adaptation speakers ${split.adaptation.join(', ')}; test speakers ${split.test.join(', ')}`);
-  const scoreOnTest = (model: tf.LayersModel, card: ModelCard) => {
-    const { group } = scoreStore(model, card, target, { speakers: split.test });
-    return computeMetrics(group.yTrue, group.yPred, group.classes);
-  };
-
-  const perSetting = new Map<string, RunResult[]>();
-  const record = (key: string, result: RunResult) => perSetting.set(key, [...(perSetting.get(key) ?? []), result]);
-  let classes: string[] = [];
-
-  for (const seed of options.seeds) {
-    const runDir = join(options.out, 'runs', `seed-${seed}`);
-    const sourceModelDir = join(options.out, 'models', `seed-${seed}`, 'source');
-    let pretrained: { model: tf.LayersModel; card: ModelCard };
-    if (existsSync(join(sourceModelDir, 'card.json'))) {
-      pretrained = await loadModel(sourceModelDir);
-    } else {
-      const validationSpeakers = holdOutSpeakers(labelledItems(source).map((i) => i.speaker), 0.2, seed).validation;
-      options.log(`seed ${seed}: pretraining on ${source.corpus}, validation speakers ${validationSpeakers.join(', ')}`);
-      pretrained = await pretrain(source, {
-        ...DEFAULT_PRETRAIN_OPTIONS,
-        ...options.pretrain,
-        seed,
-        validationSpeakers,
-        checkpointDir: join(sourceModelDir, 'checkpoints'),
-        resume: true,
-        onEpoch: (r) => options.onEpoch?.(`seed ${seed} pretrain`, r),
-      });
-      await saveModel(sourceModelDir, pretrained.model, pretrained.card);
-    }
-    classes = pretrained.card.labels;
-    record('source-only/none', await cachedRun(join(runDir, 'source-only.json'), async () => scoreOnTest(pretrained.model, pretrained.card)));
-
-    const adaptRuns: { key: string; method: AdaptationMethod; shots: number }[] = [
-      ...options.methods.map((method) => ({ key: `unsupervised/${method}`, method, shots: 0 })),
-      ...['none', ...options.methods.filter((m) => m !== 'none')].map((method) => ({ key: `few-shot/${method}`, method: method as AdaptationMethod, shots: options.shots })),
-    ];
-    for (const { key, method, shots } of adaptRuns) {
-      record(key, await cachedRun(join(runDir, `${key.replace('/', '-')}.json`), async () => {
-        options.log(`seed ${seed}: ${key}`);
-        const adapted = await adaptModel(pretrained.model, pretrained.card, source, target, {
-          ...DEFAULT_ADAPT_OPTIONS,
-          method,
-          shots,
-          seed,
-          epochs: options.adaptEpochs,
-          adaptationSpeakers: split.adaptation,
-          onEpoch: (r) => options.onEpoch?.(`seed ${seed} ${key}`, r),
-        });
-        const metrics = scoreOnTest(adapted.model, adapted.card);
-        adapted.model.dispose();
-        return metrics;
-      }));
-    }
-
-    record('target-supervised/scratch', await cachedRun(join(runDir, 'target-supervised.json'), async () => {
-      options.log(`seed ${seed}: target-supervised (adaptation pool labels only, no source)`);
-      const supervised = await pretrain(target, {
-        ...DEFAULT_PRETRAIN_OPTIONS,
-        ...options.pretrain,
-        seed,
-        epochs: options.targetSupervisedEpochs,
-        speakers: split.adaptation,
-        validationSpeakers: [],
-        onEpoch: (r) => options.onEpoch?.(`seed ${seed} target-supervised`, r),
-      });
-      const metrics = scoreOnTest(supervised.model, supervised.card);
-      supervised.model.dispose();
-      return metrics;
-    }));
-    pretrained.model.dispose();
+  const parallel = options.parallel > 1 && options.seeds.length > 1 && !import.meta.url.endsWith('.ts');
+  if (parallel) {
+    // tfjs-node registers itself as 'tensorflow'.
+    await runSeedsInWorkers(options, context, tf.getBackend() === 'tensorflow' ? 'node' : tf.getBackend());
+  } else {
+    for (const seed of options.seeds) await runSeed(options, context, seed);
   }
 
+  const keys = runKeys(options).map((r) => r.key);
+  const runsOf = (key: string) => options.seeds.map((seed) => JSON.parse(readFileSync(runFile(options.out, seed, key), 'utf8')) as RunResult);
   const results: ExperimentResults = {
     source: source.corpus,
     target: target.corpus,
-    classes,
+    classes: runsOf(keys[0])[0].classes,
     settings: Object.fromEntries(
-      [...perSetting].map(([key, runs]) => [
-        key,
-        { uar: summarise(runs.map((r) => r.uar)), accuracy: summarise(runs.map((r) => r.accuracy)), macroF1: summarise(runs.map((r) => r.macroF1)) },
-      ]),
+      keys.map((key) => {
+        const runs = runsOf(key);
+        return [key, { uar: summarise(runs.map((r) => r.uar)), accuracy: summarise(runs.map((r) => r.accuracy)), macroF1: summarise(runs.map((r) => r.macroF1)) }];
+      }),
     ),
     ...(options.baseline ? { baseline: options.baseline } : {}),
     notes: [

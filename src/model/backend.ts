@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { registerDilatedConv2dGradient, registerWasmGradientKernels } from './kernels/index.js';
+import { registerGradientOverrides, registerWasmGradientKernels } from './kernels/index.js';
 
 export type BackendChoice = 'node' | 'wasm' | 'cpu';
 
@@ -47,7 +47,7 @@ function reason(error: unknown): string {
  * for tfjs-node).
  */
 export async function selectBackend(preferred?: BackendChoice): Promise<string> {
-  registerDilatedConv2dGradient();
+  registerGradientOverrides();
   registerWasmGradientKernels();
   if (preferred !== undefined) {
     if (!BACKEND_CHOICES.includes(preferred)) {

@@ -1,8 +1,10 @@
 // The wasm package registers its kernels when first imported; ours must come after to replace some of them.
 import '@tensorflow/tfjs-backend-wasm';
 import {
+  Cast,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
+  Sum,
   getKernel,
   registerGradient,
   registerKernel,
@@ -12,8 +14,18 @@ import {
 import { wasmConv2dBackpropFilterConfig } from './conv2dBackpropFilter.js';
 import { fastConv2dBackpropInputConfig } from './conv2dBackpropInput.js';
 import { conv2dGradientConfig } from './conv2dGradient.js';
-import { wasmSharedIdentityConfig } from './identity.js';
+import { sharingCastConfig, wasmSharedIdentityConfig } from './identity.js';
 import { wasmMaxPoolGradConfig } from './maxPoolGrad.js';
+import { meanGradientConfig } from './meanGradient.js';
+import { mergedAxesSumConfig } from './sum.js';
+
+function stockWasmKernel(kernelName: string): KernelConfig {
+  const kernel = getKernel(kernelName, 'wasm');
+  if (kernel === undefined) {
+    throw new Error(`The wasm backend has no ${kernelName} kernel to build on.`);
+  }
+  return kernel;
+}
 
 function replaceKernel(config: KernelConfig): void {
   if (getKernel(config.kernelName, config.backendName) !== undefined) {
@@ -24,24 +36,27 @@ function replaceKernel(config: KernelConfig): void {
 
 /**
  * Makes training on the wasm backend possible and fast: adds the Conv2DBackpropFilter kernel it lacks
- * (without which no convolution layer trains), and replaces its slow Conv2DBackpropInput and MaxPoolGrad
- * and its copying Identity (run on every tensor saved for the backward pass). Safe to call more than once.
+ * (without which no convolution layer trains), and replaces kernels that training leans on and that it
+ * runs slowly: Conv2DBackpropInput and MaxPoolGrad, Identity and same-type Cast (which copy), and Sum
+ * (slow for bias gradients). Safe to call more than once.
  */
 export function registerWasmGradientKernels(): void {
   if (getKernel(Conv2DBackpropFilter, 'wasm') !== undefined) {
     return;
   }
-  const stockBackpropInput = getKernel(Conv2DBackpropInput, 'wasm');
-  if (stockBackpropInput === undefined) {
-    throw new Error('The wasm backend has no Conv2DBackpropInput kernel to fall back on.');
-  }
-  replaceKernel(fastConv2dBackpropInputConfig(stockBackpropInput));
+  replaceKernel(fastConv2dBackpropInputConfig(stockWasmKernel(Conv2DBackpropInput)));
+  replaceKernel(mergedAxesSumConfig(stockWasmKernel(Sum)));
+  replaceKernel(sharingCastConfig(stockWasmKernel(Cast)));
   replaceKernel(wasmMaxPoolGradConfig);
   replaceKernel(wasmSharedIdentityConfig);
   registerKernel(wasmConv2dBackpropFilterConfig);
 }
 
-/** Replaces tfjs-core's Conv2D gradient with one that also handles dilations, for every backend. */
-export function registerDilatedConv2dGradient(): void {
+/**
+ * Replaces two of tfjs-core's gradients, for every backend: Conv2D's, which refuses dilations, and Mean's,
+ * which builds a tensor of ones in JavaScript on every step.
+ */
+export function registerGradientOverrides(): void {
   registerGradient(conv2dGradientConfig);
+  registerGradient(meanGradientConfig);
 }

@@ -39,18 +39,3 @@ export function heapAsFloats(backend: BackendWasm): Float32Array {
 export function floatOffset(backend: BackendWasm, info: TensorInfo): number {
   return backend.getMemoryOffset(info.dataId) / Float32Array.BYTES_PER_ELEMENT;
 }
-
-/**
- * A tensor over `shape` floats of `info`'s memory starting `floatsIn` floats in, without copying. Release it
- * with releaseView: disposeData would free memory it does not own.
- */
-export function viewInto(backend: BackendWasm, info: TensorInfo, floatsIn: number, shape: number[]): TensorInfo {
-  const start = backend.getMemoryOffset(info.dataId) + floatsIn * Float32Array.BYTES_PER_ELEMENT;
-  return backend.makeOutput(shape, 'float32', start);
-}
-
-export function releaseView(backend: BackendWasm, view: TensorInfo): void {
-  // What disposeData does, less freeing the memory: drops the registration (and any operator cached for it).
-  backend.wasm.tfjs.disposeData(backend.dataIdMap.get(view.dataId).id);
-  backend.dataIdMap.delete(view.dataId);
-}

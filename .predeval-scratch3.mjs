@@ -1,0 +1,17 @@
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from './dist/src/model/backend.js';
+import { loadModel } from './dist/src/model/io.js';
+import { infer } from './dist/src/train/predict.js';
+import { decodeAudio } from './dist/src/audio/index.js';
+import { extractFeatures, dropQuietFrames } from './dist/src/features/index.js';
+import { applyNormalisation } from './dist/src/train/normalise.js';
+await selectBackend('wasm');
+const { model, card } = await loadModel('/tmp/predeval-model');
+const audio = await decodeAudio(process.argv[2]);
+const prep = (x) => applyNormalisation(dropQuietFrames(x, card.featureConfig, card.normalisation.activeFrameThresholdDb), card.normalisation);
+const clip = extractFeatures(audio.samples, 16000, card.featureConfig);
+const mats = [prep(clip)];
+for (let s = 0; s + 300 <= clip.frames; s += 150) mats.push(prep({ frames: 298, dims: clip.dims, data: clip.data.subarray(s * 39, (s + 298) * 39) }));
+const order = process.argv[3] === 'windowsfirst' ? [...mats.slice(1), mats[0]] : mats;
+order.forEach((m, i) => { try { infer(model, [m]); } catch (e) { console.log('fail at', i, m.frames, e.message); process.exit(1); } });
+console.log('all ok', order.length, tf.memory().numBytes);

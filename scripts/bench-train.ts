@@ -1,0 +1,117 @@
+/**
+ * Training throughput of a reference network on each tfjs backend that loads.
+ *
+ *   npm run build && npm run bench:train [-- --json] [-- --backends wasm,cpu]
+ *
+ * Reference network: Conv1D(40->64, kernel 5, same) + ReLU + MaxPool(2) + Conv1D(64->64, kernel 5, same) + ReLU
+ * + global average pooling + Dense(7) softmax, batches of 32 windows of 300 frames x 40 features of random
+ * data, cross-entropy, Adam. Warm-up batches (kernel setup, JIT) are not timed. With --json, stdout holds
+ * exactly one line {"backend":…,"samplesPerSecond":…} per measured backend; everything else goes to stderr.
+ */
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend, type BackendChoice } from '../src/model/backend.js';
+import { createRng, type Rng } from '../src/util/random.js';
+
+const BATCH_SIZE = 32;
+const FRAMES = 300;
+const FEATURES = 40;
+const CLASSES = 7;
+const DISTINCT_BATCHES = 4;
+
+interface Schedule {
+  warmUpBatches: number;
+  timedBatches: number;
+}
+
+const SCHEDULES: Record<BackendChoice, Schedule> = {
+  node: { warmUpBatches: 3, timedBatches: 30 },
+  wasm: { warmUpBatches: 3, timedBatches: 30 },
+  // About one sample a second: two batches already take a minute.
+  cpu: { warmUpBatches: 1, timedBatches: 2 },
+};
+
+interface Batch {
+  frames: Float32Array;
+  labels: Int32Array;
+}
+
+function randomBatch(rng: Rng): Batch {
+  return {
+    frames: Float32Array.from({ length: BATCH_SIZE * FRAMES * FEATURES }, () => rng() * 2 - 1),
+    labels: Int32Array.from({ length: BATCH_SIZE }, () => Math.floor(rng() * CLASSES)),
+  };
+}
+
+function referenceNetwork(): tf.Sequential {
+  return tf.sequential({
+    layers: [
+      tf.layers.conv1d({ inputShape: [FRAMES, FEATURES], filters: 64, kernelSize: 5, padding: 'same', activation: 'relu' }),
+      tf.layers.maxPooling1d({ poolSize: 2 }),
+      tf.layers.conv1d({ filters: 64, kernelSize: 5, padding: 'same', activation: 'relu' }),
+      tf.layers.globalAveragePooling1d(),
+      tf.layers.dense({ units: CLASSES, activation: 'softmax' }),
+    ],
+  });
+}
+
+/** Trains on `batches` in turn, as the trainer does: tensors built from arrays, one optimiser step each. */
+async function train(model: tf.Sequential, optimizer: tf.Optimizer, batches: Batch[], count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const { frames, labels } = batches[i % batches.length];
+    const cost = optimizer.minimize(() => {
+      const inputs = tf.tensor3d(frames, [BATCH_SIZE, FRAMES, FEATURES]);
+      const targets = tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES);
+      const probabilities = model.apply(inputs, { training: true }) as tf.Tensor;
+      return tf.mean(tf.metrics.categoricalCrossentropy(targets, probabilities)) as tf.Scalar;
+    }, true)!;
+    await cost.data();
+    cost.dispose();
+  }
+}
+
+async function samplesPerSecond(schedule: Schedule, batches: Batch[]): Promise<number> {
+  const model = referenceNetwork();
+  const optimizer = tf.train.adam(1e-3);
+  await train(model, optimizer, batches, schedule.warmUpBatches);
+  const start = performance.now();
+  await train(model, optimizer, batches, schedule.timedBatches);
+  const seconds = (performance.now() - start) / 1000;
+  model.dispose();
+  optimizer.dispose();
+  return (schedule.timedBatches * BATCH_SIZE) / seconds;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean', default: false },
+      backends: { type: 'string', default: Object.keys(SCHEDULES).join(',') },
+    },
+  });
+  const choices = values.backends.split(',') as BackendChoice[];
+  const unknown = choices.filter((choice) => !(choice in SCHEDULES));
+  if (unknown.length > 0) {
+    throw new Error(`Unknown backend(s) ${unknown.join(', ')}; expected some of ${Object.keys(SCHEDULES).join(', ')}.`);
+  }
+  const rng = createRng(1);
+  const batches = Array.from({ length: DISTINCT_BATCHES }, () => randomBatch(rng));
+  for (const choice of choices) {
+    let backend: string;
+    try {
+      backend = await selectBackend(choice);
+    } catch (error) {
+      console.error(`${choice}: skipped (${error instanceof Error ? error.message : String(error)})`);
+      continue;
+    }
+    const schedule = SCHEDULES[choice];
+    const rate = await samplesPerSecond(schedule, batches);
+    if (values.json) {
+      console.log(JSON.stringify({ backend, samplesPerSecond: Math.round(rate * 10) / 10 }));
+    } else {
+      console.log(`${backend.padEnd(10)} ${rate.toFixed(1).padStart(8)} samples/s  (${schedule.timedBatches} batches of ${BATCH_SIZE} timed)`);
+    }
+  }
+}
+
+await main();

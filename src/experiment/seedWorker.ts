@@ -1,0 +1,18 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { selectBackend, type BackendChoice } from '../model/backend.js';
+import { openFeatureStore } from '../store/index.js';
+import type { EpochReport } from '../train/trainer.js';
+import { contextOf, runSeed, type SeedWorkerData, type SeedWorkerMessage } from './run.js';
+
+const { options, seed, backend, sourceStore, targetStore } = workerData as SeedWorkerData;
+const post = (message: SeedWorkerMessage) => parentPort!.postMessage(message);
+await selectBackend(backend as BackendChoice);
+await runSeed(
+  {
+    ...options,
+    log: (text: string) => post({ kind: 'log', text }),
+    onEpoch: (run: string, report: EpochReport) => post({ kind: 'epoch', run, report }),
+  },
+  contextOf(openFeatureStore(sourceStore), openFeatureStore(targetStore)),
+  seed,
+);

@@ -1,0 +1,110 @@
+import * as tf from '@tensorflow/tfjs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { adaptModel, drawShots, DEFAULT_ADAPT_OPTIONS } from '../src/adapt/adapt.js';
+import { coralLoss } from '../src/adapt/coral.js';
+import { dannLoss } from '../src/adapt/dann.js';
+import { reverseGradient, warmStartCoefficient } from '../src/adapt/grl.js';
+import { mmdLoss } from '../src/adapt/mmd.js';
+import { loadCorpus } from '../src/corpora/load.js';
+import { protocolSplit } from '../src/corpora/split.js';
+import { resolveFeatureConfig } from '../src/features/config.js';
+import { selectBackend } from '../src/model/backend.js';
+import { loadModel, saveModel } from '../src/model/io.js';
+import { openFeatureStore, preprocessCorpus, type FeatureStore } from '../src/store/index.js';
+import { DEFAULT_PRETRAIN_OPTIONS, labelledItems, pretrain, type PretrainedModel } from '../src/train/pretrain.js';
+
+const demo = resolve(__dirname, '..', 'data', 'demo');
+
+describe('alignment losses', () => {
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  it('the gradient reversal layer is the identity forward and negates (and scales) the gradient', () => {
+    const x = tf.tensor2d([[1, -2], [3, 0.5]]);
+    expect(reverseGradient(x, 0.7).arraySync()).toEqual(x.arraySync());
+    const gradient = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(reverseGradient(input as tf.Tensor2D, 0.7), tf.tensor2d([[1, 2], [3, 4]]))))(x);
+    const expected = [[-0.7, -1.4], [-2.1, -2.8]];
+    (gradient.arraySync() as number[][]).forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(expected[i][j], 6)));
+    expect(warmStartCoefficient(0)).toBe(0);
+    expect(warmStartCoefficient(1)).toBeGreaterThan(0.99);
+  });
+
+  it('MMD and CORAL are near zero for samples of one distribution and grow with a shift', () => {
+    const a = tf.randomNormal([64, 8], 0, 1, 'float32', 1) as tf.Tensor2D;
+    const b = tf.randomNormal([64, 8], 0, 1, 'float32', 2) as tf.Tensor2D;
+    const shifted = tf.add(tf.mul(tf.randomNormal([64, 8], 0, 1, 'float32', 3), 3), 2) as tf.Tensor2D;
+    for (const loss of [mmdLoss(), coralLoss()]) {
+      const same = loss.loss(a, b, 0).dataSync()[0];
+      const different = loss.loss(a, shifted, 0).dataSync()[0];
+      expect(different).toBeGreaterThan(5 * Math.max(same, 1e-6));
+    }
+  });
+
+  it('the DANN discriminator loss has gradients for the encoder side that oppose the discriminator', () => {
+    const loss = dannLoss(4, 0, 8);
+    const source = tf.variable(tf.randomNormal([8, 4], 1, 1, 'float32', 4));
+    const target = tf.variable(tf.randomNormal([8, 4], -1, 1, 'float32', 5));
+    const { grads } = tf.variableGrads(() => loss.loss(source as unknown as tf.Tensor2D, target as unknown as tf.Tensor2D, 1), [source, target, ...loss.variables]);
+    expect(Object.keys(grads)).toHaveLength(2 + loss.variables.length);
+    expect(tf.norm(grads[source.name]).dataSync()[0]).toBeGreaterThan(0);
+  });
+});
+
+describe('adaptation on the bundled demo corpus (English -> German)', () => {
+  let source: FeatureStore;
+  let target: FeatureStore;
+  let pretrained: PretrainedModel;
+  const work = mkdtempSync(join(tmpdir(), 'ser-adapt-'));
+
+  beforeAll(async () => {
+    await selectBackend('wasm');
+    const config = resolveFeatureConfig();
+    for (const language of ['en', 'de']) {
+      await preprocessCorpus(await loadCorpus(join(demo, language)), join(work, language), { config, workers: 0 });
+    }
+    source = openFeatureStore(join(work, 'en'));
+    target = openFeatureStore(join(work, 'de'));
+    pretrained = await pretrain(source, { ...DEFAULT_PRETRAIN_OPTIONS, epochs: 4, validationSpeakers: ['en02'], model: { channels: [32, 32] } });
+  });
+
+  it('draws k clips per class with the seed, deterministically', () => {
+    const items = labelledItems(target);
+    const shots = drawShots(items, pretrained.card.labels, 3, 1);
+    expect(shots).toHaveLength(12);
+    for (const label of pretrained.card.labels) expect(shots.filter((s) => s.label === label)).toHaveLength(3);
+    expect(drawShots(items, pretrained.card.labels, 3, 1).map((s) => s.id)).toEqual(shots.map((s) => s.id));
+    expect(drawShots(items, pretrained.card.labels, 3, 2).map((s) => s.id)).not.toEqual(shots.map((s) => s.id));
+  });
+
+  it.each(['adabn', 'dann', 'mmd', 'coral'] as const)('%s adapts using only the adaptation pool and records it in the card', async (method) => {
+    const split = protocolSplit(labelledItems(target).map((i) => i.speaker));
+    const adapted = await adaptModel(pretrained.model, pretrained.card, source, target, { ...DEFAULT_ADAPT_OPTIONS, method, shots: method === 'mmd' ? 2 : 0, epochs: 1 });
+    const card = adapted.card;
+    expect(card.adaptation?.method).toBe(method);
+    expect(card.adaptation?.adaptationSpeakers).toEqual(split.adaptation);
+    expect(card.adaptation?.targetLanguage).toBe('de');
+    expect(card.normalisation.fittedOn).toBe(target.corpus);
+    const labelled = card.adaptation!.labelledClips;
+    expect(labelled).toHaveLength(method === 'mmd' ? 8 : 0);
+    const speakerOf = new Map(target.items.map((i) => [i.id, i.speaker]));
+    for (const id of labelled) expect(split.adaptation).toContain(speakerOf.get(id));
+    // The source model is left as it was.
+    expect(pretrained.model.getWeights().length).toBe(adapted.model.getWeights().length);
+    const dir = join(work, `model-${method}`);
+    await saveModel(dir, adapted.model, card);
+    const reloaded = await loadModel(dir);
+    expect(reloaded.card.adaptation).toEqual(card.adaptation);
+  });
+
+  it('refuses a target store of another feature configuration', async () => {
+    const fbank = resolveFeatureConfig({ kind: 'fbank', numMelBins: 40, deltas: false });
+    await preprocessCorpus(await loadCorpus(join(demo, 'de')), join(work, 'de-fbank'), { config: fbank, workers: 0 });
+    await expect(
+      adaptModel(pretrained.model, pretrained.card, source, openFeatureStore(join(work, 'de-fbank')), { ...DEFAULT_ADAPT_OPTIONS, method: 'dann', shots: 0 }),
+    ).rejects.toThrow(/de-fbank.*re-run `ser preprocess`/);
+  });
+});
