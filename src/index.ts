@@ -15,3 +15,4 @@ export * from './eval/index.js';
 export { scoreStore } from './eval/score.js';
 export { runExperiment, type ExperimentOptions } from './experiment/run.js';
 export { runDemo, type DemoOptions } from './experiment/demo.js';
+export * from './predict/predict.js';

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FeatureMatrix } from '../src/features/config.js';
-import { buildEmotionModel, type ModelSpec } from '../src/model/emotionModel.js';
+import { buildEmotionModel, fewestInputFrames, type ModelSpec } from '../src/model/emotionModel.js';
 import { forward } from '../src/model/forward.js';
 import { trainClassifier, argMax, type LabelledSet } from '../src/train/trainer.js';
-import { predictProbabilities } from '../src/train/predict.js';
+import { infer, predictProbabilities } from '../src/train/predict.js';
 import { createRng } from '../src/util/random.js';
 
 const classes = ['neutral', 'happy', 'sad', 'angry'];
@@ -47,6 +47,18 @@ describe('emotion model and trainer', () => {
       const sums = tf.sum(probabilities, 1).arraySync() as number[];
       sums.forEach((s) => expect(s).toBeCloseTo(1, 5));
     }
+  });
+
+  it('predicts utterances shorter than its pooling needs by repeating them, as training windows do', () => {
+    const model = buildEmotionModel(spec);
+    expect(fewestInputFrames(model)).toBe(2);
+    const short = { frames: 1, dims: 6, data: Float32Array.from([0.5, -1, 2, 0, 1, -0.5]) };
+    const repeated = { frames: 2, dims: 6, data: Float32Array.from([...short.data, ...short.data]) };
+    const [a, b] = infer(model, [short, repeated]).probabilities;
+    a.forEach((p, k) => {
+      expect(Number.isFinite(p)).toBe(true);
+      expect(p).toBeCloseTo(b[k], 6);
+    });
   });
 
   it('learns a learnable task well above chance on held-out data', async () => {

@@ -4,6 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { selectBackend, type BackendChoice } from '../model/backend.js';
 import { adaptCommand } from './adapt.js';
 import { demoCommand } from './demo.js';
+import { evaluateCommand } from './evaluate.js';
 import { experimentCommand } from './experiment.js';
 import { featuresCommand } from './features.js';
 import { predictCommand } from './predict.js';
@@ -33,6 +34,7 @@ await yargs(hideBin(process.argv))
   .command(experimentCommand)
   .command(demoCommand)
   .command(predictCommand)
+  .command(evaluateCommand)
   .demandCommand(1, 'Name a command; `ser --help` lists them.')
   .strict()
   .recommendCommands()

@@ -16,7 +16,8 @@ function builder(yargs: Argv) {
     .example('$0 predict --model models/emodb-dann recordings/ --format csv > emotions.csv', 'every audio file under a folder, one CSV row per clip and window')
     .epilog(
       'Each clip gets a prediction from all of its audio; a clip longer than --window also gets one per window ' +
-        '(windows every --hop seconds, the last one ending at the end of the clip). Progress and errors go to stderr. ' +
+        '(windows every --hop seconds, the last one ending at the end of the clip); a window of silence gets no emotion ' +
+        '(null in JSON, empty cells in CSV). Progress and errors go to stderr. ' +
         'Exit status: 0 every file predicted; 3 some files could not be (each named with the reason) but all others were; ' +
         '1 nothing could be done.',
     );

@@ -147,7 +147,8 @@ function unrecognisedLayoutReason(fileCount: number, closest: Layout, matched: n
 }
 
 /** Audio files under root, relative with `/` separators, sorted; hidden files and folders are left out. */
-async function listAudioFiles(root: string): Promise<string[]> {
+/** Audio files under a folder as sorted '/'-separated paths relative to it; hidden files and folders are left out. */
+export async function listAudioFiles(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   return entries
     .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && hasAudioExtension(entry.name))

@@ -5,7 +5,8 @@ import { applyNormalisation } from '../train/normalise.js';
 import { infer } from '../train/predict.js';
 import { activeMatrices, labelIndices } from '../train/prepare.js';
 import { argMax } from '../train/trainer.js';
-import type { EvaluationGroup } from './report.js';
+import { pca2d } from './projection.js';
+import type { EmbeddingPlot, EvaluationGroup } from './report.js';
 
 export interface ScoredItems {
   group: EvaluationGroup;
@@ -36,4 +37,11 @@ export function scoreStore(
     probabilities,
     embeddings,
   };
+}
+
+/** The embeddings of scored sets projected together onto their two principal axes, labelled by language and true emotion. */
+export function embeddingPlot(title: string, scored: ScoredItems[]): EmbeddingPlot {
+  const projected = pca2d(scored.flatMap((set) => set.embeddings));
+  const points = scored.flatMap(({ group }) => group.yTrue.map((classIndex) => ({ language: group.language, emotion: group.classes[classIndex] })));
+  return { title, points: points.map((point, i) => ({ ...point, x: projected[i][0], y: projected[i][1] })) };
 }

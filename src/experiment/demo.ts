@@ -4,10 +4,9 @@ import { adaptModel, DEFAULT_ADAPT_OPTIONS, type AdaptationMethod } from '../ada
 import { holdOutSpeakers, protocolSplit } from '../corpora/split.js';
 import { loadCorpus } from '../corpora/load.js';
 import { resolveFeatureConfig } from '../features/config.js';
-import { buildEvaluationReport, writeEvaluationReport, type EmbeddingPlot, type EvaluationReport } from '../eval/report.js';
+import { buildEvaluationReport, writeEvaluationReport, type EvaluationReport } from '../eval/report.js';
 import { computeMetrics } from '../eval/metrics.js';
-import { pca2d } from '../eval/projection.js';
-import { scoreStore, type ScoredItems } from '../eval/score.js';
+import { embeddingPlot, scoreStore, type ScoredItems } from '../eval/score.js';
 import { saveModel, type ModelCard } from '../model/io.js';
 import { openFeatureStore, preprocessCorpus } from '../store/index.js';
 import { DEFAULT_PRETRAIN_OPTIONS, labelledItems, pretrain } from '../train/pretrain.js';
@@ -32,13 +31,6 @@ export interface DemoResult {
   reportDir: string;
   sourceOnlyUar: number;
   adaptedUar: number;
-}
-
-function embeddingPlot(title: string, scored: ScoredItems[]): EmbeddingPlot {
-  const all = scored.flatMap((s) => s.embeddings);
-  const xy = pca2d(all);
-  const points = scored.flatMap((s) => s.items.map((item) => ({ language: s.group.language, emotion: item.label ?? item.emotion })));
-  return { title, points: points.map((p, i) => ({ ...p, x: xy[i][0], y: xy[i][1] })) };
 }
 
 /**

@@ -54,3 +54,16 @@ export function buildEmotionModel(spec: ModelSpec): tf.LayersModel {
     .apply(embedding) as tf.SymbolicTensor;
   return tf.model({ inputs: frames, outputs: [probabilities, embedding], name: 'ser_emotion_model' });
 }
+
+/**
+ * Fewest input frames that leave at least one after the model's max-pooling layers ('valid' padding).
+ * Fewer leave an empty sequence to pool: meaningless output on the cpu backend, corrupted memory on wasm.
+ */
+export function fewestInputFrames(model: tf.LayersModel): number {
+  return model.layers
+    .filter((layer) => layer.getClassName() === 'MaxPooling1D')
+    .reduceRight((needed, layer) => {
+      const { poolSize, strides } = layer.getConfig() as { poolSize: number[]; strides: number[] };
+      return (needed - 1) * strides[0] + poolSize[0];
+    }, 1);
+}

@@ -1,9 +1,10 @@
-import { readdir, stat } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { AudioError, decodeAudio, type Audio } from '../audio/index.js';
-import { AUDIO_EXTENSIONS } from '../corpora/index.js';
-import { hasAudioExtension } from '../corpora/layouts.js';
-import { dropQuietFrames, extractFeatures, msToSamples, type FeatureMatrix } from '../features/index.js';
+import { AUDIO_EXTENSIONS } from '../corpora/layouts.js';
+import { listAudioFiles } from '../corpora/load.js';
+import { dropQuietFrames, extractFeatures, frameLogEnergy, msToSamples, type FeatureMatrix } from '../features/index.js';
+import { fewestInputFrames } from '../model/emotionModel.js';
 import type { SavedModel } from '../model/io.js';
 import { applyNormalisation } from '../train/normalise.js';
 import { infer } from '../train/predict.js';
@@ -25,10 +26,16 @@ export interface EmotionEstimate {
   probabilities: Record<string, number>;
 }
 
-export interface WindowPrediction extends EmotionEstimate {
+export interface WindowPrediction {
   /** Seconds from the start of the clip. */
   start: number;
   end: number;
+  /**
+   * null (and so are the probabilities) when the window holds too little sound to judge: fewer frames than
+   * the model needs within the card's activeFrameThresholdDb of the clip's loudest frame.
+   */
+  emotion: string | null;
+  probabilities: Record<string, number> | null;
 }
 
 export interface ClipPrediction extends EmotionEstimate {
@@ -55,25 +62,28 @@ interface SampleSpan {
   end: number;
 }
 
-interface FrameGeometry {
+/** What a model needs of its input, in samples at the card's sample rate and in frames. */
+interface InputNeeds {
   frameLength: number;
   frameShift: number;
+  /** See fewestInputFrames. */
+  fewestFrames: number;
 }
 
-function frameGeometry({ card }: SavedModel): FrameGeometry {
+function inputNeeds({ model, card }: SavedModel): InputNeeds {
   const { frameLengthMs, frameShiftMs, sampleRate } = card.featureConfig;
-  return { frameLength: msToSamples(frameLengthMs, sampleRate), frameShift: msToSamples(frameShiftMs, sampleRate) };
+  const fewestFrames = fewestInputFrames(model);
+  return { frameLength: msToSamples(frameLengthMs, sampleRate), frameShift: msToSamples(frameShiftMs, sampleRate), fewestFrames };
 }
 
-/** Throws when the options cannot give every window at least one whole frame, or would skip audio. */
+/** Throws when a window could not hold the frames the model needs, or the hop would skip audio. */
 function assertWindowOptions(saved: SavedModel, options: WindowOptions): void {
   const { windowSeconds, hopSeconds } = options;
-  const { sampleRate } = saved.card.featureConfig;
-  const { frameLength, frameShift } = frameGeometry(saved);
+  const { frameLength, frameShift, fewestFrames } = inputNeeds(saved);
   // A window starting between two frame starts loses up to one shift before its first whole frame.
-  const shortestWindow = (frameLength + frameShift) / sampleRate;
+  const shortestWindow = (frameLength + fewestFrames * frameShift) / saved.card.featureConfig.sampleRate;
   if (!(windowSeconds >= shortestWindow)) {
-    throw new Error(`the window must be at least ${shortestWindow} s (one frame of the model's features and one frame shift), got ${windowSeconds}`);
+    throw new Error(`the window must be at least ${shortestWindow} s (the ${fewestFrames} frames the model needs), got ${windowSeconds}`);
   }
   if (!(hopSeconds > 0 && hopSeconds <= windowSeconds)) {
     throw new Error(`the hop must be above 0 and at most the window (${windowSeconds} s), so that no audio is skipped; got ${hopSeconds}`);
@@ -94,11 +104,19 @@ function windowSpans(totalSamples: number, sampleRate: number, options: WindowOp
   return spans;
 }
 
-/** The clip's frames lying wholly inside the span: those its own audio, cut out, would give. */
-function framesWithin(matrix: FeatureMatrix, span: SampleSpan, geometry: FrameGeometry): FeatureMatrix {
-  const first = Math.ceil(span.start / geometry.frameShift);
-  const end = Math.min(matrix.frames, Math.floor((span.end - geometry.frameLength) / geometry.frameShift) + 1);
-  return { frames: end - first, dims: matrix.dims, data: matrix.data.subarray(first * matrix.dims, end * matrix.dims) };
+/** Rows first … end-1 of the clip whose energy reaches the floor. */
+function framesWithSound(clip: FeatureMatrix, energy: Float32Array, floor: number, first: number, end: number): FeatureMatrix {
+  const kept: number[] = [];
+  for (let t = first; t < end; t++) if (energy[t] >= floor) kept.push(t);
+  const data = new Float32Array(kept.length * clip.dims);
+  kept.forEach((t, row) => data.set(clip.data.subarray(t * clip.dims, (t + 1) * clip.dims), row * clip.dims));
+  return { frames: kept.length, dims: clip.dims, data };
+}
+
+function smallest(values: Float32Array): number {
+  let lowest = Infinity;
+  for (const value of values) lowest = Math.min(lowest, value);
+  return lowest;
 }
 
 function estimate(labels: string[], probabilities: number[]): EmotionEstimate {
@@ -110,18 +128,39 @@ function estimate(labels: string[], probabilities: number[]): EmotionEstimate {
 
 /**
  * The model's estimate for the whole clip and, when it is longer than a window, for each window. The clip
- * and every window are each prepared as training prepared an utterance: quiet frames dropped (relative to
- * their own loudest frame), then the card's normalisation.
+ * is prepared as training prepared an utterance: quiet frames dropped, then the card's normalisation. A
+ * window keeps the frames of it that the clip kept, so a pause gets no estimate of its own rather than one
+ * made from its background noise. Throws when the clip is too short or too quiet for the model.
  */
 export function predictAudio(saved: SavedModel, file: string, audio: Audio, options: WindowOptions): ClipPrediction {
   const { model, card } = saved;
-  const clip = extractFeatures(audio.samples, audio.sampleRate, card.featureConfig);
+  const { featureConfig: config, normalisation } = card;
+  const needs = inputNeeds(saved);
+  const shortest = needs.frameLength + (needs.fewestFrames - 1) * needs.frameShift;
+  if (audio.samples.length < shortest) {
+    throw new Error(`too short: ${audio.samples.length / audio.sampleRate} s of audio; the model needs at least ${shortest / audio.sampleRate} s`);
+  }
+  const clip = extractFeatures(audio.samples, audio.sampleRate, config);
+  const active = dropQuietFrames(clip, config, normalisation.activeFrameThresholdDb);
+  if (active.frames < needs.fewestFrames) {
+    throw new Error(
+      `too little sound: ${active.frames} frames within ${normalisation.activeFrameThresholdDb} dB of its loudest, the model needs at least ${needs.fewestFrames}`,
+    );
+  }
+  // The quietest frame dropQuietFrames kept is the clip's threshold, read back so that its rule stays in one place.
+  const floor = smallest(frameLogEnergy(active, config));
+  const energy = frameLogEnergy(clip, config);
   const spans = windowSpans(audio.samples.length, audio.sampleRate, options);
-  const geometry = frameGeometry(saved);
-  const prepare = (matrix: FeatureMatrix) =>
-    applyNormalisation(dropQuietFrames(matrix, card.featureConfig, card.normalisation.activeFrameThresholdDb), card.normalisation);
-  const { probabilities } = infer(model, [clip, ...spans.map((span) => framesWithin(clip, span, geometry))].map(prepare));
-  const [clipProbabilities, ...windowProbabilities] = probabilities;
+  const windowFrames = spans.map((span) => {
+    // The frames lying wholly inside the span: those its own audio, cut out, would give.
+    const first = Math.ceil(span.start / needs.frameShift);
+    const end = Math.min(clip.frames, Math.floor((span.end - needs.frameLength) / needs.frameShift) + 1);
+    return framesWithSound(clip, energy, floor, first, end);
+  });
+  const judged = windowFrames.flatMap((matrix, k) => (matrix.frames >= needs.fewestFrames ? [k] : []));
+  const inputs = [active, ...judged.map((k) => windowFrames[k])].map((matrix) => applyNormalisation(matrix, normalisation));
+  const [clipProbabilities, ...judgedProbabilities] = infer(model, inputs).probabilities;
+  const windowEstimates = new Map(judged.map((k, j) => [k, estimate(card.labels, judgedProbabilities[j])]));
   return {
     file,
     duration: audio.samples.length / audio.sampleRate,
@@ -129,7 +168,7 @@ export function predictAudio(saved: SavedModel, file: string, audio: Audio, opti
     windows: spans.map((span, k) => ({
       start: span.start / audio.sampleRate,
       end: span.end / audio.sampleRate,
-      ...estimate(card.labels, windowProbabilities[k]),
+      ...(windowEstimates.get(k) ?? { emotion: null, probabilities: null }),
     })),
   };
 }
@@ -178,16 +217,6 @@ export async function predictFiles(
   return outcomes;
 }
 
-/** Audio files under a folder, sorted; hidden files and folders are left out. */
-async function audioFilesUnder(folder: string): Promise<string[]> {
-  const entries = await readdir(folder, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && hasAudioExtension(entry.name))
-    .map((entry) => join(entry.parentPath, entry.name))
-    .filter((path) => !relative(folder, path).split(sep).some((part) => part.startsWith('.')))
-    .sort();
-}
-
 /**
  * The files to predict: folders are replaced by the audio files under them, everything else is kept as
  * given (a missing or unreadable path is reported when it is decoded). A folder without audio files is a
@@ -202,7 +231,7 @@ export async function listAudioInputs(paths: string[]): Promise<{ files: string[
       files.push(path);
       continue;
     }
-    const found = await audioFilesUnder(path);
+    const found = (await listAudioFiles(path)).map((file) => join(path, file));
     if (found.length === 0) failures.push({ file: path, error: `folder holds no audio files (${AUDIO_EXTENSIONS.join(' ')})` });
     files.push(...found);
   }
@@ -218,11 +247,12 @@ function csvField(value: string): string {
 
 /**
  * One row per clip (start 0, end its duration) followed by one per window of it:
- * file,start,end,emotion,p_<label>… Failures have no row; they are reported apart.
+ * file,start,end,emotion,p_<label>…; a window with too little sound to judge has empty emotion and
+ * probability cells. Failures have no row; they are reported apart.
  */
 export function predictionsCsv(predictions: ClipPrediction[], labels: string[]): string {
-  const row = (file: string, start: number, end: number, { emotion, probabilities }: EmotionEstimate) =>
-    [file, String(start), String(end), emotion, ...labels.map((label) => String(probabilities[label]))].map(csvField).join(',');
+  const row = (file: string, start: number, end: number, { emotion, probabilities }: Pick<WindowPrediction, 'emotion' | 'probabilities'>) =>
+    [file, String(start), String(end), emotion ?? '', ...labels.map((label) => (probabilities ? String(probabilities[label]) : ''))].map(csvField).join(',');
   const lines = [['file', 'start', 'end', 'emotion', ...labels.map((label) => `p_${label}`)].map(csvField).join(',')];
   for (const clip of predictions) {
     lines.push(row(clip.file, 0, clip.duration, clip), ...clip.windows.map((window) => row(clip.file, window.start, window.end, window)));

@@ -90,7 +90,12 @@ function conv2dBackpropFilter(args: {
     }
   }
   backend.disposeData(paddedInput.dataId);
-  const gradient = runWasmKernel(backend, BatchMatMul, { a: patches, b: dyOnGrid }, { transposeA: false, transposeB: false });
+  const gradient = runWasmKernel(
+    backend,
+    BatchMatMul,
+    { a: patches, b: dyOnGrid },
+    { transposeA: false, transposeB: false },
+  );
   backend.disposeData(patches.dataId);
   backend.disposeData(dyOnGrid.dataId);
   return withShape(gradient, filterShape);

@@ -1,8 +1,6 @@
 import {
   Conv2D,
   Conv2DBackpropInput,
-  Reverse,
-  Transpose,
   backend_util,
   type Conv2DBackpropInputAttrs,
   type KernelConfig,
@@ -11,13 +9,36 @@ import {
 } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { spreadOverGrid } from './spread.js';
-import { runWasmKernel } from './wasmKernel.js';
+import { heapFloats, runWasmKernel } from './wasmKernel.js';
 
 type BackpropInputArgs = {
   inputs: { dy: TensorInfo; filter: TensorInfo };
   backend: BackendWasm;
   attrs: Conv2DBackpropInputAttrs;
 };
+
+/**
+ * The filter [kh, kw, ci, co] rotated by 180 degrees with its channel axes swapped: [KH-1-kh, KW-1-kw, co, ci].
+ * One pass over a small array, where the wasm Transpose and Reverse kernels take milliseconds together.
+ */
+function rotatedFilter(backend: BackendWasm, filter: TensorInfo): TensorInfo {
+  const [height, width, inChannels, outChannels] = filter.shape;
+  const rotated = backend.makeOutput([height, width, outChannels, inChannels], 'float32');
+  const source = heapFloats(backend, filter);
+  const target = heapFloats(backend, rotated);
+  let from = 0;
+  for (let kh = 0; kh < height; kh++) {
+    for (let kw = 0; kw < width; kw++) {
+      const tap = ((height - 1 - kh) * width + (width - 1 - kw)) * outChannels * inChannels;
+      for (let ci = 0; ci < inChannels; ci++) {
+        for (let co = 0; co < outChannels; co++, from++) {
+          target[tap + co * inChannels + ci] = source[from];
+        }
+      }
+    }
+  }
+  return rotated;
+}
 
 /**
  * dx is the stride-1 convolution of the stride-spread dy with the filter rotated by 180 degrees and its
@@ -41,9 +62,7 @@ function backpropInputByForwardConvolution(
   if (Math.min(padTop, padLeft, padBottom, padRight) < 0) {
     return null;
   }
-  const swapped = runWasmKernel(backend, Transpose, { x: filter }, { perm: [0, 1, 3, 2] });
-  const rotated = runWasmKernel(backend, Reverse, { x: swapped }, { dims: [0, 1] });
-  backend.disposeData(swapped.dataId);
+  const rotated = rotatedFilter(backend, filter);
   const isStrided = strideHeight > 1 || strideWidth > 1;
   const spreadDy = isStrided ? spreadOverGrid(backend, dy, info, spreadHeight, spreadWidth) : dy;
   const dx = runWasmKernel(

@@ -12,6 +12,7 @@ import {
   type NamedAttrMap,
   type Tensor,
   type Tensor4D,
+  type Tensor5D,
 } from '@tensorflow/tfjs';
 
 function dilationPair(dilations: Conv2DAttrs['dilations']): [number, number] {
@@ -24,10 +25,9 @@ function spreadFilter(filter: Tensor4D, [dilationHeight, dilationWidth]: [number
     return filter;
   }
   const [height, width, inChannels, outChannels] = filter.shape;
-  return tidy(
-    () =>
-      filter
-      .reshape([height, 1, width, 1, inChannels * outChannels])
+  return tidy(() =>
+    filter
+      .reshape<Tensor5D>([height, 1, width, 1, inChannels * outChannels])
       .pad([
         [0, 0],
         [0, dilationHeight - 1],
@@ -35,11 +35,11 @@ function spreadFilter(filter: Tensor4D, [dilationHeight, dilationWidth]: [number
         [0, dilationWidth - 1],
         [0, 0],
       ])
-      .reshape([height * dilationHeight, width * dilationWidth, inChannels, outChannels])
+      .reshape<Tensor4D>([height * dilationHeight, width * dilationWidth, inChannels, outChannels])
       .slice(
         [0, 0, 0, 0],
         [(height - 1) * dilationHeight + 1, (width - 1) * dilationWidth + 1, inChannels, outChannels],
-      ) as Tensor4D,
+      ),
   );
 }
 
@@ -59,7 +59,13 @@ export const conv2dGradientConfig: GradConfig = {
     const dilation = dilationPair(dilations);
     const spread = spreadFilter(filter, dilation);
     const inputAttrs: Conv2DBackpropInputAttrs = { strides, pad, dataFormat, dimRoundingMode, inputShape: x.shape };
-    const filterAttrs: Conv2DBackpropFilterAttrs = { strides, pad, dataFormat, dimRoundingMode, filterShape: spread.shape };
+    const filterAttrs: Conv2DBackpropFilterAttrs = {
+      strides,
+      pad,
+      dataFormat,
+      dimRoundingMode,
+      filterShape: spread.shape,
+    };
     return {
       x: () => engine().runKernel(Conv2DBackpropInput, { dy, filter: spread }, inputAttrs as unknown as NamedAttrMap),
       filter: () => {

@@ -41,7 +41,7 @@ function replaceKernel(config: KernelConfig): void {
  * (slow for bias gradients). Safe to call more than once.
  */
 export function registerWasmGradientKernels(): void {
-  if (getKernel(Conv2DBackpropFilter, 'wasm') !== undefined) {
+  if (getKernel(Conv2DBackpropFilter, 'wasm') === wasmConv2dBackpropFilterConfig) {
     return;
   }
   replaceKernel(fastConv2dBackpropInputConfig(stockWasmKernel(Conv2DBackpropInput)));
@@ -49,7 +49,8 @@ export function registerWasmGradientKernels(): void {
   replaceKernel(sharingCastConfig(stockWasmKernel(Cast)));
   replaceKernel(wasmMaxPoolGradConfig);
   replaceKernel(wasmSharedIdentityConfig);
-  registerKernel(wasmConv2dBackpropFilterConfig);
+  // Last: its presence marks the registration as done.
+  replaceKernel(wasmConv2dBackpropFilterConfig);
 }
 
 /**
