@@ -42,7 +42,7 @@ export interface AdaptOptions {
 
 export const DEFAULT_ADAPT_OPTIONS: Omit<AdaptOptions, 'method' | 'shots'> = {
   seed: 0,
-  epochs: 15,
+  epochs: 6,
   batchSize: 32,
   learningRate: 3e-4,
   alignmentWeight: 1,

@@ -43,8 +43,8 @@ function reason(error: unknown): string {
 /**
  * Makes the preferred backend the active one, or without a preference the fastest that loads: tfjs-node,
  * then wasm, then cpu. A preference that cannot be met is an error rather than a silent fallback.
- * Registers the project's gradient kernels first. Returns the name of the backend in use ('tensorflow'
- * for tfjs-node).
+ * Registers the project's gradient overrides and wasm kernels first. Returns the name of the backend in
+ * use ('tensorflow' for tfjs-node).
  */
 export async function selectBackend(preferred?: BackendChoice): Promise<string> {
   registerGradientOverrides();

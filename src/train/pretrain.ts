@@ -35,12 +35,12 @@ export interface PretrainOptions {
 
 export const DEFAULT_PRETRAIN_OPTIONS: Omit<PretrainOptions, 'validationSpeakers'> = {
   seed: 0,
-  epochs: 30,
+  epochs: 24,
   batchSize: 32,
   learningRate: 1e-3,
   windowFrames: 200,
   dropout: 0.3,
-  patience: 10,
+  patience: 8,
   normalisation: 'corpus',
   activeFrameThresholdDb: 40,
   specAugment: true,
