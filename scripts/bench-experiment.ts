@@ -52,6 +52,7 @@ for (const target of targets) {
     targetSupervisedEpochs: DEFAULT_PRETRAIN_OPTIONS.epochs,
     baseline: CLASSICAL_BASELINE_FROM_RAVDESS[target],
     log: (message) => process.stderr.write(`[${elapsed()}] ${target}: ${message}\n`),
+    onEpoch: (run, r) => process.stderr.write(`[${elapsed()}] ${target}:   ${run} epoch ${r.epoch}/${r.epochs} loss ${r.loss.toFixed(3)}\n`),
   });
   rows.push(`ravdess -> ${target} (${((Date.now() - targetStarted) / 60000).toFixed(1)} min, backend ${backend})`);
   for (const [key, scores] of Object.entries(results.settings)) {

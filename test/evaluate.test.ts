@@ -1,8 +1,9 @@
-import { execFile } from 'node:child_process';
+import { compiledCli, repoRoot, runCli } from './helpers/cli.js';
+
+const evaluate = (args: string[]) => runCli(['evaluate', '--backend', 'wasm', ...args]);
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adaptModel, DEFAULT_ADAPT_OPTIONS } from '../src/adapt/adapt.js';
 import { loadCorpus } from '../src/corpora/index.js';
@@ -13,9 +14,6 @@ import { saveModel } from '../src/model/io.js';
 import { openFeatureStore, preprocessCorpus } from '../src/store/index.js';
 import { DEFAULT_PRETRAIN_OPTIONS, pretrain } from '../src/train/pretrain.js';
 
-const execFileAsync = promisify(execFile);
-const repoRoot = resolve(import.meta.dirname, '..');
-const compiledCli = join(repoRoot, 'dist/src/cli/index.js');
 const demo = join(repoRoot, 'data/demo');
 const work = mkdtempSync(join(tmpdir(), 'ser-evaluate-'));
 const dirs = {
@@ -25,16 +23,6 @@ const dirs = {
   sourceModel: join(work, 'models/source'),
   adaptedModel: join(work, 'models/adapted'),
 };
-
-async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [compiledCli, 'evaluate', '--backend', 'wasm', ...args], { cwd: repoRoot });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code: number; stdout: string; stderr: string };
-    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
-  }
-}
 
 /** Labelled clips of these speakers in a demo corpus, counted from its manifest. */
 async function clipsOf(language: string, speakers: string[]): Promise<number> {
@@ -68,7 +56,7 @@ describe.skipIf(!existsSync(compiledCli))('compiled `ser evaluate` (dist/src/cli
 
   it('scores a feature store and a corpus folder on their test speakers, with embeddings before and after adaptation', async () => {
     const reportDir = join(work, 'report');
-    const result = await runCli([
+    const result = await evaluate([
       '--model', dirs.adaptedModel, '--compare', dirs.sourceModel, '--data', dirs.englishStore, join(demo, 'de'), '--test-split', '--report', reportDir,
     ]);
     expect(result.stderr).not.toMatch(/^ser:/m);
@@ -111,21 +99,21 @@ describe.skipIf(!existsSync(compiledCli))('compiled `ser evaluate` (dist/src/cli
 
   it('scores only the listed speakers of each corpus, and names speakers found nowhere', async () => {
     const reportDir = join(work, 'report-speakers');
-    const result = await runCli(['--model', dirs.sourceModel, '--data', dirs.englishStore, dirs.germanStore, '--speakers', 'en01,de03', '--report', reportDir]);
+    const result = await evaluate(['--model', dirs.sourceModel, '--data', dirs.englishStore, dirs.germanStore, '--speakers', 'en01,de03', '--report', reportDir]);
     expect(result.code).toBe(0);
     expect(readReport(reportDir).groups.map((group) => group.metrics.n)).toEqual([await clipsOf('en', ['en01']), await clipsOf('de', ['de03'])]);
 
-    const unknown = await runCli(['--model', dirs.sourceModel, '--data', dirs.englishStore, '--speakers', 'en01,nobody', '--report', reportDir]);
+    const unknown = await evaluate(['--model', dirs.sourceModel, '--data', dirs.englishStore, '--speakers', 'en01,nobody', '--report', reportDir]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain(`--speakers: no clips of nobody in ${dirs.englishStore}`);
 
-    const both = await runCli(['--model', dirs.sourceModel, '--data', dirs.englishStore, '--speakers', 'en01', '--test-split', '--report', reportDir]);
+    const both = await evaluate(['--model', dirs.sourceModel, '--data', dirs.englishStore, '--speakers', 'en01', '--test-split', '--report', reportDir]);
     expect(both.code).toBe(1);
     expect(both.stderr).toMatch(/speakers and test-split are mutually exclusive/);
   });
 
   it('refuses a feature store of another configuration than the model\'s, naming it', async () => {
-    const result = await runCli(['--model', dirs.sourceModel, '--data', dirs.germanFbankStore, '--report', join(work, 'report-fbank')]);
+    const result = await evaluate(['--model', dirs.sourceModel, '--data', dirs.germanFbankStore, '--report', join(work, 'report-fbank')]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${dirs.germanFbankStore}: features were extracted with`);
     expect(result.stderr).toContain('re-run `ser preprocess`');
@@ -134,7 +122,7 @@ describe.skipIf(!existsSync(compiledCli))('compiled `ser evaluate` (dist/src/cli
 
   it('refuses one corpus given twice, before extracting anything', async () => {
     const reportDir = join(work, 'report-twice');
-    const result = await runCli(['--model', dirs.sourceModel, '--data', dirs.germanStore, join(demo, 'de'), '--report', reportDir]);
+    const result = await evaluate(['--model', dirs.sourceModel, '--data', dirs.germanStore, join(demo, 'de'), '--report', reportDir]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${dirs.germanStore} and ${join(demo, 'de')} both hold corpus "de"`);
     expect(existsSync(join(reportDir, 'features'))).toBe(false);

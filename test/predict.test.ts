@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process';
+import { compiledCli, repoRoot, runCli } from './helpers/cli.js';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import wavefile from 'wavefile';
 import { loadCorpus, parseCsv } from '../src/corpora/index.js';
@@ -13,10 +13,7 @@ import { isClipFailure, listAudioInputs, predictFiles, predictionsCsv, type Clip
 import { openFeatureStore, preprocessCorpus } from '../src/store/index.js';
 import { DEFAULT_PRETRAIN_OPTIONS, pretrain } from '../src/train/pretrain.js';
 
-const execFileAsync = promisify(execFile);
-const repoRoot = resolve(import.meta.dirname, '..');
 const fixtureWav = join(repoRoot, 'test/fixtures/mfcc/espeak-en.wav');
-const compiledCli = join(repoRoot, 'dist/src/cli/index.js');
 const SAMPLE_RATE = 16000;
 /** Samples in the fixture: 3.5758125 s at 16 kHz. */
 const FIXTURE_SAMPLES = 57213;
@@ -71,7 +68,7 @@ beforeAll(async () => {
   click.fill(20000, 1060, 1080);
   writeWav(clips.click, click);
   writeFileSync(clips.corrupt, Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 37) % 256)));
-  await execFileAsync('ffmpeg', ['-loglevel', 'error', '-y', '-i', fixtureWav, clips.flac]);
+  execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', fixtureWav, clips.flac]);
 
   // A real (if briefly trained) model: features, card and folder exactly as `ser train` makes them.
   const storeDir = join(work, 'store');
@@ -174,15 +171,6 @@ describe('predictionsCsv', () => {
   });
 });
 
-async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [compiledCli, ...args], { cwd: repoRoot });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code: number; stdout: string; stderr: string };
-    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
-  }
-}
 
 describe.skipIf(!existsSync(compiledCli))('compiled `ser predict` (dist/src/cli/index.js, built by `npm test`)', () => {
   it('exits 3 naming the bad files, with an error entry for each in the JSON, and predicts the good ones', async () => {

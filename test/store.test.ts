@@ -1,8 +1,7 @@
-import { execFile } from 'node:child_process';
+import { compiledCli, repoRoot, runCli } from './helpers/cli.js';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import wavefile from 'wavefile';
 import { decodeAudio } from '../src/audio/index.js';
@@ -10,9 +9,7 @@ import { loadCorpus, type Corpus } from '../src/corpora/index.js';
 import { extractFeatures, featureConfigKey, resolveFeatureConfig, type FeatureMatrix } from '../src/features/index.js';
 import { openFeatureStore, preprocessCorpus, type FeatureStore, type StoreError, type StoreIndex } from '../src/store/index.js';
 
-const repoRoot = resolve(import.meta.dirname, '..');
 const fixtureWav = join(repoRoot, 'test/fixtures/mfcc/espeak-en.wav');
-const compiledCli = join(repoRoot, 'dist/src/cli/index.js');
 const config = resolveFeatureConfig();
 
 /** A voiced, vowel-like clip: harmonics of a gliding pitch under a slow envelope, plus a little noise. */
@@ -241,17 +238,7 @@ describe('openFeatureStore', () => {
   });
 });
 
-const execFileAsync = promisify(execFile);
 
-async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [compiledCli, ...args], { cwd: repoRoot });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code: number; stdout: string; stderr: string };
-    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
-  }
-}
 
 describe.skipIf(!existsSync(compiledCli))('compiled ser CLI (dist/src/cli/index.js, built by `npm test`)', () => {
   it('preprocess exits 3 naming the bad files, and 0 once they are gone', async () => {

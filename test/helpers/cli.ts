@@ -1,0 +1,20 @@
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+export const repoRoot = resolve(import.meta.dirname, '../..');
+/** The built CLI: `npm test` compiles before it runs vitest, so the tests exercise what users run. */
+export const compiledCli = join(repoRoot, 'dist/src/cli/index.js');
+
+const execFileAsync = promisify(execFile);
+
+/** Runs `ser` with arguments and returns its exit code and output, whatever the code. */
+export async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [compiledCli, ...args], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failure = error as { code: number; stdout: string; stderr: string };
+    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
+  }
+}
