@@ -48,7 +48,7 @@ export const experimentCommand: CommandModule<object, ExperimentArgs> = {
       .option('epochs', { type: 'number', default: DEFAULT_PRETRAIN_OPTIONS.epochs, describe: 'most pretraining epochs (early stopping on source validation speakers); also the fixed target-supervised schedule' })
       .option('adapt-epochs', { type: 'number', default: DEFAULT_ADAPT_OPTIONS.epochs, describe: 'fixed adaptation epochs' })
       .option('workers', { type: 'number', default: availableParallelism(), describe: 'preprocessing threads' })
-      .option('parallel', { type: 'number', default: availableParallelism(), describe: 'seeds trained at the same time, one thread each' })
+      .option('parallel', { type: 'number', default: availableParallelism(), describe: 'trainings run at the same time, one thread each (seeds, then runs)' })
       .example('$0 experiment --source ../shared/corpora/ravdess --target ../shared/corpora/emodb --out runs/ravdess-emodb', 'the benchmark protocol, 3 seeds')
       .epilog('An interrupted experiment resumes where it stopped: features, pretrained models and finished runs are reused from --out.') as never,
   handler: async (args) => {

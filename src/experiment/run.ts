@@ -25,7 +25,7 @@ export interface ExperimentOptions {
   methods: AdaptationMethod[];
   featureConfig: FeatureConfig;
   workers: number;
-  /** Seeds trained at the same time, each in its own worker thread (the compiled build only). */
+  /** Trainings run at the same time, each in its own worker thread (the compiled build only). */
   parallel: number;
   pretrain: Partial<PretrainOptions>;
   adaptEpochs: number;
@@ -89,8 +89,11 @@ function runFile(out: string, seed: number, key: string): string {
   return join(out, 'runs', `seed-${seed}`, `${key.replace('/', '-')}.json`);
 }
 
-/** Every run of one seed; each result is written as it is known, so a rerun continues where this one stopped. */
-export async function runSeed(options: ExperimentOptions, context: ExperimentContext, seed: number): Promise<void> {
+/**
+ * The runs `keys` of one seed (by default all), after pretraining its source model or loading it from an
+ * earlier run; each result is written as it is known, so a rerun continues where this one stopped.
+ */
+export async function runSeed(options: ExperimentOptions, context: ExperimentContext, seed: number, keys = runKeys(options).map((r) => r.key)): Promise<void> {
   const { source, target, split } = context;
   const scoreOnTest = (model: tf.LayersModel, card: ModelCard) => {
     const { group } = scoreStore(model, card, target, { speakers: split.test });
@@ -115,7 +118,7 @@ export async function runSeed(options: ExperimentOptions, context: ExperimentCon
     await saveModel(sourceModelDir, pretrained.model, pretrained.card);
   }
 
-  for (const { key, method, shots } of runKeys(options)) {
+  for (const { key, method, shots } of runKeys(options).filter((run) => keys.includes(run.key))) {
     await cachedRun(runFile(options.out, seed, key), async () => {
       options.log(`seed ${seed}: ${key}`);
       if (key === 'source-only/none') return scoreOnTest(pretrained.model, pretrained.card);
@@ -147,30 +150,46 @@ export async function runSeed(options: ExperimentOptions, context: ExperimentCon
   pretrained.model.dispose();
 }
 
-/** Runs seeds in worker threads, `parallel` at a time: the wasm backend uses one core per thread. */
-async function runSeedsInWorkers(options: ExperimentOptions, context: ExperimentContext, backend: string): Promise<void> {
+/**
+ * Runs the experiment in worker threads, `parallel` at a time (the wasm backend uses one core per thread):
+ * first each seed's pretraining, then every remaining run as a job of its own, so no core idles while
+ * one seed finishes.
+ */
+async function runInWorkers(options: ExperimentOptions, context: ExperimentContext, backend: string): Promise<void> {
   const script = new URL('./seedWorker.js', import.meta.url);
   const { log, onEpoch, ...serialisable } = options;
-  const queue = [...options.seeds];
-  const runWorker = async (): Promise<void> => {
-    for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
-      const worker = new Worker(script, { workerData: { options: serialisable, seed, backend, sourceStore: context.source.dir, targetStore: context.target.dir } satisfies SeedWorkerData });
-      await new Promise<void>((resolve, reject) => {
-        worker.on('message', (message: SeedWorkerMessage) => {
-          if (message.kind === 'log') log(message.text);
-          else onEpoch?.(message.run, message.report);
+  const runJobs = async (jobs: { seed: number; keys: string[] }[]): Promise<void> => {
+    const queue = [...jobs];
+    const runWorker = async (): Promise<void> => {
+      for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
+        const { seed, keys } = job;
+        const data: SeedWorkerData = { options: serialisable, seed, keys, backend, sourceStore: context.source.dir, targetStore: context.target.dir };
+        const worker = new Worker(script, { workerData: data });
+        await new Promise<void>((resolve, reject) => {
+          worker.on('message', (message: SeedWorkerMessage) => {
+            if (message.kind === 'log') log(message.text);
+            else onEpoch?.(message.run, message.report);
+          });
+          worker.on('error', reject);
+          worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the worker for seed ${seed} (${keys.join(', ') || 'pretraining'}) stopped with exit code ${code}`))));
         });
-        worker.on('error', reject);
-        worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the worker for seed ${seed} stopped with exit code ${code}`))));
-      });
-    }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(options.parallel, jobs.length) }, runWorker));
   };
-  await Promise.all(Array.from({ length: Math.min(options.parallel, options.seeds.length) }, runWorker));
+  await runJobs(options.seeds.map((seed) => ({ seed, keys: [] })));
+  const remaining = options.seeds.flatMap((seed) =>
+    runKeys(options)
+      .filter(({ key }) => !existsSync(runFile(options.out, seed, key)))
+      .map(({ key }) => ({ seed, keys: [key] })),
+  );
+  await runJobs(remaining);
 }
 
 export interface SeedWorkerData {
   options: Omit<ExperimentOptions, 'log' | 'onEpoch'>;
   seed: number;
+  keys: string[];
   backend: string;
   sourceStore: string;
   targetStore: string;
@@ -186,10 +205,10 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const context = await prepareExperiment(options);
   const { source, target, split } = context;
   options.log(`target ${target.corpus}: adaptation speakers ${split.adaptation.join(', ')}; test speakers ${split.test.join(', ')}`);
-  const parallel = options.parallel > 1 && options.seeds.length > 1 && !import.meta.url.endsWith('.ts');
+  const parallel = options.parallel > 1 && !import.meta.url.endsWith('.ts');
   if (parallel) {
     // tfjs-node registers itself as 'tensorflow'.
-    await runSeedsInWorkers(options, context, tf.getBackend() === 'tensorflow' ? 'node' : tf.getBackend());
+    await runInWorkers(options, context, tf.getBackend() === 'tensorflow' ? 'node' : tf.getBackend());
   } else {
     for (const seed of options.seeds) await runSeed(options, context, seed);
   }

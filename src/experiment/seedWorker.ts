@@ -4,7 +4,7 @@ import { openFeatureStore } from '../store/index.js';
 import type { EpochReport } from '../train/trainer.js';
 import { contextOf, runSeed, type SeedWorkerData, type SeedWorkerMessage } from './run.js';
 
-const { options, seed, backend, sourceStore, targetStore } = workerData as SeedWorkerData;
+const { options, seed, keys, backend, sourceStore, targetStore } = workerData as SeedWorkerData;
 const post = (message: SeedWorkerMessage) => parentPort!.postMessage(message);
 await selectBackend(backend as BackendChoice);
 await runSeed(
@@ -15,4 +15,5 @@ await runSeed(
   },
   contextOf(openFeatureStore(sourceStore), openFeatureStore(targetStore)),
   seed,
+  keys,
 );
