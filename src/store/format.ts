@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FeatureConfig, FeatureMatrix } from '../features/index.js';
+import { accumulateStats, type FeatureConfig, type FeatureMatrix } from '../features/index.js';
 import { writeJsonAtomic } from '../util/fs.js';
 
 export const STORE_FORMAT = 'ser-feature-store/1';
@@ -61,19 +61,10 @@ export function decodeFrames(bytes: Uint8Array): Float32Array {
   return data;
 }
 
-/** Per-dimension sum and sum of squares, accumulated in double precision. */
+/** Per-dimension sum and sum of squares (double precision), as plain arrays for the JSON index. */
 export function frameStatistics(matrix: FeatureMatrix): { sum: number[]; sumSq: number[] } {
-  const sum = new Array<number>(matrix.dims).fill(0);
-  const sumSq = new Array<number>(matrix.dims).fill(0);
-  for (let t = 0; t < matrix.frames; t++) {
-    const row = t * matrix.dims;
-    for (let d = 0; d < matrix.dims; d++) {
-      const value = matrix.data[row + d];
-      sum[d] += value;
-      sumSq[d] += value * value;
-    }
-  }
-  return { sum, sumSq };
+  const { sum, sumSq } = accumulateStats(matrix);
+  return { sum: Array.from(sum), sumSq: Array.from(sumSq) };
 }
 
 /** The store's index, or undefined when the folder holds none yet. */
