@@ -2,7 +2,6 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { Writable } from 'node:stream';
-import ffmpeg from 'fluent-ffmpeg';
 import { AudioError } from './errors.js';
 
 const INSTALL_HINT =
@@ -55,6 +54,8 @@ function ffmpegFailure(file: string, input: string, error: Error): AudioError {
 /** Decodes any format ffmpeg knows to mono 32-bit float samples at `sampleRate`, streamed over a pipe. */
 export async function decodeWithFfmpeg(file: string, sampleRate: number): Promise<Float32Array> {
   const binary = await locateFfmpeg(file);
+  // Loaded on first use: WAV corpora never need it, and each preprocessing worker would pay for the import.
+  const { default: ffmpeg } = await import('fluent-ffmpeg');
   const chunks: Buffer[] = [];
   const collector = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -1,4 +1,5 @@
-import meydaPackage from 'meyda';
+import { createRequire } from 'node:module';
+import type meydaPackage from 'meyda';
 import { applyWindow, copyFrame, createWindow, type WindowType } from './frames.js';
 import { powerSpectrum, powerSpectrumPlan, spectrumBins } from './spectrum.js';
 
@@ -12,9 +13,17 @@ interface MeydaFrame {
 
 type MeydaExtractor = (frame: MeydaFrame) => number;
 
-// meyda sets `module.exports = Meyda` but its typings declare an ES default export, so TypeScript
-// places the object one level too deep.
-const meyda = (meydaPackage as unknown as typeof meydaPackage.default).featureExtractors as Record<string, MeydaExtractor>;
+let extractors: Record<string, MeydaExtractor> | undefined;
+
+/**
+ * meyda's extractors, loaded on first use: most configurations never need them, and every preprocessing
+ * worker would pay for the import. meyda sets `module.exports = Meyda` while its typings declare an ES
+ * default export, hence the require.
+ */
+function meydaExtractors(): Record<string, MeydaExtractor> {
+  extractors ??= (createRequire(import.meta.url)('meyda') as typeof meydaPackage.default).featureExtractors as Record<string, MeydaExtractor>;
+  return extractors;
+}
 
 const toHz = (bins: number, frame: MeydaFrame): number => (bins * frame.sampleRate) / frame.bufferSize;
 
@@ -25,16 +34,16 @@ const toHz = (bins: number, frame: MeydaFrame): number => (bins * frame.sampleRa
  * and the descriptors needing meyda's bark or chroma tables.
  */
 const DESCRIPTORS: Record<string, { spectral: boolean; compute: MeydaExtractor }> = {
-  rms: { spectral: false, compute: (frame) => meyda.rms(frame) },
-  energy: { spectral: false, compute: (frame) => meyda.energy(frame) },
-  zcr: { spectral: false, compute: (frame) => meyda.zcr(frame) },
-  spectralCentroid: { spectral: true, compute: (frame) => toHz(meyda.spectralCentroid(frame), frame) },
-  spectralSpread: { spectral: true, compute: (frame) => toHz(meyda.spectralSpread(frame), frame) },
-  spectralSkewness: { spectral: true, compute: (frame) => meyda.spectralSkewness(frame) },
-  spectralFlatness: { spectral: true, compute: (frame) => meyda.spectralFlatness(frame) },
-  spectralRolloff: { spectral: true, compute: (frame) => meyda.spectralRolloff(frame) },
-  spectralSlope: { spectral: true, compute: (frame) => meyda.spectralSlope(frame) },
-  spectralCrest: { spectral: true, compute: (frame) => meyda.spectralCrest(frame) },
+  rms: { spectral: false, compute: (frame) => meydaExtractors().rms(frame) },
+  energy: { spectral: false, compute: (frame) => meydaExtractors().energy(frame) },
+  zcr: { spectral: false, compute: (frame) => meydaExtractors().zcr(frame) },
+  spectralCentroid: { spectral: true, compute: (frame) => toHz(meydaExtractors().spectralCentroid(frame), frame) },
+  spectralSpread: { spectral: true, compute: (frame) => toHz(meydaExtractors().spectralSpread(frame), frame) },
+  spectralSkewness: { spectral: true, compute: (frame) => meydaExtractors().spectralSkewness(frame) },
+  spectralFlatness: { spectral: true, compute: (frame) => meydaExtractors().spectralFlatness(frame) },
+  spectralRolloff: { spectral: true, compute: (frame) => meydaExtractors().spectralRolloff(frame) },
+  spectralSlope: { spectral: true, compute: (frame) => meydaExtractors().spectralSlope(frame) },
+  spectralCrest: { spectral: true, compute: (frame) => meydaExtractors().spectralCrest(frame) },
 };
 
 export const DESCRIPTOR_NAMES: readonly string[] = Object.keys(DESCRIPTORS);
