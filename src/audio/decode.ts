@@ -1,6 +1,5 @@
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import {
-  AudioError,
   UnsupportedWavCodecError,
   assertUsableSamples,
   emptyFileError,
@@ -15,25 +14,16 @@ export interface DecodeOptions {
   sampleRate?: number;
 }
 
-/** The file's first bytes, enough to recognise a WAV; refuses a file that is missing, unreadable or empty. */
-async function readSignature(path: string): Promise<Uint8Array> {
-  let handle;
+/** The whole file; refuses one that is missing, unreadable (a directory, say) or empty. */
+async function readContents(path: string): Promise<Uint8Array> {
+  let contents: Uint8Array;
   try {
-    handle = await open(path, 'r');
+    contents = await readFile(path);
   } catch (error) {
     throw fileAccessError(path, error);
   }
-  try {
-    const signature = new Uint8Array(WAV_SIGNATURE_LENGTH);
-    // Reading (not opening) is what fails on a directory, with EISDIR.
-    const { bytesRead } = await handle.read(signature, 0, WAV_SIGNATURE_LENGTH, 0);
-    if (bytesRead === 0) throw emptyFileError(path);
-    return signature.subarray(0, bytesRead);
-  } catch (error) {
-    throw error instanceof AudioError ? error : fileAccessError(path, error);
-  } finally {
-    await handle.close();
-  }
+  if (contents.length === 0) throw emptyFileError(path);
+  return contents;
 }
 
 async function decodeThroughFfmpeg(path: string, sampleRate: number): Promise<Audio> {
@@ -50,14 +40,8 @@ async function decodeThroughFfmpeg(path: string, sampleRate: number): Promise<Au
 export async function decodeAudio(path: string, options: DecodeOptions = {}): Promise<Audio> {
   const sampleRate = options.sampleRate ?? DEFAULT_SAMPLE_RATE;
   assertSampleRate(sampleRate, 'the requested sample rate');
-  if (!looksLikeWav(await readSignature(path))) return decodeThroughFfmpeg(path, sampleRate);
-
-  let contents: Uint8Array;
-  try {
-    contents = await readFile(path);
-  } catch (error) {
-    throw fileAccessError(path, error);
-  }
+  const contents = await readContents(path);
+  if (!looksLikeWav(contents.subarray(0, WAV_SIGNATURE_LENGTH))) return decodeThroughFfmpeg(path, sampleRate);
   try {
     return decodeWavBuffer(contents, path, sampleRate);
   } catch (error) {

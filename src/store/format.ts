@@ -46,8 +46,11 @@ export function frameFileFor(id: string): string {
   return `${FRAMES_FOLDER}/${encodeURIComponent(id)}.f32`;
 }
 
+const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f;
+
 /** Raw little-endian float32, whatever the host's byte order. */
 export function encodeFrames(data: Float32Array): Uint8Array {
+  if (HOST_IS_LITTLE_ENDIAN) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const bytes = new Uint8Array(data.length * 4);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i], true);
@@ -55,6 +58,7 @@ export function encodeFrames(data: Float32Array): Uint8Array {
 }
 
 export function decodeFrames(bytes: Uint8Array): Float32Array {
+  if (HOST_IS_LITTLE_ENDIAN) return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const data = new Float32Array(bytes.byteLength / 4);
   for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(i * 4, true);
