@@ -163,7 +163,8 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
       options.onStep?.(step + 1, stepsPerEpoch, epoch);
     }
 
-    reestimateBatchNorm(model, data.matrices, options.windowFrames, options.seed + epoch);
+    // Exact statistics matter only where the model is judged: each validation, and the final epoch.
+    if (options.validation || epoch === options.epochs) reestimateBatchNorm(model, data.matrices, options.windowFrames, options.seed + epoch);
     let validationUar: number | null = null;
     let best = false;
     if (options.validation) {
