@@ -76,11 +76,11 @@ export function contextOf(source: FeatureStore, target: FeatureStore): Experimen
   return { source, target, split: protocolSplit(labelledItems(target).map((item) => item.speaker)) };
 }
 
-function runKeys(options: Pick<ExperimentOptions, 'methods'>): { key: string; method: AdaptationMethod | null; shots: number }[] {
+function runKeys(options: Pick<ExperimentOptions, 'methods' | 'shots'>): { key: string; method: AdaptationMethod | null; shots: number }[] {
   return [
     { key: 'source-only/none', method: null, shots: 0 },
     ...options.methods.map((method) => ({ key: `unsupervised/${method}`, method, shots: 0 })),
-    ...['none', ...options.methods.filter((m) => m !== 'none')].map((method) => ({ key: `few-shot/${method}`, method: method as AdaptationMethod, shots: 1 })),
+    ...['none', ...options.methods.filter((m) => m !== 'none')].map((method) => ({ key: `few-shot/${method}`, method: method as AdaptationMethod, shots: options.shots })),
     { key: 'target-supervised/scratch', method: null, shots: 0 },
   ];
 }
@@ -136,7 +136,7 @@ export async function runSeed(options: ExperimentOptions, context: ExperimentCon
           : await adaptModel(pretrained.model, pretrained.card, source, target, {
               ...DEFAULT_ADAPT_OPTIONS,
               method,
-              shots: shots * options.shots,
+              shots,
               seed,
               epochs: options.adaptEpochs,
               adaptationSpeakers: split.adaptation,

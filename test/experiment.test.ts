@@ -1,0 +1,59 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resolveFeatureConfig } from '../src/features/config.js';
+import { runExperiment, type ExperimentOptions } from '../src/experiment/run.js';
+import { selectBackend } from '../src/model/backend.js';
+
+const demo = resolve(__dirname, '..', 'data', 'demo');
+
+describe('the protocol runner on the demo corpus, reduced', () => {
+  const out = mkdtempSync(join(tmpdir(), 'ser-experiment-'));
+  const options: ExperimentOptions = {
+    source: join(demo, 'en'),
+    target: join(demo, 'de'),
+    out,
+    seeds: [0],
+    shots: 2,
+    methods: ['none', 'mmd'],
+    featureConfig: resolveFeatureConfig(),
+    workers: 0,
+    parallel: 1,
+    pretrain: { epochs: 2, model: { channels: [16, 16] } },
+    adaptEpochs: 1,
+    targetSupervisedEpochs: 2,
+    log: () => {},
+  };
+
+  beforeAll(async () => {
+    await selectBackend('wasm');
+    await runExperiment(options);
+  });
+
+  it('writes results.json in the documented shape, one entry per setting and method', () => {
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.source).toBe('en');
+    expect(results.target).toBe('de');
+    expect(results.classes).toEqual(['neutral', 'happy', 'sad', 'angry']);
+    expect(Object.keys(results.settings)).toEqual([
+      'source-only/none', 'unsupervised/none', 'unsupervised/mmd', 'few-shot/none', 'few-shot/mmd', 'target-supervised/scratch',
+    ]);
+    for (const scores of Object.values(results.settings) as { uar: { mean: number; std: number; perSeed: number[] } }[]) {
+      expect(scores.uar.perSeed).toHaveLength(1);
+      expect(scores.uar.mean).toBeGreaterThanOrEqual(0);
+      expect(scores.uar.mean).toBeLessThanOrEqual(1);
+    }
+    for (const file of ['results.md', 'results.html']) expect(existsSync(join(out, file))).toBe(true);
+  });
+
+  it('scores only the target test speakers and resumes from its cached runs', async () => {
+    const run = JSON.parse(readFileSync(join(out, 'runs', 'seed-0', 'few-shot-mmd.json'), 'utf8'));
+    // de02 and de04 are the test speakers: 2 x 16 clips.
+    expect(run.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(32);
+    const logged: string[] = [];
+    const again = await runExperiment({ ...options, log: (m) => logged.push(m) });
+    expect(logged.some((m) => m.includes('pretraining') || m.includes('seed 0:'))).toBe(false);
+    expect(again.settings['few-shot/mmd'].uar.perSeed[0]).toBe(run.uar);
+  });
+});
