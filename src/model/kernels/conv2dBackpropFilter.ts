@@ -11,18 +11,18 @@ import {
 } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { spreadOverGrid } from './spread.js';
-import { floatOffset, heapAsFloats, runWasmKernel, withShape } from './wasmKernel.js';
+import { floatOffset, heapAsFloats, releaseView, runWasmKernel, viewInto, withShape } from './wasmKernel.js';
 
 /**
  * dFilter[kh, kw, ci, co] = sum over b, oh, ow of xPadded[b, oh*sh + kh, ow*sw + kw, ci] * dy[b, oh, ow, co].
  *
  * Index both by the position g = (b, h, w) on the padded input grid instead: dy placed on the grid at
  * (oh*sh, ow*sw) and zero elsewhere, and the input laid out [ci][g]. Then what tap (kh, kw) meets is the
- * input read from g + kh*gridWidth + kw, so each row (kh, kw, ci) of the patch matrix is one contiguous
- * copy, and the whole gradient one plain [taps, grid] x [grid, outChannels] matrix product (no transpose
- * flag, which the wasm BatchMatMul only supports through a far slower loop). Grid positions that are not
- * outputs meet dy = 0, so whatever a shifted row reads there (the next row or channel, or a zero tail)
- * adds nothing.
+ * input read from g + kh*gridWidth + kw: the input buffer itself, seen from that shift on as a [ci, grid]
+ * matrix. So each tap's gradient is one plain [ci, grid] x [grid, co] matrix product on a view, with no
+ * copy, and all of them share dy, which the wasm BatchMatMul packs only once (it caches that work per
+ * right-hand tensor). A transpose flag would send it to a far slower loop. Grid positions that are not
+ * outputs meet dy = 0, so whatever a shifted view reads there (the next channel, or a zero tail) adds nothing.
  */
 function conv2dBackpropFilter(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };
@@ -77,28 +77,26 @@ function conv2dBackpropFilter(args: {
   backend.disposeData(inputByChannel.dataId);
   const dyOnGrid = withShape(spreadOverGrid(backend, dy, info, gridHeight, gridWidth), [gridSize, outChannels]);
 
-  const patches = backend.makeOutput([filterHeight * filterWidth * inChannels, gridSize], 'float32');
-  const heap = heapAsFloats(backend);
-  const inputStart = floatOffset(backend, paddedInput);
-  let row = floatOffset(backend, patches);
+  const gradient = backend.makeOutput(filterShape, 'float32');
+  const tapSize = inChannels * outChannels;
   for (let kh = 0; kh < filterHeight; kh++) {
     for (let kw = 0; kw < filterWidth; kw++) {
-      for (let ci = 0; ci < inChannels; ci++, row += gridSize) {
-        const source = inputStart + ci * gridSize + kh * gridWidth + kw;
-        heap.copyWithin(row, source, source + gridSize);
-      }
+      const shiftedInput = viewInto(backend, paddedInput, kh * gridWidth + kw, [inChannels, gridSize]);
+      const tapGradient = runWasmKernel(
+        backend,
+        BatchMatMul,
+        { a: shiftedInput, b: dyOnGrid },
+        { transposeA: false, transposeB: false },
+      );
+      releaseView(backend, shiftedInput);
+      const from = floatOffset(backend, tapGradient);
+      heapAsFloats(backend).copyWithin(floatOffset(backend, gradient) + (kh * filterWidth + kw) * tapSize, from, from + tapSize);
+      backend.disposeData(tapGradient.dataId);
     }
   }
   backend.disposeData(paddedInput.dataId);
-  const gradient = runWasmKernel(
-    backend,
-    BatchMatMul,
-    { a: patches, b: dyOnGrid },
-    { transposeA: false, transposeB: false },
-  );
-  backend.disposeData(patches.dataId);
   backend.disposeData(dyOnGrid.dataId);
-  return withShape(gradient, filterShape);
+  return gradient;
 }
 
 export const wasmConv2dBackpropFilterConfig: KernelConfig = {

@@ -39,3 +39,18 @@ export function heapAsFloats(backend: BackendWasm): Float32Array {
 export function floatOffset(backend: BackendWasm, info: TensorInfo): number {
   return backend.getMemoryOffset(info.dataId) / Float32Array.BYTES_PER_ELEMENT;
 }
+
+/**
+ * A tensor registered on part of another tensor's data, from `floatsIn` floats past its start, so that a
+ * wasm kernel can read a shifted window without a copy. Release it with releaseView, never with
+ * disposeData, which would free memory the view does not own.
+ */
+export function viewInto(backend: BackendWasm, info: TensorInfo, floatsIn: number, shape: number[]): TensorInfo {
+  const byteOffset = backend.getMemoryOffset(info.dataId) + floatsIn * Float32Array.BYTES_PER_ELEMENT;
+  return backend.makeOutput(shape, 'float32', byteOffset);
+}
+
+export function releaseView(backend: BackendWasm, view: TensorInfo): void {
+  backend.wasm.tfjs.disposeData(backend.dataIdMap.get(view.dataId)!.id);
+  backend.dataIdMap.delete(view.dataId);
+}
