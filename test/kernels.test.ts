@@ -242,11 +242,23 @@ describe('replaced wasm kernels', () => {
     { axis: [1], keepDims: false },
     { axis: [0, 2], keepDims: true },
     { axis: [2, 3], keepDims: false },
-  ])('Sum over $axis (keepDims $keepDims) matches the cpu backend', async ({ axis, keepDims }) => {
-    const compute = () => [tf.sum(tf.tensor4d(randomValues(360, 61), [3, 4, 5, 6]), axis, keepDims)];
-    const [wasmSum] = await on('wasm', compute);
-    const [cpuSum] = await on('cpu', compute);
+    { axis: [3, -3], keepDims: false },
+    { axis: [0, 1, 2, 3], keepDims: false },
+    { axis: [], keepDims: false },
+  ])('Sum and Mean over $axis (keepDims $keepDims) match the cpu backend', async ({ axis, keepDims }) => {
+    const compute = () => {
+      const x = tf.tensor4d(randomValues(360, 61), [3, 4, 5, 6]);
+      return [tf.sum(x, axis, keepDims), tf.mean(x, axis, keepDims)];
+    };
+    const [wasmSum, wasmMean] = await on('wasm', compute);
+    const [cpuSum, cpuMean] = await on('cpu', compute);
     expectClose(wasmSum, cpuSum);
+    expectClose(wasmMean, cpuMean);
+  });
+
+  it('Sum of integers stays integer', async () => {
+    const [total] = await on('wasm', () => [tf.sum(tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32'), 0)]);
+    expect(Array.from(total.values)).toEqual([4, 6]);
   });
 
   it('clone and same-type cast share data, and disposing one leaves the other intact', async () => {
