@@ -211,6 +211,8 @@ describe('max pooling gradient on wasm', () => {
     { name: 'maxPooling1d 2', input: [2, 30, 1, 5], filterSize: [2, 1], strides: [2, 1], pad: 'valid' },
     { name: 'overlapping 3x3 stride 2 same', input: [2, 9, 8, 3], filterSize: [3, 3], strides: [2, 2], pad: 'same' },
     { name: 'odd size valid', input: [1, 7, 7, 4], filterSize: [2, 2], strides: [2, 2], pad: 'valid' },
+    { name: 'maxPooling1d 3 stride 1', input: [2, 12, 1, 3], filterSize: [3, 1], strides: [1, 1], pad: 'valid' },
+    { name: 'single-pixel windows', input: [1, 5, 5, 3], filterSize: [1, 1], strides: [2, 2], pad: 'valid' },
   ] as const;
 
   it.each(poolCases)('matches the cpu backend, ties included: $name', async (c) => {
