@@ -258,6 +258,16 @@ describe('replaced wasm kernels', () => {
     expectClose(wasmMean, cpuMean);
   });
 
+  it('Sum and Mean over long runs of rows (bias gradients, average pooling) match the cpu backend', async () => {
+    const compute = () => {
+      const x = tf.tensor3d(randomValues(32 * 300 * 8, 62), [32, 300, 8]);
+      return [tf.sum(x, [0, 1]), tf.mean(x, 1), tf.mean(x, [0, 1], true)];
+    };
+    const wasmResults = await on('wasm', compute);
+    const cpuResults = await on('cpu', compute);
+    wasmResults.forEach((result, i) => expectClose(result, cpuResults[i]));
+  });
+
   it('Sum of integers stays integer', async () => {
     const [total] = await on('wasm', () => [tf.sum(tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32'), 0)]);
     expect(Array.from(total.values)).toEqual([4, 6]);

@@ -2,6 +2,7 @@
 import '@tensorflow/tfjs-backend-wasm';
 import {
   Cast,
+  Mean,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
   Sum,
@@ -17,7 +18,8 @@ import { conv2dGradientConfig } from './conv2dGradient.js';
 import { sharingCastConfig, wasmSharedIdentityConfig } from './identity.js';
 import { wasmMaxPoolGradConfig } from './maxPoolGrad.js';
 import { meanGradientConfig } from './meanGradient.js';
-import { mergedAxesSumConfig } from './sum.js';
+import { fastMeanConfig } from './mean.js';
+import { fastSumConfig } from './sum.js';
 
 function stockWasmKernel(kernelName: string): KernelConfig {
   const kernel = getKernel(kernelName, 'wasm');
@@ -37,15 +39,16 @@ function replaceKernel(config: KernelConfig): void {
 /**
  * Makes training on the wasm backend possible and fast: adds the Conv2DBackpropFilter kernel it lacks
  * (without which no convolution layer trains), and replaces kernels that training leans on and that it
- * runs slowly: Conv2DBackpropInput and MaxPoolGrad, Identity and same-type Cast (which copy), and Sum
- * (slow for bias gradients). Safe to call more than once.
+ * runs slowly: Conv2DBackpropInput and MaxPoolGrad, Identity and same-type Cast (which copy), and Sum and
+ * Mean (slow for bias gradients and average pooling). Safe to call more than once.
  */
 export function registerWasmGradientKernels(): void {
   if (getKernel(Conv2DBackpropFilter, 'wasm') === wasmConv2dBackpropFilterConfig) {
     return;
   }
   replaceKernel(fastConv2dBackpropInputConfig(stockWasmKernel(Conv2DBackpropInput)));
-  replaceKernel(mergedAxesSumConfig(stockWasmKernel(Sum)));
+  replaceKernel(fastSumConfig(stockWasmKernel(Sum)));
+  replaceKernel(fastMeanConfig(stockWasmKernel(Mean)));
   replaceKernel(sharingCastConfig(stockWasmKernel(Cast)));
   replaceKernel(wasmMaxPoolGradConfig);
   replaceKernel(wasmSharedIdentityConfig);
