@@ -19,15 +19,28 @@ export function spreadOverGrid(
   const heap = heapAsFloats(backend);
   const source = floatOffset(backend, dy);
   const target = floatOffset(backend, grid);
-  heap.fill(0, target, target + batchSize * gridHeight * gridWidth * outChannels);
-  // With unit width stride a whole output row lands contiguously.
-  const runLength = strideWidth === 1 ? outWidth : 1;
+  const gridRowLength = gridWidth * outChannels;
+  const outputRowLength = outWidth * outChannels;
+  // Only the positions no output lands on are zeroed: with unit strides that is a thin margin, and filling
+  // the whole grid first would double the memory traffic.
   for (let b = 0; b < batchSize; b++) {
-    for (let oh = 0; oh < outHeight; oh++) {
-      for (let ow = 0; ow < outWidth; ow += runLength) {
-        const from = source + ((b * outHeight + oh) * outWidth + ow) * outChannels;
-        const to = target + ((b * gridHeight + oh * strideHeight) * gridWidth + ow * strideWidth) * outChannels;
-        heap.copyWithin(to, from, from + runLength * outChannels);
+    for (let gh = 0; gh < gridHeight; gh++) {
+      const rowStart = target + (b * gridHeight + gh) * gridRowLength;
+      const oh = gh / strideHeight;
+      if (!Number.isInteger(oh) || oh >= outHeight) {
+        heap.fill(0, rowStart, rowStart + gridRowLength);
+        continue;
+      }
+      const from = source + (b * outHeight + oh) * outputRowLength;
+      if (strideWidth === 1) {
+        heap.copyWithin(rowStart, from, from + outputRowLength);
+        heap.fill(0, rowStart + outputRowLength, rowStart + gridRowLength);
+        continue;
+      }
+      heap.fill(0, rowStart, rowStart + gridRowLength);
+      for (let ow = 0; ow < outWidth; ow++) {
+        const pixel = from + ow * outChannels;
+        heap.copyWithin(rowStart + ow * strideWidth * outChannels, pixel, pixel + outChannels);
       }
     }
   }
