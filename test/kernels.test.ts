@@ -287,6 +287,26 @@ describe('replaced wasm kernels', () => {
     tf.dispose([clone, cast, integers]);
   });
 
+  it.each([
+    { shape: [5], reps: [3] },
+    { shape: [2, 3], reps: [1, 1] },
+    { shape: [2, 3], reps: [3, 2] },
+    { shape: [2, 1, 4], reps: [1, 5, 1] },
+    { shape: [3, 2, 1, 2], reps: [2, 1, 3, 2] },
+    { shape: [2, 0, 3], reps: [2, 2, 2] },
+  ])('Tile of $shape by $reps matches the cpu backend, for floats, integers and booleans', async ({ shape, reps }) => {
+    const compute = () => {
+      const x = tf.tensor(randomValues(tf.util.sizeFromShape(shape), 63), shape);
+      return [tf.tile(x, reps), tf.tile(tf.cast(tf.mul(x, 10), 'int32'), reps), tf.tile(tf.greater(x, 0), reps)];
+    };
+    const wasmTiles = await on('wasm', compute);
+    const cpuTiles = await on('cpu', compute);
+    wasmTiles.forEach((tile, i) => {
+      expect(tile.shape).toEqual(cpuTiles[i].shape);
+      expect(Array.from(tile.values)).toEqual(Array.from(cpuTiles[i].values));
+    });
+  });
+
   it('the mean gradient is dy / n spread over the reduced axes', async () => {
     const [dx] = await on('wasm', () => {
       const x = tf.tensor3d(randomValues(24, 71), [2, 3, 4]);

@@ -6,6 +6,7 @@ import {
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
   Sum,
+  Tile,
   getKernel,
   registerGradient,
   registerKernel,
@@ -20,6 +21,7 @@ import { wasmMaxPoolGradConfig } from './maxPoolGrad.js';
 import { meanGradientConfig } from './meanGradient.js';
 import { fastMeanConfig } from './mean.js';
 import { fastSumConfig } from './sum.js';
+import { blockCopyTileConfig } from './tile.js';
 
 function stockWasmKernel(kernelName: string): KernelConfig {
   const kernel = getKernel(kernelName, 'wasm');
@@ -39,8 +41,9 @@ function replaceKernel(config: KernelConfig): void {
 /**
  * Makes training on the wasm backend possible and fast: adds the Conv2DBackpropFilter kernel it lacks
  * (without which no convolution layer trains), and replaces kernels that training leans on and that it
- * runs slowly: Conv2DBackpropInput and MaxPoolGrad, Identity and same-type Cast (which copy), and Sum and
- * Mean (slow for bias gradients and average pooling). Safe to call more than once.
+ * runs slowly: Conv2DBackpropInput and MaxPoolGrad, Identity and same-type Cast (which copy), Sum and
+ * Mean (slow for bias gradients and average pooling), and Tile (slow for any broadcast). Safe to call
+ * more than once.
  */
 export function registerWasmGradientKernels(): void {
   if (getKernel(Conv2DBackpropFilter, 'wasm') === wasmConv2dBackpropFilterConfig) {
@@ -49,6 +52,7 @@ export function registerWasmGradientKernels(): void {
   replaceKernel(fastConv2dBackpropInputConfig(stockWasmKernel(Conv2DBackpropInput)));
   replaceKernel(fastSumConfig(stockWasmKernel(Sum)));
   replaceKernel(fastMeanConfig(stockWasmKernel(Mean)));
+  replaceKernel(blockCopyTileConfig(stockWasmKernel(Tile)));
   replaceKernel(sharingCastConfig(stockWasmKernel(Cast)));
   replaceKernel(wasmMaxPoolGradConfig);
   replaceKernel(wasmSharedIdentityConfig);
