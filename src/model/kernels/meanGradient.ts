@@ -1,9 +1,8 @@
 import {
   Mean,
   backend_util,
+  broadcastTo,
   div,
-  fill,
-  mul,
   reshape,
   util,
   type GradConfig,
@@ -13,10 +12,9 @@ import {
 } from '@tensorflow/tfjs';
 
 /**
- * Mean's gradient, as tfjs-core's, but with the ones that broadcast dy / n to x's shape made by the
- * backend's Fill kernel: tfjs-core fills them in JavaScript and uploads them on every step, and global
- * average pooling takes the mean of one of the largest activations in the network. (Broadcasting with
- * tf.broadcastTo instead would run wasm's Tile kernel, slower still.)
+ * Mean's gradient, as tfjs-core's, but with dy / n broadcast to x's shape by the backend's Tile kernel:
+ * tfjs-core multiplies it by ones that it fills in JavaScript and uploads on every step, and global
+ * average pooling takes the mean of one of the largest activations in the network.
  */
 export const meanGradientConfig: GradConfig = {
   kernelName: Mean,
@@ -28,7 +26,7 @@ export const meanGradientConfig: GradConfig = {
     const [, reduceShape] = backend_util.computeOutAndReduceShapes(x.shape, axes);
     const keptShape = x.shape.map((size, axis) => (axes.includes(axis) ? 1 : size));
     return {
-      x: () => mul(div(reshape(dy, keptShape), util.sizeFromShape(reduceShape)), fill(x.shape, 1, 'float32')),
+      x: () => broadcastTo(div(reshape(dy, keptShape), util.sizeFromShape(reduceShape)), x.shape),
     };
   },
 };
