@@ -22,7 +22,8 @@ import { floatOffset, heapAsFloats, releaseView, runWasmKernel, viewInto, withSh
  * matrix. So each tap's gradient is one plain [ci, grid] x [grid, co] matrix product on a view, with no
  * copy, and all of them share dy, which the wasm BatchMatMul packs only once (it caches that work per
  * right-hand tensor). A transpose flag would send it to a far slower loop. Grid positions that are not
- * outputs meet dy = 0, so whatever a shifted view reads there (the next channel, or a zero tail) adds nothing.
+ * outputs meet dy = 0, so whatever a shifted view reads there (the next channel, or a zero tail) adds
+ * nothing.
  */
 function conv2dBackpropFilter(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };
@@ -90,7 +91,8 @@ function conv2dBackpropFilter(args: {
       );
       releaseView(backend, shiftedInput);
       const from = floatOffset(backend, tapGradient);
-      heapAsFloats(backend).copyWithin(floatOffset(backend, gradient) + (kh * filterWidth + kw) * tapSize, from, from + tapSize);
+      const to = floatOffset(backend, gradient) + (kh * filterWidth + kw) * tapSize;
+      heapAsFloats(backend).copyWithin(to, from, from + tapSize);
       backend.disposeData(tapGradient.dataId);
     }
   }
