@@ -1,12 +1,14 @@
 /**
  * Training throughput of a reference network on each tfjs backend that loads.
  *
- *   npm run build && npm run bench:train [-- --json] [-- --backends wasm,cpu]
+ *   npm run build && npm run bench:train [-- --json] [-- --backends wasm,cpu] [-- --profile]
  *
  * Reference network: Conv1D(40->64, kernel 5, same) + ReLU + MaxPool(2) + Conv1D(64->64, kernel 5, same) + ReLU
  * + global average pooling + Dense(7) softmax, batches of 32 windows of 300 frames x 40 features of random
  * data, cross-entropy, Adam. Warm-up batches (kernel setup, JIT) are not timed. With --json, stdout holds
  * exactly one line {"backend":…,"samplesPerSecond":…} per measured backend; everything else goes to stderr.
+ * With --profile, a few more batches follow the timed ones, run under tf.profile, and stderr gets the
+ * milliseconds per batch that each kernel the engine runs takes (with the kernels it calls itself).
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -18,6 +20,7 @@ const FRAMES = 300;
 const FEATURES = 40;
 const CLASSES = 7;
 const DISTINCT_BATCHES = 4;
+const PROFILED_BATCHES = 10;
 
 interface Schedule {
   warmUpBatches: number;
@@ -76,16 +79,31 @@ async function train(model: tf.Sequential, optimizer: tf.Optimizer, batches: Bat
   }
 }
 
-async function samplesPerSecond(schedule: Schedule, batches: Batch[]): Promise<number> {
+/** Milliseconds per batch of each kernel over `count` batches, slowest first. */
+async function kernelTimes(model: tf.Sequential, optimizer: tf.Optimizer, batches: Batch[], count: number) {
+  const { kernels } = await tf.profile(() => train(model, optimizer, batches, count).then(() => []));
+  const totals = new Map<string, number>();
+  for (const { name, kernelTimeMs } of kernels) {
+    totals.set(name, (totals.get(name) ?? 0) + (typeof kernelTimeMs === 'number' ? kernelTimeMs : NaN));
+  }
+  return [...totals].map(([name, ms]) => ({ name, ms: ms / count })).sort((a, b) => b.ms - a.ms);
+}
+
+async function measure(
+  schedule: Schedule,
+  batches: Batch[],
+  profile: boolean,
+): Promise<{ samplesPerSecond: number; kernels: { name: string; ms: number }[] }> {
   const model = referenceNetwork();
   const optimizer = tf.train.adam(1e-3);
   await train(model, optimizer, batches, schedule.warmUpBatches);
   const start = performance.now();
   await train(model, optimizer, batches, schedule.timedBatches);
   const seconds = (performance.now() - start) / 1000;
+  const kernels = profile ? await kernelTimes(model, optimizer, batches, PROFILED_BATCHES) : [];
   model.dispose();
   optimizer.dispose();
-  return (schedule.timedBatches * BATCH_SIZE) / seconds;
+  return { samplesPerSecond: (schedule.timedBatches * BATCH_SIZE) / seconds, kernels };
 }
 
 async function main(): Promise<void> {
@@ -93,6 +111,7 @@ async function main(): Promise<void> {
     options: {
       json: { type: 'boolean', default: false },
       backends: { type: 'string', default: Object.keys(SCHEDULES).join(',') },
+      profile: { type: 'boolean', default: false },
     },
   });
   const choices = values.backends.split(',') as BackendChoice[];
@@ -111,12 +130,15 @@ async function main(): Promise<void> {
       continue;
     }
     const schedule = SCHEDULES[choice];
-    const rate = await samplesPerSecond(schedule, batches);
+    const { samplesPerSecond: rate, kernels } = await measure(schedule, batches, values.profile);
     if (values.json) {
       console.log(JSON.stringify({ backend, samplesPerSecond: Math.round(rate * 10) / 10 }));
     } else {
       const timed = `${schedule.timedBatches} batches of ${BATCH_SIZE} timed`;
       console.log(`${backend.padEnd(10)} ${rate.toFixed(1).padStart(8)} samples/s  (${timed})`);
+    }
+    for (const { name, ms } of kernels) {
+      console.error(`${ms.toFixed(2).padStart(9)} ms/batch  ${name}`);
     }
   }
 }
