@@ -74,7 +74,9 @@ export const conv2dGradientConfig: GradConfig = {
           { x, dy },
           filterAttrs as unknown as NamedAttrMap,
         ) as Tensor4D;
-        return stridedSlice(spreadGradient, [0, 0, 0, 0], spreadGradient.shape, [...dilation, 1, 1]);
+        return spread === filter
+          ? spreadGradient
+          : stridedSlice(spreadGradient, [0, 0, 0, 0], spreadGradient.shape, [...dilation, 1, 1]);
       },
     };
   },
