@@ -15,9 +15,10 @@ export function spectrumBins(fftSize: number): number {
 export interface PowerSpectrumPlan {
   fftSize: number;
   halfTransform: ComplexFftPlan;
-  /** The frame, read as M = N/2 interleaved complex points and transformed in place. */
-  scratch: Float64Array;
-  /** For k = 0 … M/2: the offsets in scratch where the transform leaves Z[k] and Z[(M − k) mod M]. */
+  /** The frame as M = N/2 complex points z[n] = x[2n] + i·x[2n+1], transformed in place. */
+  re: Float64Array;
+  im: Float64Array;
+  /** For k = 0 … M/2: where the transform leaves Z[k] and Z[(M − k) mod M]. */
   atBin: Int32Array;
   atMirrorBin: Int32Array;
   cos: Float64Array;
@@ -34,9 +35,10 @@ function buildPlan(fftSize: number): PowerSpectrumPlan {
   return {
     fftSize,
     halfTransform,
-    scratch: new Float64Array(fftSize),
-    atBin: Int32Array.from({ length: pairs }, (_, k) => 2 * halfTransform.bitReversed[k % half]),
-    atMirrorBin: Int32Array.from({ length: pairs }, (_, k) => 2 * halfTransform.bitReversed[(half - k) % half]),
+    re: new Float64Array(half),
+    im: new Float64Array(half),
+    atBin: Int32Array.from({ length: pairs }, (_, k) => halfTransform.bitReversed[k % half]),
+    atMirrorBin: Int32Array.from({ length: pairs }, (_, k) => halfTransform.bitReversed[(half - k) % half]),
     cos: Float64Array.from({ length: pairs }, (_, k) => Math.cos(angle(k))),
     sin: Float64Array.from({ length: pairs }, (_, k) => Math.sin(angle(k))),
   };
@@ -61,17 +63,24 @@ export function powerSpectrumPlan(fftSize: number): PowerSpectrumPlan {
  * Bins k and M − k share E and P (X[M-k] = (E[k] − P[k])*), so one step yields both.
  */
 export function powerSpectrum(plan: PowerSpectrumPlan, frame: Float64Array, power: Float64Array): void {
-  const { scratch, atBin, atMirrorBin, cos, sin } = plan;
+  const { re, im, atBin, atMirrorBin, cos, sin } = plan;
   const half = plan.fftSize >> 1;
-  scratch.set(frame);
-  fftInPlace(plan.halfTransform, scratch);
+  for (let n = 0; n < half; n++) {
+    re[n] = frame[2 * n];
+    im[n] = frame[2 * n + 1];
+  }
+  fftInPlace(plan.halfTransform, re, im);
   for (let k = 0; k < atBin.length; k++) {
     const a = atBin[k];
     const b = atMirrorBin[k];
-    const evenRe = (scratch[a] + scratch[b]) / 2;
-    const evenIm = (scratch[a + 1] - scratch[b + 1]) / 2;
-    const oddRe = (scratch[a + 1] + scratch[b + 1]) / 2;
-    const oddIm = (scratch[b] - scratch[a]) / 2;
+    const aRe = re[a];
+    const aIm = im[a];
+    const bRe = re[b];
+    const bIm = im[b];
+    const evenRe = (aRe + bRe) / 2;
+    const evenIm = (aIm - bIm) / 2;
+    const oddRe = (aIm + bIm) / 2;
+    const oddIm = (bRe - aRe) / 2;
     const productRe = cos[k] * oddRe + sin[k] * oddIm;
     const productIm = cos[k] * oddIm - sin[k] * oddRe;
     const sumRe = evenRe + productRe;
