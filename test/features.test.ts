@@ -19,8 +19,8 @@ import {
   normaliseInPlace,
   powerSpectrum,
   powerSpectrumPlan,
-  preemphasize,
   resolveFeatureConfig,
+  windowFrame,
   type FeatureConfig,
   type FeatureMatrix,
 } from '../src/features/index.js';
@@ -138,9 +138,15 @@ describe('Kaldi golden fixtures (torchaudio.compliance.kaldi)', () => {
 
 describe('pieces', () => {
   it('pre-emphasis treats the first sample as its own predecessor', () => {
-    const frame = Float64Array.of(1, 2, 3);
-    preemphasize(frame, 0.97);
+    const frame = new Float64Array(3);
+    windowFrame(Float32Array.of(1, 2, 3), 0, Float64Array.of(1, 1, 1), 0.97, false, frame);
     expect(Array.from(frame)).toEqual([1 - 0.97, 2 - 0.97, 3 - 2 * 0.97].map((x) => expect.closeTo(x, 12)));
+  });
+
+  it('a frame loses its mean before pre-emphasis, then takes the window', () => {
+    const frame = new Float64Array(3);
+    windowFrame(Float32Array.of(9, 1, 2, 3), 1, Float64Array.of(2, 3, 4), 0.5, true, frame);
+    expect(Array.from(frame)).toEqual([-1 * 0.5 * 2, (0 - 0.5 * -1) * 3, (1 - 0.5 * 0) * 4].map((x) => expect.closeTo(x, 12)));
   });
 
   it('the povey window is a symmetric hann window raised to 0.85', () => {

@@ -46,24 +46,34 @@ export function fileAccessError(file: string, error: unknown): AudioError {
  */
 const MAX_PLAUSIBLE_PEAK = 2;
 
-/** Rejects decoded samples that are empty, not finite, or far outside the −1..1 full scale. */
-export function assertUsableSamples(samples: Float32Array, file: string): void {
+export function assertHasSamples(samples: Float32Array, file: string): void {
   if (samples.length === 0) {
     throw new AudioError(file, 'contains no audio samples (zero-length audio)');
   }
+}
+
+/** What is wrong with samples that failed the bounds check: a non-finite sample comes first, else the peak. */
+function unusableSamplesError(samples: Float32Array, file: string): AudioError {
   let peak = 0;
   for (let index = 0; index < samples.length; index++) {
     const value = samples[index];
     if (!Number.isFinite(value)) {
-      throw new AudioError(file, `sample ${index} is ${value}; the file holds corrupt float data (re-export it)`);
+      return new AudioError(file, `sample ${index} is ${value}; the file holds corrupt float data (re-export it)`);
     }
     peak = Math.max(peak, Math.abs(value));
   }
-  if (peak > MAX_PLAUSIBLE_PEAK) {
-    throw new AudioError(
-      file,
-      `samples reach ${peak}, far outside the −1..1 full scale; the float data was probably written with ` +
-        'integer scaling (re-export it as PCM or as float normalised to ±1)',
-    );
+  return new AudioError(
+    file,
+    `samples reach ${peak}, far outside the −1..1 full scale; the float data was probably written with ` +
+      'integer scaling (re-export it as PCM or as float normalised to ±1)',
+  );
+}
+
+/** Rejects decoded samples that are empty, not finite, or far outside the −1..1 full scale. */
+export function assertUsableSamples(samples: Float32Array, file: string): void {
+  assertHasSamples(samples, file);
+  for (let index = 0; index < samples.length; index++) {
+    // One comparison per sample, which NaN fails too; the error is worked out only for a file that fails.
+    if (!(Math.abs(samples[index]) <= MAX_PLAUSIBLE_PEAK)) throw unusableSamplesError(samples, file);
   }
 }

@@ -1,5 +1,6 @@
-import wavefile from 'wavefile';
-import { AudioError, UnsupportedWavCodecError, assertUsableSamples, emptyFileError } from './errors.js';
+import { createRequire } from 'node:module';
+import type wavefilePackage from 'wavefile';
+import { AudioError, UnsupportedWavCodecError, assertHasSamples, assertUsableSamples, emptyFileError } from './errors.js';
 import { assertSampleRate, resample } from './resample.js';
 
 /** Mono audio; samples are nominally in −1..1 (lossy decoders and resampling may overshoot slightly). */
@@ -7,6 +8,12 @@ export interface Audio {
   samples: Float32Array;
   sampleRate: number;
 }
+
+/**
+ * Required rather than imported: importing the CommonJS bundle as a module makes Node scan all of its
+ * source for export names, several times the cost of loading it, paid again by every preprocessing worker.
+ */
+const wavefile = createRequire(import.meta.url)('wavefile') as typeof wavefilePackage;
 
 export const DEFAULT_SAMPLE_RATE = 16000;
 
@@ -56,6 +63,13 @@ const PCM_CONVERTERS: Record<number, SampleConverter> = {
     for (let i = 0; i < into.length; i++) into[i] = (view.getUint8(i) - 0x80) / 0x80;
   },
   2: (view, littleEndian, into) => {
+    // Nearly every WAV: little-endian (as is every host Node runs on) at an even offset, so an Int16Array
+    // can view it, which reads several times faster than DataView.
+    if (littleEndian && view.byteOffset % 2 === 0) {
+      const pcm = new Int16Array(view.buffer, view.byteOffset, into.length);
+      for (let i = 0; i < into.length; i++) into[i] = pcm[i] / 0x8000;
+      return;
+    }
     for (let i = 0; i < into.length; i++) into[i] = view.getInt16(2 * i, littleEndian) / 0x8000;
   },
   3: (view, littleEndian, into) => {
@@ -97,7 +111,7 @@ function corrupt(file: string, problem: string): AudioError {
   return new AudioError(file, `corrupt WAV: ${problem}; re-export or re-download the file`);
 }
 
-function parseWave(buffer: Uint8Array, file: string): wavefile.WaveFile {
+function parseWave(buffer: Uint8Array, file: string): wavefilePackage.WaveFile {
   const wave = new wavefile.WaveFile();
   try {
     wave.fromBuffer(buffer);
@@ -107,7 +121,13 @@ function parseWave(buffer: Uint8Array, file: string): wavefile.WaveFile {
   return wave;
 }
 
-function sampleConverter(format: FormatChunk, file: string): SampleConverter {
+/** How a WAV's samples are read. Integer PCM cannot hold a non-finite sample or one outside −1..1, so only float needs checking. */
+interface SampleEncoding {
+  convert: SampleConverter;
+  integer: boolean;
+}
+
+function sampleEncoding(format: FormatChunk, file: string): SampleEncoding {
   const { audioFormat, numChannels, sampleRate, blockAlign } = format;
   if (numChannels < 1) throw corrupt(file, 'the header declares 0 channels');
   if (sampleRate < 1) throw corrupt(file, 'the header declares a sample rate of 0 Hz');
@@ -129,11 +149,11 @@ function sampleConverter(format: FormatChunk, file: string): SampleConverter {
         : (CODEC_NAMES[formatTag] ?? `with format tag 0x${formatTag.toString(16).padStart(4, '0')}`);
     throw new UnsupportedWavCodecError(file, codec);
   }
-  return convert;
+  return { convert, integer: formatTag === WAVE_FORMAT_PCM };
 }
 
 /** RF64 keeps the real data size in its ds64 chunk, because it may exceed the 32-bit field. */
-function rf64DataSize(wave: wavefile.WaveFile, file: string): number {
+function rf64DataSize(wave: wavefilePackage.WaveFile, file: string): number {
   const ds64 = wave.ds64 as Ds64Chunk;
   if (ds64.chunkId !== 'ds64') throw corrupt(file, 'an RF64 file without the ds64 chunk that holds its sizes');
   const [lowWord, highWord] = [ds64.dataSizeHigh, ds64.dataSizeLow];
@@ -141,7 +161,7 @@ function rf64DataSize(wave: wavefile.WaveFile, file: string): number {
 }
 
 /** The sample bytes of the data chunk, refusing a chunk that ends before its declared size. */
-function sampleBytes(wave: wavefile.WaveFile, file: string): Uint8Array {
+function sampleBytes(wave: wavefilePackage.WaveFile, file: string): Uint8Array {
   const data = wave.data as DataChunk;
   const declared = wave.container === 'RF64' ? rf64DataSize(wave, file) : data.chunkSize;
   const present = data.samples.length;
@@ -156,8 +176,7 @@ function sampleBytes(wave: wavefile.WaveFile, file: string): Uint8Array {
   return data.samples.subarray(0, declared);
 }
 
-function decodeMono(bytes: Uint8Array, format: FormatChunk, littleEndian: boolean, file: string): Float32Array {
-  const convert = sampleConverter(format, file);
+function decodeMono(bytes: Uint8Array, format: FormatChunk, convert: SampleConverter, littleEndian: boolean): Float32Array {
   const { numChannels, blockAlign } = format;
   // A partial frame at the end carries no complete sample for every channel, so it is dropped.
   const frames = Math.floor(bytes.length / blockAlign);
@@ -196,7 +215,10 @@ export function decodeWavBuffer(buffer: Uint8Array, file: string, sampleRate = D
   }
   const wave = parseWave(buffer, file);
   const format = wave.fmt as FormatChunk;
-  const mono = decodeMono(sampleBytes(wave, file), format, wave.container !== 'RIFX', file);
-  assertUsableSamples(mono, file);
+  const bytes = sampleBytes(wave, file);
+  const encoding = sampleEncoding(format, file);
+  const mono = decodeMono(bytes, format, encoding.convert, wave.container !== 'RIFX');
+  if (encoding.integer) assertHasSamples(mono, file);
+  else assertUsableSamples(mono, file);
   return { samples: resample(mono, format.sampleRate, sampleRate), sampleRate };
 }

@@ -24,7 +24,7 @@ export function scaleRows(matrix: Float64Array, cols: number, scales: Float64Arr
   return matrix.map((value, i) => value * scales[Math.floor(i / cols)]);
 }
 
-/** out[outOffset + r] = Σ_c matrix[r][c] · input[c]. */
+/** out[outOffset + r] = Σ_c matrix[r][c] · input[c], in two partial sums so the additions need not wait on each other. */
 export function multiplyMatrixVector(
   matrix: Float64Array,
   rows: number,
@@ -34,9 +34,15 @@ export function multiplyMatrixVector(
   outOffset: number,
 ): void {
   for (let r = 0; r < rows; r++) {
-    let sum = 0;
     const row = r * cols;
-    for (let c = 0; c < cols; c++) sum += matrix[row + c] * input[c];
-    out[outOffset + r] = sum;
+    let sumEven = 0;
+    let sumOdd = 0;
+    let c = 0;
+    for (; c + 1 < cols; c += 2) {
+      sumEven += matrix[row + c] * input[c];
+      sumOdd += matrix[row + c + 1] * input[c + 1];
+    }
+    if (c < cols) sumEven += matrix[row + c] * input[c];
+    out[outOffset + r] = sumEven + sumOdd;
   }
 }

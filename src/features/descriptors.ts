@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type meydaPackage from 'meyda';
-import { applyWindow, copyFrame, createWindow, type WindowType } from './frames.js';
+import { createWindow, windowFrame, type WindowType } from './frames.js';
 import { powerSpectrum, powerSpectrumPlan, spectrumBins } from './spectrum.js';
 
 /** The fields meyda's extractors read; one object is reused for every frame. */
@@ -76,15 +76,13 @@ export function createDescriptorExtractor(names: readonly string[], options: Des
   const window = createWindow(windowType, frameLength);
   const spectrum = powerSpectrumPlan(fftSize);
   const padded = new Float64Array(fftSize);
-  const windowed = padded.subarray(0, frameLength);
   const power = new Float64Array(spectrumBins(fftSize));
   const frame: MeydaFrame = { signal: new Float32Array(frameLength), ampSpectrum: new Float32Array(power.length), sampleRate, bufferSize: fftSize };
 
   return (samples, start, out, offset) => {
     for (let i = 0; i < frameLength; i++) frame.signal[i] = samples[start + i];
     if (needsSpectrum) {
-      copyFrame(frame.signal, 0, 1, windowed);
-      applyWindow(windowed, window);
+      windowFrame(samples, start, window, 0, false, padded);
       powerSpectrum(spectrum, padded, power);
       for (let k = 0; k < power.length; k++) frame.ampSpectrum[k] = Math.sqrt(power[k]);
     }

@@ -3,7 +3,7 @@ import { dctMatrix, lifterCoefficients, multiplyMatrixVector, scaleRows } from '
 import { deltaScales, writeDeltas } from './deltas.js';
 import { createDescriptorExtractor, type DescriptorExtractor } from './descriptors.js';
 import { applyMelFilterBank, logWithFloor, melFilterBank, type MelFilterBank } from './filterbank.js';
-import { applyWindow, copyFrame, countFrames, createWindow, msToSamples, preemphasize, removeDcOffset } from './frames.js';
+import { countFrames, createWindow, msToSamples, windowFrame } from './frames.js';
 import { nextPowerOfTwo, powerSpectrum, powerSpectrumPlan, spectrumBins, type PowerSpectrumPlan } from './spectrum.js';
 
 /** Kaldi works on int16-valued samples; its log energies, and the golden fixtures, assume that scale. */
@@ -32,12 +32,12 @@ interface ExtractionPlan {
   dims: number;
   removesDc: boolean;
   preemphasisCoefficient: number;
-  window: Float64Array;
+  /** The window times Kaldi's int16 scale, applied in the same pass. */
+  scaledWindow: Float64Array;
   spectrum: PowerSpectrumPlan;
   melBank: MelFilterBank;
-  /** The FFT reads all of it; only the first frameLength samples (`frame`) are written, so the padding stays zero. */
+  /** The FFT reads all of it; only the first frameLength samples are written, so the padding stays zero. */
   padded: Float64Array;
-  frame: Float64Array;
   power: Float64Array;
   logMel: Float64Array;
   /** MFCC: the DCT with the lifter folded in, numCeps × numMelBins; null for filterbank features. */
@@ -60,7 +60,6 @@ function buildPlan(config: FeatureConfig): ExtractionPlan {
     throw new Error(`preemphasisCoefficient must lie in [0, 1], got ${config.preemphasisCoefficient}`);
   }
   const fftSize = nextPowerOfTwo(frameLength);
-  const padded = new Float64Array(fftSize);
   return {
     frameLength,
     frameShift,
@@ -68,11 +67,10 @@ function buildPlan(config: FeatureConfig): ExtractionPlan {
     dims: featureDims(config),
     removesDc: config.removeDcOffset,
     preemphasisCoefficient: config.preemphasisCoefficient,
-    window: createWindow(config.windowType, frameLength),
+    scaledWindow: createWindow(config.windowType, frameLength).map((weight) => weight * INT16_SCALE),
     spectrum: powerSpectrumPlan(fftSize),
     melBank: melFilterBank({ sampleRate: config.sampleRate, fftSize, numBins: config.numMelBins, lowFreq: config.lowFreq, highFreq: config.highFreq }),
-    padded,
-    frame: padded.subarray(0, frameLength),
+    padded: new Float64Array(fftSize),
     power: new Float64Array(spectrumBins(fftSize)),
     logMel: new Float64Array(config.numMelBins),
     cepstralTransform: cepstralTransform(config),
@@ -86,11 +84,8 @@ function buildPlan(config: FeatureConfig): ExtractionPlan {
 
 /** Kaldi's per-frame pipeline: DC removal, pre-emphasis, window, |FFT|², mel bank, log, then the DCT for MFCC. */
 function writeBaseFeatures(plan: ExtractionPlan, samples: Float32Array, start: number, out: Float32Array, offset: number): void {
-  const { frame, logMel, cepstralTransform } = plan;
-  copyFrame(samples, start, INT16_SCALE, frame);
-  if (plan.removesDc) removeDcOffset(frame);
-  preemphasize(frame, plan.preemphasisCoefficient);
-  applyWindow(frame, plan.window);
+  const { logMel, cepstralTransform } = plan;
+  windowFrame(samples, start, plan.scaledWindow, plan.preemphasisCoefficient, plan.removesDc, plan.padded);
   powerSpectrum(plan.spectrum, plan.padded, plan.power);
   applyMelFilterBank(plan.melBank, plan.power, logMel);
   logWithFloor(logMel);

@@ -89,14 +89,24 @@ export function melFilterBank(options: MelBankOptions): MelFilterBank {
   return bank;
 }
 
-/** energies[m] = Σ_k weight_m(k) · power[k]. */
+/**
+ * energies[m] = Σ_k weight_m(k) · power[k], in two partial sums: each addition would otherwise wait for
+ * the one before it.
+ */
 export function applyMelFilterBank(bank: MelFilterBank, power: Float64Array, energies: Float64Array): void {
   const { firstBin, offsets, weights } = bank;
   for (let m = 0; m < bank.numBins; m++) {
     const shift = firstBin[m] - offsets[m];
-    let sum = 0;
-    for (let w = offsets[m]; w < offsets[m + 1]; w++) sum += weights[w] * power[w + shift];
-    energies[m] = sum;
+    const end = offsets[m + 1];
+    let sumEven = 0;
+    let sumOdd = 0;
+    let w = offsets[m];
+    for (; w + 1 < end; w += 2) {
+      sumEven += weights[w] * power[w + shift];
+      sumOdd += weights[w + 1] * power[w + 1 + shift];
+    }
+    if (w < end) sumEven += weights[w] * power[w + shift];
+    energies[m] = sumEven + sumOdd;
   }
 }
 

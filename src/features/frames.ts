@@ -12,26 +12,44 @@ export function countFrames(numSamples: number, frameLength: number, frameShift:
   return numSamples < frameLength ? 0 : 1 + Math.floor((numSamples - frameLength) / frameShift);
 }
 
-/** Fills `frame` with the samples from `start` on, multiplied by `scale`. */
-export function copyFrame(samples: ArrayLike<number>, start: number, scale: number, frame: Float64Array): void {
-  for (let i = 0; i < frame.length; i++) frame[i] = samples[start + i] * scale;
+/** Σ samples[start … start+length), in four independent sums so the additions need not wait on each other. */
+function frameSum(samples: Float32Array, start: number, length: number): number {
+  let sum0 = 0;
+  let sum1 = 0;
+  let sum2 = 0;
+  let sum3 = 0;
+  let i = 0;
+  for (; i + 3 < length; i += 4) {
+    sum0 += samples[start + i];
+    sum1 += samples[start + i + 1];
+    sum2 += samples[start + i + 2];
+    sum3 += samples[start + i + 3];
+  }
+  for (; i < length; i++) sum0 += samples[start + i];
+  return sum0 + sum1 + sum2 + sum3;
 }
 
-export function removeDcOffset(frame: Float64Array): void {
-  let sum = 0;
-  for (let i = 0; i < frame.length; i++) sum += frame[i];
-  const mean = sum / frame.length;
-  for (let i = 0; i < frame.length; i++) frame[i] -= mean;
-}
-
-/** x[i] -= c·x[i-1]; Kaldi lets the first sample be its own predecessor, so x[0] becomes (1-c)·x[0]. */
-export function preemphasize(frame: Float64Array, coefficient: number): void {
-  for (let i = frame.length - 1; i > 0; i--) frame[i] -= coefficient * frame[i - 1];
-  frame[0] -= coefficient * frame[0];
-}
-
-export function applyWindow(frame: Float64Array, window: Float64Array): void {
-  for (let i = 0; i < frame.length; i++) frame[i] *= window[i];
+/**
+ * Kaldi's time-domain steps in one pass over the window.length samples from `start`, into `out`: DC
+ * removal (when asked), pre-emphasis x[i] − c·x[i-1] (the first sample is its own predecessor, so x[0]
+ * becomes (1−c)·x[0]), then the window, which may carry a scale factor.
+ */
+export function windowFrame(
+  samples: Float32Array,
+  start: number,
+  window: Float64Array,
+  preemphasisCoefficient: number,
+  removeDc: boolean,
+  out: Float64Array,
+): void {
+  const length = window.length;
+  const mean = removeDc ? frameSum(samples, start, length) / length : 0;
+  let previous = samples[start] - mean;
+  for (let i = 0; i < length; i++) {
+    const current = samples[start + i] - mean;
+    out[i] = (current - preemphasisCoefficient * previous) * window[i];
+    previous = current;
+  }
 }
 
 const hann = (phase: number): number => 0.5 - 0.5 * Math.cos(phase);

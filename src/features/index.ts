@@ -1,5 +1,6 @@
 export * from './config.js';
 export * from './frames.js';
+export * from './fft.js';
 export * from './spectrum.js';
 export * from './filterbank.js';
 export * from './dct.js';

@@ -21,9 +21,6 @@ import {
 import { runJob, type ExtractionJob, type JobOutcome } from './job.js';
 import type { WorkerSetup } from './worker.js';
 
-/** Files handed to each worker at a time, so it reads the next file while it computes the current one. */
-const FILES_IN_FLIGHT_PER_WORKER = 2;
-
 /** How often the index is saved while work goes on: what a killed run can lose at most. */
 const INDEX_SAVE_INTERVAL_MS = 2000;
 
@@ -126,29 +123,32 @@ async function runJobs(jobs: ExtractionJob[], outDir: string, config: FeatureCon
     for (const job of jobs) await onOutcome(await runJob(job, outDir, config));
     return;
   }
+  if (jobs.length === 0) return;
   const script = new URL('./worker.js', import.meta.url);
   if (import.meta.url.endsWith('.ts')) {
     throw new Error(`Worker threads need the compiled build (dist/src/store/worker.js); ${import.meta.url} is TypeScript source, so pass workers: 0`);
   }
-  const setup: WorkerSetup = { outDir, config };
+  const setup: WorkerSetup = { outDir, config, jobs, nextJob: new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)) };
   const pool = Array.from({ length: Math.min(workers, jobs.length) }, () => new Worker(script, { workerData: setup }));
-  let next = 0;
   try {
     await new Promise<void>((resolve, reject) => {
-      let pending = jobs.length;
-      if (pending === 0) return resolve();
+      let received = 0;
+      let handled = 0;
+      let exited = 0;
       for (const worker of pool) {
         worker.on('message', (outcome: JobOutcome) => {
-          if (next < jobs.length) worker.postMessage(jobs[next++]);
+          received++;
           onOutcome(outcome).then(() => {
-            if (--pending === 0) resolve();
+            if (++handled === jobs.length) resolve();
           }, reject);
         });
         worker.on('error', (error) => reject(new Error(`A feature extraction worker crashed: ${error.message}`)));
+        // A worker exits by itself once no job is left to claim; every message it sent has arrived by then.
         worker.on('exit', (code) => {
-          if (pending > 0) reject(new Error(`A feature extraction worker stopped (exit code ${code}) with ${pending} files left`));
+          if (code !== 0 || (++exited === pool.length && received < jobs.length)) {
+            reject(new Error(`A feature extraction worker stopped (exit code ${code}) with ${jobs.length - received} files left`));
+          }
         });
-        for (let queued = 0; queued < FILES_IN_FLIGHT_PER_WORKER && next < jobs.length; queued++) worker.postMessage(jobs[next++]);
       }
     });
   } finally {
