@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { formatMeanStd } from '../src/eval/format.js';
 import { resolveFeatureConfig } from '../src/features/config.js';
 import { CLASSICAL_BASELINE_FROM_RAVDESS } from '../src/experiment/baselines.js';
-import { DEFAULT_EXPERIMENT_METHODS, runExperiment } from '../src/experiment/run.js';
+import { DEFAULT_EXPERIMENT_METHODS, DEFAULT_EXPERIMENT_RECIPES, runExperiment } from '../src/experiment/run.js';
 import { DEFAULT_ADAPT_OPTIONS } from '../src/adapt/adapt.js';
 import { selectBackend } from '../src/model/backend.js';
 import { DEFAULT_PRETRAIN_OPTIONS } from '../src/train/pretrain.js';
@@ -47,6 +47,7 @@ for (const target of targets) {
     featureConfig: resolveFeatureConfig(),
     workers: availableParallelism(),
     parallel: availableParallelism(),
+    recipes: DEFAULT_EXPERIMENT_RECIPES,
     pretrain: {},
     adaptEpochs: DEFAULT_ADAPT_OPTIONS.epochs,
     targetSupervisedEpochs: DEFAULT_PRETRAIN_OPTIONS.epochs,

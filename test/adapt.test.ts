@@ -8,6 +8,7 @@ import { coralLoss } from '../src/adapt/coral.js';
 import { dannLoss } from '../src/adapt/dann.js';
 import { reverseGradient, warmStartCoefficient } from '../src/adapt/grl.js';
 import { mmdLoss } from '../src/adapt/mmd.js';
+import { confidentPseudoLabels } from '../src/adapt/selfTraining.js';
 import { loadCorpus } from '../src/corpora/load.js';
 import { protocolSplit } from '../src/corpora/split.js';
 import { resolveFeatureConfig } from '../src/features/config.js';
@@ -15,6 +16,9 @@ import { selectBackend } from '../src/model/backend.js';
 import { loadModel, saveModel } from '../src/model/io.js';
 import { openFeatureStore, preprocessCorpus, type FeatureStore } from '../src/store/index.js';
 import { DEFAULT_PRETRAIN_OPTIONS, labelledItems, pretrain, type PretrainedModel } from '../src/train/pretrain.js';
+import { predictProbabilities } from '../src/train/predict.js';
+import { activeMatrices } from '../src/train/prepare.js';
+import { argMax } from '../src/train/trainer.js';
 
 const demo = resolve(__dirname, '..', 'data', 'demo');
 
@@ -80,7 +84,24 @@ describe('adaptation on the bundled demo corpus (English -> German)', () => {
     expect(drawShots(items, pretrained.card.labels, 3, 2).map((s) => s.id)).not.toEqual(shots.map((s) => s.id));
   });
 
-  it.each(['adabn', 'dann', 'mmd', 'coral'] as const)('%s adapts using only the adaptation pool and records it in the card', async (method) => {
+  it('pseudo-labels the most confident share of each predicted class, with the prediction as label', () => {
+    const matrices = activeMatrices(target, labelledItems(target), 40);
+    const probabilities = predictProbabilities(pretrained.model, matrices);
+    const predicted = probabilities.map(argMax);
+    const pseudo = confidentPseudoLabels(pretrained.model, matrices, 4, 0.5);
+    const chosen = new Set(pseudo.matrices);
+    pseudo.matrices.forEach((matrix, k) => expect(pseudo.labels[k]).toBe(predicted[matrices.indexOf(matrix)]));
+    for (let label = 0; label < 4; label++) {
+      const members = matrices.map((_, i) => i).filter((i) => predicted[i] === label);
+      const confidence = (i: number) => probabilities[i][label];
+      const kept = members.filter((i) => chosen.has(matrices[i]));
+      const left = members.filter((i) => !chosen.has(matrices[i]));
+      expect(kept).toHaveLength(Math.ceil(members.length / 2));
+      if (kept.length > 0 && left.length > 0) expect(Math.min(...kept.map(confidence))).toBeGreaterThanOrEqual(Math.max(...left.map(confidence)));
+    }
+  });
+
+  it.each(['adabn', 'selftrain', 'dann', 'mmd', 'coral'] as const)('%s adapts using only the adaptation pool and records it in the card', async (method) => {
     const split = protocolSplit(labelledItems(target).map((i) => i.speaker));
     const adapted = await adaptModel(pretrained.model, pretrained.card, source, target, { ...DEFAULT_ADAPT_OPTIONS, method, shots: method === 'mmd' ? 2 : 0, epochs: 1 });
     const card = adapted.card;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveFeatureConfig } from '../src/features/config.js';
-import { runExperiment, type ExperimentOptions } from '../src/experiment/run.js';
+import { DEFAULT_EXPERIMENT_RECIPES, runExperiment, type ExperimentOptions } from '../src/experiment/run.js';
 import { selectBackend } from '../src/model/backend.js';
 
 const demo = resolve(__dirname, '..', 'data', 'demo');
@@ -16,11 +16,12 @@ describe('the protocol runner on the demo corpus, reduced', () => {
     out,
     seeds: [0],
     shots: 2,
-    methods: ['none', 'mmd'],
+    methods: ['none', 'selftrain', 'mmd'],
     featureConfig: resolveFeatureConfig(),
     workers: 0,
     parallel: 1,
-    pretrain: { epochs: 2, model: { channels: [16, 16] } },
+    recipes: DEFAULT_EXPERIMENT_RECIPES,
+    pretrain: { epochs: 2 },
     adaptEpochs: 1,
     targetSupervisedEpochs: 2,
     log: () => {},
@@ -37,7 +38,8 @@ describe('the protocol runner on the demo corpus, reduced', () => {
     expect(results.target).toBe('de');
     expect(results.classes).toEqual(['neutral', 'happy', 'sad', 'angry']);
     expect(Object.keys(results.settings)).toEqual([
-      'source-only/none', 'unsupervised/none', 'unsupervised/mmd', 'few-shot/none', 'few-shot/mmd', 'target-supervised/scratch',
+      'source-only/none', 'unsupervised/none', 'unsupervised/selftrain', 'unsupervised/mmd',
+      'few-shot/none', 'few-shot/selftrain', 'few-shot/mmd', 'target-supervised/scratch',
     ]);
     for (const scores of Object.values(results.settings) as { uar: { mean: number; std: number; perSeed: number[] } }[]) {
       expect(scores.uar.perSeed).toHaveLength(1);

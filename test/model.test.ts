@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { FeatureMatrix } from '../src/features/config.js';
 import { buildEmotionModel, fewestInputFrames, type ModelSpec } from '../src/model/emotionModel.js';
 import { forward } from '../src/model/forward.js';
+import { reestimateBatchNorm } from '../src/train/batchNorm.js';
 import { trainClassifier, argMax, type LabelledSet } from '../src/train/trainer.js';
 import { infer, predictProbabilities } from '../src/train/predict.js';
 import { createRng } from '../src/util/random.js';
@@ -73,6 +74,29 @@ describe('emotion model and trainer', () => {
     const accuracy = predictions.filter((p, i) => p === test.labels[i]).length / test.labels.length;
     expect(accuracy).toBeGreaterThan(0.6);
     expect(result.bestValidationUar).toBeGreaterThan(0.6);
+  });
+
+  it('without conv blocks, learns from utterance statistics alone, which AdaBN standardises per domain', async () => {
+    const functionals: ModelSpec = { ...spec, channels: [], utteranceNorm: true };
+    const model = buildEmotionModel(functionals);
+    expect(model.layers.map((layer) => layer.getClassName())).not.toContain('Conv1D');
+    const train = syntheticSet(96, 1);
+    const test = syntheticSet(48, 2);
+    await trainClassifier(model, train, {
+      classes, epochs: 12, batchSize: 16, learningRate: 0.01, windowFrames: 24, seed: 3, dropout: 0.1, classBalanced: true, augment: null,
+    });
+    const correct = (set: LabelledSet) => predictProbabilities(model, set.matrices).map(argMax).filter((p, i) => p === set.labels[i]).length / set.labels.length;
+    expect(correct(test)).toBeGreaterThan(0.6);
+
+    // Another domain: every feature shifted by 3. Its pooled means move by 3, and AdaBN follows them.
+    const shifted = test.matrices.map((m) => ({ ...m, data: m.data.map((v) => v + 3) }));
+    const utteranceNorm = model.getLayer('utterance_bn');
+    const movingMean = () => (utteranceNorm.getWeights()[2].arraySync() as number[]).slice(0, 6);
+    reestimateBatchNorm(model, test.matrices, 24, 5);
+    const before = movingMean();
+    reestimateBatchNorm(model, shifted, 24, 5);
+    movingMean().forEach((mean, d) => expect(mean - before[d]).toBeCloseTo(3, 1));
+    expect(correct({ matrices: shifted, labels: test.labels })).toBeGreaterThan(0.6);
   });
 
   it('resumes from its last checkpoint to the same weights as an uninterrupted run', async () => {

@@ -7,11 +7,12 @@ import { DEFAULT_SPEC_AUGMENT } from '../train/batches.js';
 import { reestimateBatchNorm } from '../train/batchNorm.js';
 import { activeMatrices, labelIndices, normaliseDomain } from '../train/prepare.js';
 import { labelledItems } from '../train/pretrain.js';
-import { trainClassifier, type AlignmentLoss, type EpochReport } from '../train/trainer.js';
+import { trainClassifier, type AlignmentLoss, type EpochReport, type LabelledSet } from '../train/trainer.js';
 import { createRng, shuffle } from '../util/random.js';
 import { coralLoss } from './coral.js';
 import { dannLoss } from './dann.js';
 import { mmdLoss } from './mmd.js';
+import { confidentPseudoLabels } from './selfTraining.js';
 
 export const ALIGNMENT_METHODS: Record<string, (embeddingDim: number, seed: number) => AlignmentLoss> = {
   dann: (embeddingDim, seed) => dannLoss(embeddingDim, seed),
@@ -19,8 +20,11 @@ export const ALIGNMENT_METHODS: Record<string, (embeddingDim: number, seed: numb
   coral: () => coralLoss(),
 };
 
-/** `none`: per-domain normalisation only; `adabn`: plus target batch-norm statistics; the rest train with an alignment loss. */
-export const ADAPTATION_METHODS = ['none', 'adabn', ...Object.keys(ALIGNMENT_METHODS)] as const;
+/**
+ * `none`: per-domain normalisation only; `adabn`: plus target batch-norm statistics; `selftrain`: AdaBN, then
+ * training on the model's most confident predictions for the unlabelled pool; the rest train with an alignment loss.
+ */
+export const ADAPTATION_METHODS = ['none', 'adabn', 'selftrain', ...Object.keys(ALIGNMENT_METHODS)] as const;
 export type AdaptationMethod = (typeof ADAPTATION_METHODS)[number];
 
 export interface AdaptOptions {
@@ -34,6 +38,8 @@ export interface AdaptOptions {
   batchSize: number;
   learningRate: number;
   alignmentWeight: number;
+  /** `selftrain`: the share of each predicted class's pool clips, most confident first, taken as pseudo-labelled. */
+  pseudoLabelFraction: number;
   /** Re-estimate batch-norm statistics on the target after training, so inference normalises with target statistics. */
   finalAdaBN: boolean;
   onEpoch?: (report: EpochReport) => void;
@@ -46,6 +52,7 @@ export const DEFAULT_ADAPT_OPTIONS: Omit<AdaptOptions, 'method' | 'shots'> = {
   batchSize: 32,
   learningRate: 3e-4,
   alignmentWeight: 1,
+  pseudoLabelFraction: 0.5,
   finalAdaBN: true,
 };
 
@@ -89,17 +96,25 @@ export async function adaptModel(
 
   const adapted = copyModel(model, card);
   const windowFrames = Number(card.training.windowFrames ?? 200);
-  const needsTraining = options.method in ALIGNMENT_METHODS || shotItems.length > 0;
+  const shotIds = new Set(shotItems.map((item) => item.id));
+  let labelledTarget: LabelledSet = { matrices: targetDomain.apply(activeMatrices(target, shotItems, threshold)), labels: labelIndices(shotItems, classes) };
+  if (options.method === 'selftrain') {
+    reestimateBatchNorm(adapted, targetMatrices, windowFrames, options.seed);
+    const unlabelled = targetMatrices.filter((_, index) => !shotIds.has(targetItems[index].id));
+    const pseudo = confidentPseudoLabels(adapted, unlabelled, classes.length, options.pseudoLabelFraction);
+    labelledTarget = { matrices: [...labelledTarget.matrices, ...pseudo.matrices], labels: [...labelledTarget.labels, ...pseudo.labels] };
+  }
+  const needsTraining = options.method in ALIGNMENT_METHODS || labelledTarget.labels.length > 0;
   if (needsTraining) {
     const sourceItems = labelledItems(source).filter((item) => classes.includes(item.label!));
     const sourceFrames = activeMatrices(source, sourceItems, threshold);
     const sourceMatrices = normaliseDomain(sourceFrames, card.normalisation.mode, source.corpus, threshold).apply(sourceFrames);
-    const shotMatrices = targetDomain.apply(activeMatrices(target, shotItems, threshold));
-    // The few labelled target clips are repeated until they are about a third of each epoch, so they are not drowned by the source.
-    const repeats = shotItems.length > 0 ? Math.max(1, Math.round(sourceMatrices.length / 2 / shotItems.length)) : 0;
+    // Labelled target clips are repeated until they are about a third of each epoch, so they are not drowned by the source.
+    const targetCount = labelledTarget.labels.length;
+    const repeats = targetCount > 0 ? Math.max(1, Math.round(sourceMatrices.length / 2 / targetCount)) : 0;
     const labelled = {
-      matrices: [...sourceMatrices, ...Array.from({ length: repeats }, () => shotMatrices).flat()],
-      labels: [...labelIndices(sourceItems, classes), ...Array.from({ length: repeats }, () => labelIndices(shotItems, classes)).flat()],
+      matrices: [...sourceMatrices, ...Array.from({ length: repeats }, () => labelledTarget.matrices).flat()],
+      labels: [...labelIndices(sourceItems, classes), ...Array.from({ length: repeats }, () => labelledTarget.labels).flat()],
     };
     const alignment = options.method in ALIGNMENT_METHODS
       ? { loss: ALIGNMENT_METHODS[options.method](card.modelSpec.embeddingDim, options.seed), target: targetMatrices, weight: options.alignmentWeight }
@@ -120,9 +135,8 @@ export async function adaptModel(
     });
     alignment?.loss.variables.forEach((v) => v.dispose());
   }
-  if (options.method === 'adabn' || (options.method in ALIGNMENT_METHODS && options.finalAdaBN)) {
-    reestimateBatchNorm(adapted, targetMatrices, windowFrames, options.seed);
-  }
+  const finalAdaBN = options.method === 'adabn' || options.method === 'selftrain' || (options.method in ALIGNMENT_METHODS && options.finalAdaBN);
+  if (finalAdaBN) reestimateBatchNorm(adapted, targetMatrices, windowFrames, options.seed);
 
   const adaptedCard: ModelCard = {
     ...card,
@@ -136,7 +150,7 @@ export async function adaptModel(
       labelledClips: shotItems.map((item) => item.id),
       unlabelledClips: targetItems.length,
       schedule: needsTraining
-        ? `fixed: ${options.epochs} epochs, lr ${options.learningRate}, alignment weight ${options.alignmentWeight}${options.method in ALIGNMENT_METHODS && options.finalAdaBN ? ', then AdaBN' : ''}; no checkpoint chosen on target data`
+        ? `fixed: ${options.method === 'selftrain' ? `AdaBN, the most confident ${options.pseudoLabelFraction} of each predicted class pseudo-labelled, ` : ''}${options.epochs} epochs, lr ${options.learningRate}, alignment weight ${options.alignmentWeight}${finalAdaBN ? ', then AdaBN' : ''}; no checkpoint chosen on target data`
         : options.method === 'adabn' ? 'batch-norm statistics re-estimated on the adaptation pool' : 'per-domain normalisation fitted on the adaptation pool',
     },
     createdAt: new Date().toISOString(),

@@ -4,7 +4,8 @@ import type { CommandModule } from 'yargs';
 import { ADAPTATION_METHODS, DEFAULT_ADAPT_OPTIONS, type AdaptationMethod } from '../adapt/adapt.js';
 import { formatMeanStd } from '../eval/format.js';
 import { CLASSICAL_BASELINE_FROM_RAVDESS } from '../experiment/baselines.js';
-import { DEFAULT_EXPERIMENT_METHODS, runExperiment } from '../experiment/run.js';
+import { DEFAULT_EXPERIMENT_METHODS, DEFAULT_EXPERIMENT_RECIPES, runExperiment } from '../experiment/run.js';
+import { PRETRAIN_RECIPE_NAMES, type PretrainRecipe } from '../train/recipes.js';
 import { DEFAULT_PRETRAIN_OPTIONS } from '../train/pretrain.js';
 import { featureConfigFromArgs, withFeatureOptions, type FeatureOptionArgs } from './featureOptions.js';
 
@@ -15,6 +16,8 @@ interface ExperimentArgs extends FeatureOptionArgs {
   seeds: string;
   shots: number;
   methods: string;
+  recipe: PretrainRecipe;
+  targetRecipe: PretrainRecipe;
   epochs: number;
   adaptEpochs: number;
   workers: number;
@@ -45,6 +48,8 @@ export const experimentCommand: CommandModule<object, ExperimentArgs> = {
       .option('seeds', { type: 'string', default: '0,1,2', describe: 'comma-separated seeds' })
       .option('shots', { type: 'number', default: 5, describe: 'labelled target clips per class in the few-shot setting' })
       .option('methods', { type: 'string', default: DEFAULT_EXPERIMENT_METHODS.join(','), describe: `unsupervised methods (${ADAPTATION_METHODS.join(', ')}); few-shot runs fine-tuning alone and with each` })
+      .option('recipe', { choices: PRETRAIN_RECIPE_NAMES, default: DEFAULT_EXPERIMENT_RECIPES.crossLingual, describe: 'training recipe of the source model (see `ser train --help`)' })
+      .option('target-recipe', { choices: PRETRAIN_RECIPE_NAMES, default: DEFAULT_EXPERIMENT_RECIPES.inLanguage, describe: 'training recipe of the target-supervised reference' })
       .option('epochs', { type: 'number', default: DEFAULT_PRETRAIN_OPTIONS.epochs, describe: 'most pretraining epochs (early stopping on source validation speakers); also the fixed target-supervised schedule' })
       .option('adapt-epochs', { type: 'number', default: DEFAULT_ADAPT_OPTIONS.epochs, describe: 'fixed adaptation epochs' })
       .option('workers', { type: 'number', default: availableParallelism(), describe: 'preprocessing threads' })
@@ -65,6 +70,7 @@ export const experimentCommand: CommandModule<object, ExperimentArgs> = {
       featureConfig: featureConfigFromArgs(args),
       workers: args.workers,
       parallel: args.parallel,
+      recipes: { crossLingual: args.recipe, inLanguage: args.targetRecipe },
       pretrain: { epochs: args.epochs },
       adaptEpochs: args.adaptEpochs,
       targetSupervisedEpochs: args.epochs,

@@ -5,11 +5,13 @@ import { holdOutSpeakers } from '../corpora/split.js';
 import { saveModel } from '../model/io.js';
 import { openFeatureStore } from '../store/index.js';
 import { DEFAULT_PRETRAIN_OPTIONS, labelledItems, pretrain } from '../train/pretrain.js';
+import { PRETRAIN_RECIPES, PRETRAIN_RECIPE_NAMES, type PretrainRecipe } from '../train/recipes.js';
 import { trainingProgress } from './trainingProgress.js';
 
 interface TrainArgs {
   source: string;
   out: string;
+  recipe: PretrainRecipe;
   epochs: number;
   batchSize: number;
   learningRate: number;
@@ -28,6 +30,11 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     yargs
       .option('source', { type: 'string', demandOption: true, describe: 'feature store written by `ser preprocess`' })
       .option('out', { type: 'string', demandOption: true, describe: 'model folder to write (model.json, weights.bin, card.json; checkpoints in <out>/checkpoints)' })
+      .option('recipe', {
+        choices: PRETRAIN_RECIPE_NAMES,
+        default: 'conv' as PretrainRecipe,
+        describe: 'conv: convolutional encoder, best when the model is used in the language it learns; functionals: utterance statistics only, what carries best to another language (adapt it with `ser adapt`)',
+      })
       .option('epochs', { type: 'number', default: DEFAULT_PRETRAIN_OPTIONS.epochs, describe: 'most epochs to run' })
       .option('batch-size', { type: 'number', default: DEFAULT_PRETRAIN_OPTIONS.batchSize })
       .option('learning-rate', { type: 'number', default: DEFAULT_PRETRAIN_OPTIONS.learningRate, describe: 'Adam learning rate' })
@@ -38,6 +45,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('patience', { type: 'number', default: DEFAULT_PRETRAIN_OPTIONS.patience, describe: 'stop after this many epochs without a better validation UAR' })
       .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted run from its last checkpoint (same result as an uninterrupted run)' })
       .example('$0 train --source features/ravdess --out models/ravdess', 'pretrain on RAVDESS, 20% of actors held out for validation')
+      .example('$0 train --source features/ravdess --out models/ravdess-xl --recipe functionals', 'a source model meant for another language')
       .example('$0 train --source features/ravdess --out models/ravdess --resume', 'continue after a crash or Ctrl-C')
       .epilog('The checkpoint kept is the epoch with the best UAR on the held-out source speakers; no target data is involved.') as never,
   handler: async (args) => {
@@ -53,6 +61,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     const out = resolve(args.out);
     const { model, card } = await pretrain(store, {
       ...DEFAULT_PRETRAIN_OPTIONS,
+      ...PRETRAIN_RECIPES[args.recipe],
       seed: args.seed,
       epochs: args.epochs,
       batchSize: args.batchSize,

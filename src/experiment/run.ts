@@ -12,6 +12,7 @@ import { scoreStore } from '../eval/score.js';
 import { loadModel, saveModel, type ModelCard } from '../model/io.js';
 import { openFeatureStore, preprocessCorpus, type FeatureStore } from '../store/index.js';
 import { DEFAULT_PRETRAIN_OPTIONS, labelledItems, pretrain, type PretrainOptions } from '../train/pretrain.js';
+import { PRETRAIN_RECIPES, type PretrainRecipe } from '../train/recipes.js';
 import type { EpochReport } from '../train/trainer.js';
 import { writeJsonAtomic } from '../util/fs.js';
 
@@ -27,6 +28,9 @@ export interface ExperimentOptions {
   workers: number;
   /** Trainings run at the same time, each in its own worker thread (the compiled build only). */
   parallel: number;
+  /** Recipe of the source model every cross-lingual setting starts from, and of the target-supervised reference trained in the target language. */
+  recipes: { crossLingual: PretrainRecipe; inLanguage: PretrainRecipe };
+  /** Overrides on top of the recipes (e.g. fewer epochs). */
   pretrain: Partial<PretrainOptions>;
   adaptEpochs: number;
   targetSupervisedEpochs: number;
@@ -35,7 +39,8 @@ export interface ExperimentOptions {
   onEpoch?: (run: string, report: EpochReport) => void;
 }
 
-export const DEFAULT_EXPERIMENT_METHODS: AdaptationMethod[] = ['none', 'adabn', 'dann', 'mmd', 'coral'];
+export const DEFAULT_EXPERIMENT_METHODS: AdaptationMethod[] = ['none', 'adabn', 'selftrain', 'dann', 'mmd', 'coral'];
+export const DEFAULT_EXPERIMENT_RECIPES: ExperimentOptions['recipes'] = { crossLingual: 'functionals', inLanguage: 'conv' };
 
 interface RunResult {
   classes: string[];
@@ -108,6 +113,7 @@ export async function runSeed(options: ExperimentOptions, context: ExperimentCon
     options.log(`seed ${seed}: pretraining on ${source.corpus}, validation speakers ${validationSpeakers.join(', ')}`);
     pretrained = await pretrain(source, {
       ...DEFAULT_PRETRAIN_OPTIONS,
+      ...PRETRAIN_RECIPES[options.recipes.crossLingual],
       ...options.pretrain,
       seed,
       validationSpeakers,
@@ -126,6 +132,7 @@ export async function runSeed(options: ExperimentOptions, context: ExperimentCon
         method === null
           ? await pretrain(target, {
               ...DEFAULT_PRETRAIN_OPTIONS,
+              ...PRETRAIN_RECIPES[options.recipes.inLanguage],
               ...options.pretrain,
               seed,
               epochs: options.targetSupervisedEpochs,
@@ -228,6 +235,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     ...(options.baseline ? { baseline: options.baseline } : {}),
     notes: [
       `seeds ${options.seeds.join(', ')}; target adaptation speakers ${split.adaptation.join(', ')}; test speakers ${split.test.join(', ')}`,
+      `recipes: ${options.recipes.crossLingual} for the source model, ${options.recipes.inLanguage} for target-supervised`,
       `pretraining: checkpoint chosen on held-out source speakers; adaptation: fixed ${options.adaptEpochs} epochs; target-supervised: fixed ${options.targetSupervisedEpochs} epochs`,
       `methods: ${ADAPTATION_METHODS.join(', ')} (none = per-domain normalisation only); few-shot k = ${options.shots}`,
     ],

@@ -4,12 +4,14 @@ import { StatsPooling } from './layers.js';
 export interface ModelSpec {
   inputDims: number;
   numClasses: number;
-  /** Output channels of each conv block (conv, batch norm, ReLU; max-pool between blocks). */
+  /** Output channels of each conv block (conv, batch norm, ReLU; max-pool between blocks); none: a model of utterance statistics alone. */
   channels: number[];
   kernelSize: number;
   embeddingDim: number;
   /** Also pool the input frames themselves: utterance functionals beside the learnt frame-level ones. */
   inputStatistics: boolean;
+  /** Batch norm on the pooled utterance vector, so that AdaBN's re-estimation standardises utterance statistics per domain. */
+  utteranceNorm?: boolean;
   seed: number;
 }
 
@@ -18,6 +20,7 @@ export const DEFAULT_MODEL_SPEC: Omit<ModelSpec, 'inputDims' | 'numClasses' | 's
   kernelSize: 5,
   embeddingDim: 128,
   inputStatistics: true,
+  utteranceNorm: false,
 };
 
 export const EMBEDDING_LAYER = 'embedding';
@@ -43,8 +46,10 @@ export function buildEmotionModel(spec: ModelSpec): tf.LayersModel {
     hidden = tf.layers.reLU({ name: `relu${block + 1}` }).apply(hidden) as tf.SymbolicTensor;
   });
   const pooled: tf.SymbolicTensor[] = [new StatsPooling({ name: 'frame_statistics' }).apply(hidden) as tf.SymbolicTensor];
-  if (spec.inputStatistics) pooled.push(new StatsPooling({ name: 'input_statistics' }).apply(frames) as tf.SymbolicTensor);
-  const utterance = pooled.length > 1 ? (tf.layers.concatenate({ name: 'utterance' }).apply(pooled) as tf.SymbolicTensor) : pooled[0];
+  // Without conv blocks the frame statistics already are the input's.
+  if (spec.inputStatistics && spec.channels.length > 0) pooled.push(new StatsPooling({ name: 'input_statistics' }).apply(frames) as tf.SymbolicTensor);
+  const concatenated = pooled.length > 1 ? (tf.layers.concatenate({ name: 'utterance' }).apply(pooled) as tf.SymbolicTensor) : pooled[0];
+  const utterance = spec.utteranceNorm ? (tf.layers.batchNormalization({ name: 'utterance_bn' }).apply(concatenated) as tf.SymbolicTensor) : concatenated;
 
   const dense = tf.layers.dense({ units: spec.embeddingDim, kernelInitializer: initializer(), name: 'embedding_dense' }).apply(utterance) as tf.SymbolicTensor;
   const normalised = tf.layers.batchNormalization({ name: 'embedding_bn' }).apply(dense) as tf.SymbolicTensor;
