@@ -18,6 +18,7 @@ interface AdaptArgs {
   learningRate: number;
   alignmentWeight: number;
   adabn: boolean;
+  pseudoLabelFraction: number;
   seed: number;
 }
 
@@ -35,7 +36,7 @@ export const adaptCommand: CommandModule<object, AdaptArgs> = {
       .option('model', { type: 'string', demandOption: true, describe: 'model folder written by `ser train`' })
       .option('source', { type: 'string', demandOption: true, describe: 'source feature store (the one the model was trained on)' })
       .option('target', { type: 'string', demandOption: true, describe: 'target-language feature store' })
-      .option('method', { choices: ADAPTATION_METHODS, default: 'dann' as AdaptationMethod, describe: 'none: per-domain normalisation only; adabn: + target batch-norm statistics; dann | mmd | coral: train with that alignment loss' })
+      .option('method', { choices: ADAPTATION_METHODS, default: 'adabn' as AdaptationMethod, describe: 'none: per-domain normalisation only; adabn: + target batch-norm statistics (the most reliable on the benchmark); selftrain: + training on the most confident half of its own predictions per class; dann | mmd | coral: train with that alignment loss' })
       .option('shots', { type: 'number', default: 0, describe: 'labelled target clips per class used for fine-tuning (0 = unsupervised: target audio only)' })
       .option('target-speakers', { type: 'string', describe: 'target speakers whose audio may be used (comma list or a file, one per line); default: the benchmark adaptation pool (even positions of sorted ids)' })
       .option('out', { type: 'string', demandOption: true, describe: 'adapted model folder' })
@@ -43,9 +44,11 @@ export const adaptCommand: CommandModule<object, AdaptArgs> = {
       .option('learning-rate', { type: 'number', default: DEFAULT_ADAPT_OPTIONS.learningRate })
       .option('alignment-weight', { type: 'number', default: DEFAULT_ADAPT_OPTIONS.alignmentWeight, describe: 'weight of the alignment loss beside the source classification loss' })
       .option('adabn', { type: 'boolean', default: DEFAULT_ADAPT_OPTIONS.finalAdaBN, describe: 're-estimate batch-norm statistics on the target after training' })
+      .option('pseudo-label-fraction', { type: 'number', default: DEFAULT_ADAPT_OPTIONS.pseudoLabelFraction, describe: 'selftrain: share of each predicted class, most confident first, taken as pseudo-labelled' })
       .option('seed', { type: 'number', default: 0 })
-      .example('$0 adapt --model models/ravdess --source features/ravdess --target features/emodb --method dann --out models/emodb-dann', 'unsupervised DANN')
-      .example('$0 adapt --model models/ravdess --source features/ravdess --target features/emodb --method mmd --shots 5 --out models/emodb-5shot', '5 labelled clips per class plus MMD') as never,
+      .example('$0 adapt --model models/ravdess --source features/ravdess --target features/emodb --out models/emodb-adabn', 'unsupervised AdaBN')
+      .example('$0 adapt --model models/ravdess --source features/ravdess --target features/emodb --shots 5 --out models/emodb-5shot', '5 labelled clips per class, then AdaBN')
+      .example('$0 adapt --model models/ravdess --source features/ravdess --target features/emodb --method dann --out models/emodb-dann', 'unsupervised DANN') as never,
   handler: async (args) => {
     const { model, card } = await loadModel(resolve(args.model));
     const source = openFeatureStore(resolve(args.source));
@@ -60,6 +63,7 @@ export const adaptCommand: CommandModule<object, AdaptArgs> = {
       learningRate: args.learningRate,
       alignmentWeight: args.alignmentWeight,
       finalAdaBN: args.adabn,
+      pseudoLabelFraction: args.pseudoLabelFraction,
       seed: args.seed,
       onEpoch: progress.onEpoch,
       onStep: progress.onStep,
