@@ -39,6 +39,14 @@ describe.skipIf(!existsSync(compiledCli))('compiled `ser train` and `ser adapt` 
     expect(adaptation.schedule).toMatch(/most confident 0.5 of each predicted class pseudo-labelled/);
   });
 
+  it('explains the recipes in --help, wrapped at word boundaries', async () => {
+    const { code, stdout } = await runCli(['train', '--help']);
+    expect(code).toBe(0);
+    const text = stdout.replace(/\s+/g, ' ');
+    expect(text).toContain('conv: convolutional encoder, best when the model is used in the language it learns;');
+    expect(text).toContain('model folder to write (model.json, weights.bin, card.json; checkpoints in <out>/checkpoints)');
+  });
+
   it('refuses an unknown recipe and names the choices', async () => {
     const result = await runCli(['train', '--source', store('en'), '--out', join(work, 'never'), '--recipe', 'transformer']);
     expect(result.code).not.toBe(0);

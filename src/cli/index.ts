@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import { createRequire } from 'node:module';
+import type yargsModule from 'yargs';
 import { selectBackend, type BackendChoice } from '../model/backend.js';
 import { adaptCommand } from './adapt.js';
 import { demoCommand } from './demo.js';
@@ -10,6 +10,11 @@ import { featuresCommand } from './features.js';
 import { predictCommand } from './predict.js';
 import { preprocessCommand } from './preprocess.js';
 import { trainCommand } from './train.js';
+
+// yargs' ESM build lays out help with cliui's ESM wrapper, which breaks lines mid-word; its CommonJS build wraps at word boundaries.
+const require = createRequire(import.meta.url);
+const yargs = require('yargs') as typeof yargsModule;
+const { hideBin } = require('yargs/helpers') as { hideBin: (argv: string[]) => string[] };
 
 /** Commands that run a model need a tfjs backend; feature extraction does not. */
 const MODEL_COMMANDS = new Set(['train', 'adapt', 'evaluate', 'predict', 'experiment', 'demo']);
