@@ -7,6 +7,8 @@
  * + global average pooling + Dense(7) softmax, batches of 32 windows of 300 frames x 40 features of random
  * data, cross-entropy, Adam. Warm-up batches (kernel setup, JIT) are not timed. With --json, stdout holds
  * exactly one line {"backend":…,"samplesPerSecond":…} per measured backend; everything else goes to stderr.
+ * stderr also gets each backend's CPU milliseconds per timed step (minimum and median), which load from
+ * other processes skews less than the wall-clock rate.
  * With --profile, a few more batches follow the timed ones, run under tf.profile, and stderr gets the
  * milliseconds per batch that each kernel the engine runs takes (with the kernels it calls itself).
  */
@@ -64,9 +66,19 @@ function referenceNetwork(): tf.Sequential {
   });
 }
 
-/** Trains on `batches` in turn, as the trainer does: tensors built from arrays, one optimiser step each. */
-async function train(model: tf.Sequential, optimizer: tf.Optimizer, batches: Batch[], count: number): Promise<void> {
+/**
+ * Trains on `batches` in turn, as the trainer does: tensors built from arrays, one optimiser step each.
+ * Pushes the process CPU milliseconds of each step onto `cpuMs` when given.
+ */
+async function train(
+  model: tf.Sequential,
+  optimizer: tf.Optimizer,
+  batches: Batch[],
+  count: number,
+  cpuMs?: number[],
+): Promise<void> {
   for (let i = 0; i < count; i++) {
+    const started = process.cpuUsage();
     const { frames, labels } = batches[i % batches.length];
     const cost = optimizer.minimize(() => {
       const inputs = tf.tensor3d(frames, [BATCH_SIZE, FRAMES, FEATURES]);
@@ -76,7 +88,14 @@ async function train(model: tf.Sequential, optimizer: tf.Optimizer, batches: Bat
     }, true)!;
     await cost.data();
     cost.dispose();
+    const { user, system } = process.cpuUsage(started);
+    cpuMs?.push((user + system) / 1000);
   }
+}
+
+function quantile(values: number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.round(fraction * (sorted.length - 1))];
 }
 
 /** Milliseconds per batch of each kernel over `count` batches, slowest first. */
@@ -93,17 +112,18 @@ async function measure(
   schedule: Schedule,
   batches: Batch[],
   profile: boolean,
-): Promise<{ samplesPerSecond: number; kernels: { name: string; ms: number }[] }> {
+): Promise<{ samplesPerSecond: number; cpuMs: number[]; kernels: { name: string; ms: number }[] }> {
   const model = referenceNetwork();
   const optimizer = tf.train.adam(1e-3);
   await train(model, optimizer, batches, schedule.warmUpBatches);
+  const cpuMs: number[] = [];
   const start = performance.now();
-  await train(model, optimizer, batches, schedule.timedBatches);
+  await train(model, optimizer, batches, schedule.timedBatches, cpuMs);
   const seconds = (performance.now() - start) / 1000;
   const kernels = profile ? await kernelTimes(model, optimizer, batches, PROFILED_BATCHES) : [];
   model.dispose();
   optimizer.dispose();
-  return { samplesPerSecond: (schedule.timedBatches * BATCH_SIZE) / seconds, kernels };
+  return { samplesPerSecond: (schedule.timedBatches * BATCH_SIZE) / seconds, cpuMs, kernels };
 }
 
 async function main(): Promise<void> {
@@ -130,13 +150,20 @@ async function main(): Promise<void> {
       continue;
     }
     const schedule = SCHEDULES[choice];
-    const { samplesPerSecond: rate, kernels } = await measure(schedule, batches, values.profile);
+    const { samplesPerSecond: rate, cpuMs, kernels } = await measure(schedule, batches, values.profile);
     if (values.json) {
       console.log(JSON.stringify({ backend, samplesPerSecond: Math.round(rate * 10) / 10 }));
     } else {
       const timed = `${schedule.timedBatches} batches of ${BATCH_SIZE} timed`;
       console.log(`${backend.padEnd(10)} ${rate.toFixed(1).padStart(8)} samples/s  (${timed})`);
     }
+    // CPU time per step resists load from other processes better than wall time (though a busy sibling
+    // core still slows each step): its minimum is the step as it runs on a quiet machine.
+    const [fastest, median] = [quantile(cpuMs, 0), quantile(cpuMs, 0.5)];
+    console.error(
+      `${backend}: CPU ms per step: min ${fastest.toFixed(1)}, median ${median.toFixed(1)}` +
+        ` (${((BATCH_SIZE * 1000) / fastest).toFixed(0)} samples/s at the minimum)`,
+    );
     for (const { name, ms } of kernels) {
       console.error(`${ms.toFixed(2).padStart(9)} ms/batch  ${name}`);
     }
