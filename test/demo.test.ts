@@ -21,7 +21,8 @@ describe('the demo pipeline on the bundled corpus, reduced', () => {
       seed: 0,
       epochs: 10,
       adaptEpochs: 4,
-      method: 'dann',
+      recipe: 'functionals',
+      method: 'adabn',
       workers: 0,
       log: (message) => messages.push(message),
     });
@@ -41,7 +42,7 @@ describe('the demo pipeline on the bundled corpus, reduced', () => {
     // de02 and de04 are the test speakers: 2 speakers x 16 clips.
     expect(german.metrics.n).toBe(32);
     expect(german.metrics.confusion).toHaveLength(4);
-    expect(report.embeddings.map((e: { title: string }) => e.title)).toEqual(['before adaptation', 'after adaptation (dann)']);
+    expect(report.embeddings.map((e: { title: string }) => e.title)).toEqual(['before adaptation', 'after adaptation (adabn)']);
     const html = readFileSync(join(result.reportDir, 'report.html'), 'utf8');
     expect(html.match(/<svg/g)!.length).toBeGreaterThanOrEqual(4);
     expect(html).not.toMatch(/(src|href)="https?:/);
@@ -59,6 +60,6 @@ describe('the demo pipeline on the bundled corpus, reduced', () => {
   it('saves both models with their cards', () => {
     const card = JSON.parse(readFileSync(join(out, 'models', 'adapted', 'card.json'), 'utf8'));
     expect(card.source.language).toBe('en');
-    expect(card.adaptation).toMatchObject({ method: 'dann', targetLanguage: 'de', adaptationSpeakers: ['de01', 'de03'] });
+    expect(card.adaptation).toMatchObject({ method: 'adabn', targetLanguage: 'de', adaptationSpeakers: ['de01', 'de03'] });
   });
 });

@@ -4,12 +4,14 @@ import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
 import { ADAPTATION_METHODS, type AdaptationMethod } from '../adapt/adapt.js';
 import { runDemo } from '../experiment/demo.js';
+import { PRETRAIN_RECIPE_NAMES, type PretrainRecipe } from '../train/recipes.js';
 
 interface DemoArgs {
   data: string;
   out: string;
   epochs: number;
   adaptEpochs: number;
+  recipe: PretrainRecipe;
   method: AdaptationMethod;
   seed: number;
   workers: number;
@@ -33,7 +35,8 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option('out', { type: 'string', default: 'out/demo', describe: 'folder for features, models and the report' })
       .option('epochs', { type: 'number', default: 20, describe: 'most pretraining epochs' })
       .option('adapt-epochs', { type: 'number', default: 8, describe: 'adaptation epochs' })
-      .option('method', { choices: ADAPTATION_METHODS, default: 'dann' as AdaptationMethod, describe: 'adaptation method' })
+      .option('recipe', { choices: PRETRAIN_RECIPE_NAMES, default: 'functionals' as PretrainRecipe, describe: 'training recipe of the source model (functionals: the one that carries to another language)' })
+      .option('method', { choices: ADAPTATION_METHODS, default: 'adabn' as AdaptationMethod, describe: 'adaptation method' })
       .option('seed', { type: 'number', default: 0 })
       .option('workers', { type: 'number', default: 2, describe: 'preprocessing threads' }) as never,
   handler: async (args) => {
@@ -47,6 +50,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       seed: args.seed,
       epochs: args.epochs,
       adaptEpochs: args.adaptEpochs,
+      recipe: args.recipe,
       method: args.method,
       workers: args.workers,
       log: (message) => process.stderr.write(`[${elapsed()}] ${message}\n`),

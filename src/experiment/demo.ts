@@ -10,6 +10,7 @@ import { embeddingPlot, scoreStore, type ScoredItems } from '../eval/score.js';
 import { saveModel, type ModelCard } from '../model/io.js';
 import { openFeatureStore, preprocessCorpus } from '../store/index.js';
 import { DEFAULT_PRETRAIN_OPTIONS, labelledItems, pretrain } from '../train/pretrain.js';
+import { PRETRAIN_RECIPES, type PretrainRecipe } from '../train/recipes.js';
 import type { EpochReport } from '../train/trainer.js';
 
 export interface DemoOptions {
@@ -20,6 +21,7 @@ export interface DemoOptions {
   seed: number;
   epochs: number;
   adaptEpochs: number;
+  recipe: PretrainRecipe;
   method: AdaptationMethod;
   workers: number;
   log: (message: string) => void;
@@ -51,9 +53,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const validationSpeakers = holdOutSpeakers(labelledItems(source).map((i) => i.speaker), 0.25, options.seed).validation;
   const split = protocolSplit(labelledItems(target).map((i) => i.speaker));
 
-  options.log(`pretraining on ${source.corpus} (${source.language}); validation speakers ${validationSpeakers.join(', ')}`);
+  options.log(`pretraining on ${source.corpus} (${source.language}), recipe ${options.recipe}; validation speakers ${validationSpeakers.join(', ')}`);
   const pretrained = await pretrain(source, {
     ...DEFAULT_PRETRAIN_OPTIONS,
+    ...PRETRAIN_RECIPES[options.recipe],
     seed: options.seed,
     epochs: options.epochs,
     validationSpeakers,
