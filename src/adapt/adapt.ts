@@ -96,10 +96,10 @@ export async function adaptModel(
 
   const adapted = copyModel(model, card);
   const windowFrames = Number(card.training.windowFrames ?? 200);
-  const shotIds = new Set(shotItems.map((item) => item.id));
   let labelledTarget: LabelledSet = { matrices: targetDomain.apply(activeMatrices(target, shotItems, threshold)), labels: labelIndices(shotItems, classes) };
   if (options.method === 'selftrain') {
     reestimateBatchNorm(adapted, targetMatrices, windowFrames, options.seed);
+    const shotIds = new Set(shotItems.map((item) => item.id));
     const unlabelled = targetMatrices.filter((_, index) => !shotIds.has(targetItems[index].id));
     const pseudo = confidentPseudoLabels(adapted, unlabelled, classes.length, options.pseudoLabelFraction);
     labelledTarget = { matrices: [...labelledTarget.matrices, ...pseudo.matrices], labels: [...labelledTarget.labels, ...pseudo.labels] };

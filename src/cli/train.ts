@@ -5,7 +5,7 @@ import { holdOutSpeakers } from '../corpora/split.js';
 import { saveModel } from '../model/io.js';
 import { openFeatureStore } from '../store/index.js';
 import { DEFAULT_PRETRAIN_OPTIONS, labelledItems, pretrain } from '../train/pretrain.js';
-import { PRETRAIN_RECIPES, PRETRAIN_RECIPE_NAMES, type PretrainRecipe } from '../train/recipes.js';
+import { PRETRAIN_RECIPE_NAMES, recipeOptions, type PretrainRecipe } from '../train/recipes.js';
 import { trainingProgress } from './trainingProgress.js';
 
 interface TrainArgs {
@@ -60,8 +60,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     const progress = trainingProgress('train');
     const out = resolve(args.out);
     const { model, card } = await pretrain(store, {
-      ...DEFAULT_PRETRAIN_OPTIONS,
-      ...PRETRAIN_RECIPES[args.recipe],
+      ...recipeOptions(args.recipe),
       seed: args.seed,
       epochs: args.epochs,
       batchSize: args.batchSize,

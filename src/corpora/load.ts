@@ -146,7 +146,6 @@ function unrecognisedLayoutReason(fileCount: number, closest: Layout, matched: n
   ].join('\n');
 }
 
-/** Audio files under root, relative with `/` separators, sorted; hidden files and folders are left out. */
 /** Audio files under a folder as sorted '/'-separated paths relative to it; hidden files and folders are left out. */
 export async function listAudioFiles(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });

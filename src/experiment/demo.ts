@@ -9,8 +9,8 @@ import { computeMetrics } from '../eval/metrics.js';
 import { embeddingPlot, scoreStore, type ScoredItems } from '../eval/score.js';
 import { saveModel, type ModelCard } from '../model/io.js';
 import { openFeatureStore, preprocessCorpus } from '../store/index.js';
-import { DEFAULT_PRETRAIN_OPTIONS, labelledItems, pretrain } from '../train/pretrain.js';
-import { PRETRAIN_RECIPES, type PretrainRecipe } from '../train/recipes.js';
+import { labelledItems, pretrain } from '../train/pretrain.js';
+import { recipeOptions, type PretrainRecipe } from '../train/recipes.js';
 import type { EpochReport } from '../train/trainer.js';
 
 export interface DemoOptions {
@@ -55,8 +55,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   options.log(`pretraining on ${source.corpus} (${source.language}), recipe ${options.recipe}; validation speakers ${validationSpeakers.join(', ')}`);
   const pretrained = await pretrain(source, {
-    ...DEFAULT_PRETRAIN_OPTIONS,
-    ...PRETRAIN_RECIPES[options.recipe],
+    ...recipeOptions(options.recipe),
     seed: options.seed,
     epochs: options.epochs,
     validationSpeakers,

@@ -11,8 +11,8 @@ import { writeExperimentReport, type ExperimentResults, type ProtocolSetting } f
 import { scoreStore } from '../eval/score.js';
 import { loadModel, saveModel, type ModelCard } from '../model/io.js';
 import { openFeatureStore, preprocessCorpus, type FeatureStore } from '../store/index.js';
-import { DEFAULT_PRETRAIN_OPTIONS, labelledItems, pretrain, type PretrainOptions } from '../train/pretrain.js';
-import { PRETRAIN_RECIPES, type PretrainRecipe } from '../train/recipes.js';
+import { labelledItems, pretrain, type PretrainOptions } from '../train/pretrain.js';
+import { recipeOptions, type PretrainRecipe } from '../train/recipes.js';
 import type { EpochReport } from '../train/trainer.js';
 import { writeJsonAtomic } from '../util/fs.js';
 
@@ -112,8 +112,7 @@ export async function runSeed(options: ExperimentOptions, context: ExperimentCon
     const validationSpeakers = holdOutSpeakers(labelledItems(source).map((i) => i.speaker), 0.2, seed).validation;
     options.log(`seed ${seed}: pretraining on ${source.corpus}, validation speakers ${validationSpeakers.join(', ')}`);
     pretrained = await pretrain(source, {
-      ...DEFAULT_PRETRAIN_OPTIONS,
-      ...PRETRAIN_RECIPES[options.recipes.crossLingual],
+      ...recipeOptions(options.recipes.crossLingual),
       ...options.pretrain,
       seed,
       validationSpeakers,
@@ -131,8 +130,7 @@ export async function runSeed(options: ExperimentOptions, context: ExperimentCon
       const trained =
         method === null
           ? await pretrain(target, {
-              ...DEFAULT_PRETRAIN_OPTIONS,
-              ...PRETRAIN_RECIPES[options.recipes.inLanguage],
+              ...recipeOptions(options.recipes.inLanguage),
               ...options.pretrain,
               seed,
               epochs: options.targetSupervisedEpochs,

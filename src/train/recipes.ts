@@ -1,4 +1,4 @@
-import type { PretrainOptions } from './pretrain.js';
+import { DEFAULT_PRETRAIN_OPTIONS, type PretrainOptions } from './pretrain.js';
 
 /**
  * Named training recipes, measured on the protocol of ../shared/BENCHMARK.md:
@@ -16,3 +16,8 @@ export const PRETRAIN_RECIPES = {
 
 export type PretrainRecipe = keyof typeof PRETRAIN_RECIPES;
 export const PRETRAIN_RECIPE_NAMES = Object.keys(PRETRAIN_RECIPES) as PretrainRecipe[];
+
+/** The pretraining defaults with a recipe's settings over them. */
+export function recipeOptions(recipe: PretrainRecipe): Omit<PretrainOptions, 'validationSpeakers'> {
+  return { ...DEFAULT_PRETRAIN_OPTIONS, ...PRETRAIN_RECIPES[recipe] };
+}
