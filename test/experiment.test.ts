@@ -46,6 +46,7 @@ describe('the protocol runner on the demo corpus, reduced', () => {
       expect(scores.uar.mean).toBeGreaterThanOrEqual(0);
       expect(scores.uar.mean).toBeLessThanOrEqual(1);
     }
+    expect(results.notes).toContain('methods: none, selftrain, mmd (none = per-domain normalisation only); few-shot k = 2');
     for (const file of ['results.md', 'results.html']) expect(existsSync(join(out, file))).toBe(true);
   });
 

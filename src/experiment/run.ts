@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ADAPTATION_METHODS, DEFAULT_ADAPT_OPTIONS, adaptModel, type AdaptationMethod } from '../adapt/adapt.js';
+import { DEFAULT_ADAPT_OPTIONS, adaptModel, type AdaptationMethod } from '../adapt/adapt.js';
 import { holdOutSpeakers, protocolSplit } from '../corpora/split.js';
 import { loadCorpus } from '../corpora/load.js';
 import type { FeatureConfig } from '../features/config.js';
@@ -235,7 +235,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
       `seeds ${options.seeds.join(', ')}; target adaptation speakers ${split.adaptation.join(', ')}; test speakers ${split.test.join(', ')}`,
       `recipes: ${options.recipes.crossLingual} for the source model, ${options.recipes.inLanguage} for target-supervised`,
       `pretraining: checkpoint chosen on held-out source speakers; adaptation: fixed ${options.adaptEpochs} epochs; target-supervised: fixed ${options.targetSupervisedEpochs} epochs`,
-      `methods: ${ADAPTATION_METHODS.join(', ')} (none = per-domain normalisation only); few-shot k = ${options.shots}`,
+      `methods: ${options.methods.join(', ')} (none = per-domain normalisation only); few-shot k = ${options.shots}`,
     ],
   };
   await writeExperimentReport(options.out, results);
