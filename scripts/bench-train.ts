@@ -1,20 +1,25 @@
 /**
- * Training throughput of a reference network on each tfjs backend that loads.
+ * Training throughput of a reference network on each tfjs backend that loads, through the toolkit's own
+ * training loop (`trainClassifier`, as `ser train` runs it).
  *
- *   npm run build && npm run bench:train [-- --json] [-- --backends wasm,cpu] [-- --profile]
+ *   npm run build && npm run bench:train [-- --json] [-- --backends wasm,cpu] [-- --threads 1,2] [-- --profile]
  *
  * Reference network: Conv1D(40->64, kernel 5, same) + ReLU + MaxPool(2) + Conv1D(64->64, kernel 5, same) + ReLU
  * + global average pooling + Dense(7) softmax, batches of 32 windows of 300 frames x 40 features of random
- * data, cross-entropy, Adam. Warm-up batches (kernel setup, JIT) are not timed. With --json, stdout holds
- * exactly one line {"backend":…,"samplesPerSecond":…} per measured backend; everything else goes to stderr.
- * stderr also gets each backend's CPU milliseconds per timed step (minimum and median), which load from
- * other processes skews less than the wall-clock rate.
- * With --profile, a few more batches follow the timed ones, run under tf.profile, and stderr gets the
+ * data, cross-entropy, Adam. Warm-up batches (worker start, kernel setup, JIT) are not timed.
+ * Each backend is measured with each thread count of --threads (default: 1 and one per core; training
+ * threads compute a shard of each batch each). With --json, stdout holds exactly one line
+ * {"backend":…,"samplesPerSecond":…} per measured backend, at the largest thread count; everything else
+ * goes to stderr, including the CPU milliseconds per timed step over all threads (minimum and median).
+ * With --profile, a few more single-thread batches run under tf.profile, and stderr gets the
  * milliseconds per batch that each kernel the engine runs takes (with the kernels it calls itself).
  */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
+import type { FeatureMatrix } from '../src/features/config.js';
 import { selectBackend, type BackendChoice } from '../src/model/backend.js';
+import { trainClassifier, type LabelledSet } from '../src/train/trainer.js';
 import { createRng, type Rng } from '../src/util/random.js';
 
 const BATCH_SIZE = 32;
@@ -22,7 +27,7 @@ const FRAMES = 300;
 const FEATURES = 40;
 const CLASSES = 7;
 const DISTINCT_BATCHES = 4;
-const PROFILED_BATCHES = 10;
+const PROFILED_BATCHES = 8;
 
 interface Schedule {
   warmUpBatches: number;
@@ -30,77 +35,84 @@ interface Schedule {
 }
 
 const SCHEDULES: Record<BackendChoice, Schedule> = {
-  node: { warmUpBatches: 3, timedBatches: 30 },
-  wasm: { warmUpBatches: 3, timedBatches: 30 },
+  node: { warmUpBatches: 4, timedBatches: 32 },
+  wasm: { warmUpBatches: 4, timedBatches: 32 },
   // About one sample a second or less: a batch takes a minute.
   cpu: { warmUpBatches: 1, timedBatches: 1 },
 };
 
-interface Batch {
-  frames: Float32Array;
-  labels: Int32Array;
+function randomData(batches: number, rng: Rng): LabelledSet {
+  const count = batches * BATCH_SIZE;
+  const matrices: FeatureMatrix[] = Array.from({ length: count }, () => ({
+    frames: FRAMES,
+    dims: FEATURES,
+    data: Float32Array.from({ length: FRAMES * FEATURES }, () => rng() * 2 - 1),
+  }));
+  return { matrices, labels: Array.from({ length: count }, () => Math.floor(rng() * CLASSES)) };
 }
 
-function randomBatch(rng: Rng): Batch {
-  return {
-    frames: Float32Array.from({ length: BATCH_SIZE * FRAMES * FEATURES }, () => rng() * 2 - 1),
-    labels: Int32Array.from({ length: BATCH_SIZE }, () => Math.floor(rng() * CLASSES)),
-  };
+/** The issue's network, with the layer names the training loop looks for: `embedding` feeds `classifier`. */
+function referenceNetwork(): tf.LayersModel {
+  const frames = tf.input({ shape: [FRAMES, FEATURES] });
+  const conv1 = tf.layers.conv1d({ filters: 64, kernelSize: 5, padding: 'same', activation: 'relu' }).apply(frames);
+  const pooled = tf.layers.maxPooling1d({ poolSize: 2 }).apply(conv1);
+  const conv2 = tf.layers.conv1d({ filters: 64, kernelSize: 5, padding: 'same', activation: 'relu' }).apply(pooled);
+  const embedding = tf.layers.globalAveragePooling1d({ name: 'embedding' }).apply(conv2) as tf.SymbolicTensor;
+  const probabilities = tf.layers.dense({ units: CLASSES, activation: 'softmax', name: 'classifier' }).apply(embedding) as tf.SymbolicTensor;
+  return tf.model({ inputs: frames, outputs: [probabilities, embedding] });
 }
 
-function referenceNetwork(): tf.Sequential {
-  return tf.sequential({
-    layers: [
-      tf.layers.conv1d({
-        inputShape: [FRAMES, FEATURES],
-        filters: 64,
-        kernelSize: 5,
-        padding: 'same',
-        activation: 'relu',
-      }),
-      tf.layers.maxPooling1d({ poolSize: 2 }),
-      tf.layers.conv1d({ filters: 64, kernelSize: 5, padding: 'same', activation: 'relu' }),
-      tf.layers.globalAveragePooling1d(),
-      tf.layers.dense({ units: CLASSES, activation: 'softmax' }),
-    ],
+interface Measurement {
+  samplesPerSecond: number;
+  /** Process CPU (every thread) per timed step. */
+  cpuMs: number[];
+}
+
+/** Trains the reference network for `steps` batches of `data`, calling `onStep` with the global step number. */
+async function train(data: LabelledSet, steps: number, threads: number, onStep: (step: number) => void): Promise<void> {
+  const model = referenceNetwork();
+  const stepsPerEpoch = data.matrices.length / BATCH_SIZE;
+  let done = 0;
+  await trainClassifier(model, data, {
+    classes: Array.from({ length: CLASSES }, (_, i) => String(i)),
+    epochs: Math.ceil(steps / stepsPerEpoch),
+    batchSize: BATCH_SIZE,
+    learningRate: 1e-3,
+    windowFrames: FRAMES,
+    seed: 1,
+    dropout: 0,
+    classBalanced: false,
+    augment: null,
+    threads,
+    onStep: () => onStep(++done),
   });
+  model.dispose();
 }
 
-/**
- * Trains on `batches` in turn, as the trainer does: tensors built from arrays, one optimiser step each.
- * Pushes the process CPU milliseconds of each step onto `cpuMs` when given.
- */
-async function train(
-  model: tf.Sequential,
-  optimizer: tf.Optimizer,
-  batches: Batch[],
-  count: number,
-  cpuMs?: number[],
-): Promise<void> {
-  for (let i = 0; i < count; i++) {
-    const started = process.cpuUsage();
-    const { frames, labels } = batches[i % batches.length];
-    const cost = optimizer.minimize(() => {
-      const inputs = tf.tensor3d(frames, [BATCH_SIZE, FRAMES, FEATURES]);
-      const targets = tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES);
-      const probabilities = model.apply(inputs, { training: true }) as tf.Tensor;
-      return tf.mean(tf.metrics.categoricalCrossentropy(targets, probabilities)) as tf.Scalar;
-    }, true)!;
-    await cost.data();
-    cost.dispose();
-    const { user, system } = process.cpuUsage(started);
-    cpuMs?.push((user + system) / 1000);
-  }
+async function measure(schedule: Schedule, threads: number, rng: Rng): Promise<Measurement> {
+  const total = schedule.warmUpBatches + schedule.timedBatches;
+  const data = randomData(Math.min(DISTINCT_BATCHES, total), rng);
+  const cpuMs: number[] = [];
+  let timing: { wall: number; cpu: NodeJS.CpuUsage } | null = null;
+  let seconds = 0;
+  let lastCpu = process.cpuUsage();
+  await train(data, total, threads, (step) => {
+    const cpu = process.cpuUsage();
+    if (step > schedule.warmUpBatches && step <= total) {
+      const { user, system } = process.cpuUsage(lastCpu);
+      cpuMs.push((user + system) / 1000);
+    }
+    if (step === schedule.warmUpBatches) timing = { wall: performance.now(), cpu };
+    if (step === total) seconds = (performance.now() - timing!.wall) / 1000;
+    lastCpu = cpu;
+  });
+  return { samplesPerSecond: (schedule.timedBatches * BATCH_SIZE) / seconds, cpuMs };
 }
 
-function quantile(values: number[], fraction: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.round(fraction * (sorted.length - 1))];
-}
-
-/** Milliseconds per batch of each kernel over `count` batches, slowest first. */
-async function kernelTimes(model: tf.Sequential, optimizer: tf.Optimizer, batches: Batch[], count: number) {
-  const { kernels } = await tf.profile(() => train(model, optimizer, batches, count).then(() => []));
+/** Milliseconds per batch of each kernel this thread runs, over `count` single-thread batches, slowest first. */
+async function kernelTimes(rng: Rng, count: number) {
+  const data = randomData(count, rng);
+  const { kernels } = await tf.profile(() => train(data, count, 1, () => {}).then(() => []));
   const totals = new Map<string, number>();
   for (const { name, kernelTimeMs } of kernels) {
     totals.set(name, (totals.get(name) ?? 0) + (typeof kernelTimeMs === 'number' ? kernelTimeMs : NaN));
@@ -108,22 +120,9 @@ async function kernelTimes(model: tf.Sequential, optimizer: tf.Optimizer, batche
   return [...totals].map(([name, ms]) => ({ name, ms: ms / count })).sort((a, b) => b.ms - a.ms);
 }
 
-async function measure(
-  schedule: Schedule,
-  batches: Batch[],
-  profile: boolean,
-): Promise<{ samplesPerSecond: number; cpuMs: number[]; kernels: { name: string; ms: number }[] }> {
-  const model = referenceNetwork();
-  const optimizer = tf.train.adam(1e-3);
-  await train(model, optimizer, batches, schedule.warmUpBatches);
-  const cpuMs: number[] = [];
-  const start = performance.now();
-  await train(model, optimizer, batches, schedule.timedBatches, cpuMs);
-  const seconds = (performance.now() - start) / 1000;
-  const kernels = profile ? await kernelTimes(model, optimizer, batches, PROFILED_BATCHES) : [];
-  model.dispose();
-  optimizer.dispose();
-  return { samplesPerSecond: (schedule.timedBatches * BATCH_SIZE) / seconds, cpuMs, kernels };
+function quantile(values: number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.round(fraction * (sorted.length - 1))];
 }
 
 async function main(): Promise<void> {
@@ -131,6 +130,7 @@ async function main(): Promise<void> {
     options: {
       json: { type: 'boolean', default: false },
       backends: { type: 'string', default: Object.keys(SCHEDULES).join(',') },
+      threads: { type: 'string', default: [...new Set([1, availableParallelism()])].join(',') },
       profile: { type: 'boolean', default: false },
     },
   });
@@ -139,8 +139,9 @@ async function main(): Promise<void> {
   if (unknown.length > 0) {
     throw new Error(`Unknown backend(s) ${unknown.join(', ')}; expected some of ${Object.keys(SCHEDULES).join(', ')}.`);
   }
+  const threadCounts = values.threads.split(',').map(Number);
+  if (threadCounts.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--threads: whole numbers >= 1, got ${values.threads}`);
   const rng = createRng(1);
-  const batches = Array.from({ length: DISTINCT_BATCHES }, () => randomBatch(rng));
   for (const choice of choices) {
     let backend: string;
     try {
@@ -149,23 +150,21 @@ async function main(): Promise<void> {
       console.error(`${choice}: skipped (${error instanceof Error ? error.message : String(error)})`);
       continue;
     }
-    const schedule = SCHEDULES[choice];
-    const { samplesPerSecond: rate, cpuMs, kernels } = await measure(schedule, batches, values.profile);
-    if (values.json) {
-      console.log(JSON.stringify({ backend, samplesPerSecond: Math.round(rate * 10) / 10 }));
-    } else {
-      const timed = `${schedule.timedBatches} batches of ${BATCH_SIZE} timed`;
-      console.log(`${backend.padEnd(10)} ${rate.toFixed(1).padStart(8)} samples/s  (${timed})`);
+    let last: Measurement | null = null;
+    for (const threads of threadCounts) {
+      const { samplesPerSecond: rate, cpuMs } = (last = await measure(SCHEDULES[choice], threads, rng));
+      const timed = `${SCHEDULES[choice].timedBatches} batches of ${BATCH_SIZE} timed`;
+      const line = `${backend.padEnd(10)} ${String(threads).padStart(2)} thread(s) ${rate.toFixed(1).padStart(8)} samples/s  (${timed})`;
+      // CPU time per step resists load from other processes better than wall time: its minimum, over the
+      // threads, is what a step costs on a quiet machine.
+      const [fastest, median] = [quantile(cpuMs, 0), quantile(cpuMs, 0.5)];
+      const cpu = `CPU ms per step (all threads): min ${fastest.toFixed(1)}, median ${median.toFixed(1)}`;
+      if (values.json) console.error(`${line}; ${cpu}`);
+      else console.log(`${line}\n${' '.repeat(11)}${cpu}`);
     }
-    // CPU time per step resists load from other processes better than wall time (though a busy sibling
-    // core still slows each step): its minimum is the step as it runs on a quiet machine.
-    const [fastest, median] = [quantile(cpuMs, 0), quantile(cpuMs, 0.5)];
-    console.error(
-      `${backend}: CPU ms per step: min ${fastest.toFixed(1)}, median ${median.toFixed(1)}` +
-        ` (${((BATCH_SIZE * 1000) / fastest).toFixed(0)} samples/s at the minimum)`,
-    );
-    for (const { name, ms } of kernels) {
-      console.error(`${ms.toFixed(2).padStart(9)} ms/batch  ${name}`);
+    if (values.json && last) console.log(JSON.stringify({ backend, samplesPerSecond: Math.round(last.samplesPerSecond * 10) / 10 }));
+    if (values.profile) {
+      for (const { name, ms } of await kernelTimes(rng, PROFILED_BATCHES)) console.error(`${ms.toFixed(2).padStart(9)} ms/batch  ${name}`);
     }
   }
 }

@@ -9,6 +9,7 @@ export { StatsPooling } from './model/layers.js';
 export { loadModel, saveModel, assertFeaturesMatch, ModelFolderError, type ModelCard, type NormalisationCard } from './model/io.js';
 export { pretrain, DEFAULT_PRETRAIN_OPTIONS, type PretrainOptions, type PretrainedModel } from './train/pretrain.js';
 export { trainClassifier, type TrainOptions, type AlignmentLoss, type EpochReport } from './train/trainer.js';
+export { defaultTrainingThreads } from './train/dataParallel.js';
 export { infer } from './train/predict.js';
 export { adaptModel, ADAPTATION_METHODS, DEFAULT_ADAPT_OPTIONS, type AdaptOptions, type AdaptationMethod } from './adapt/adapt.js';
 export * from './eval/index.js';

@@ -21,9 +21,11 @@ describe.skipIf(!existsSync(compiledCli))('compiled `ser train` and `ser adapt` 
 
   it('trains a functionals-recipe source model and adapts it by self-training, recording both in the cards', async () => {
     const source = join(work, 'model-en');
-    const trained = await runCli(['train', '--backend', 'wasm', '--source', store('en'), '--out', source, '--recipe', 'functionals', '--epochs', '3', '--validation-speakers', 'en02']);
+    const trained = await runCli(['train', '--backend', 'wasm', '--source', store('en'), '--out', source, '--recipe', 'functionals', '--epochs', '3', '--validation-speakers', 'en02', '--threads', '2']);
     expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stderr).toContain('2 thread(s)');
     const card = cardOf(source);
+    expect(card.training.threads).toBe(2);
     expect(card.modelSpec.channels).toEqual([]);
     expect(card.modelSpec.utteranceNorm).toBe(true);
     expect(card.normalisation.activeFrameThresholdDb).toBe(80);
@@ -45,6 +47,13 @@ describe.skipIf(!existsSync(compiledCli))('compiled `ser train` and `ser adapt` 
     const text = stdout.replace(/\s+/g, ' ');
     expect(text).toContain('conv: convolutional encoder, best when the model is used in the language it learns;');
     expect(text).toContain('model folder to write (model.json, weights.bin, card.json; checkpoints in <out>/checkpoints)');
+  });
+
+  it('refuses a thread count that is not a whole number of at least 1', async () => {
+    const result = await runCli(['train', '--backend', 'wasm', '--source', store('en'), '--out', join(work, 'never'), '--threads', '0']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('--threads must be a whole number >= 1, got 0');
+    expect(existsSync(join(work, 'never'))).toBe(false);
   });
 
   it('refuses an unknown recipe and names the choices', async () => {

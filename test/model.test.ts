@@ -3,34 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { FeatureMatrix } from '../src/features/config.js';
 import { buildEmotionModel, fewestInputFrames, type ModelSpec } from '../src/model/emotionModel.js';
 import { forward } from '../src/model/forward.js';
 import { reestimateBatchNorm } from '../src/train/batchNorm.js';
 import { trainClassifier, argMax, type LabelledSet } from '../src/train/trainer.js';
 import { infer, predictProbabilities } from '../src/train/predict.js';
-import { createRng } from '../src/util/random.js';
-
-const classes = ['neutral', 'happy', 'sad', 'angry'];
-
-/** Each class is a different temporal pattern on a different dimension, buried in noise: learnable, not trivial. */
-function syntheticSet(count: number, seed: number, dims = 6): LabelledSet {
-  const rng = createRng(seed);
-  const matrices: FeatureMatrix[] = [];
-  const labels: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const label = i % classes.length;
-    const frames = 30 + Math.floor(rng() * 30);
-    const data = new Float32Array(frames * dims);
-    for (let t = 0; t < frames; t++) {
-      for (let d = 0; d < dims; d++) data[t * dims + d] = (rng() - 0.5) * 2;
-      data[t * dims + label] += Math.sin(t * (0.3 + 0.4 * label)) * 1.5;
-    }
-    matrices.push({ frames, dims, data });
-    labels.push(label);
-  }
-  return { matrices, labels };
-}
+import { classes, syntheticSet } from './helpers/synthetic.js';
 
 const spec: ModelSpec = { inputDims: 6, numClasses: 4, channels: [8, 8], kernelSize: 3, embeddingDim: 16, inputStatistics: true, seed: 1 };
 

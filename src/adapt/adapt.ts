@@ -42,6 +42,8 @@ export interface AdaptOptions {
   pseudoLabelFraction: number;
   /** Re-estimate batch-norm statistics on the target after training, so inference normalises with target statistics. */
   finalAdaBN: boolean;
+  /** Threads computing each batch's gradients where no alignment loss is trained (see `TrainOptions.threads`). */
+  threads?: number;
   onEpoch?: (report: EpochReport) => void;
   onStep?: (step: number, stepsPerEpoch: number, epoch: number) => void;
 }
@@ -105,6 +107,7 @@ export async function adaptModel(
     labelledTarget = { matrices: [...labelledTarget.matrices, ...pseudo.matrices], labels: [...labelledTarget.labels, ...pseudo.labels] };
   }
   const needsTraining = options.method in ALIGNMENT_METHODS || labelledTarget.labels.length > 0;
+  const threads = options.method in ALIGNMENT_METHODS ? 1 : options.threads ?? 1;
   if (needsTraining) {
     const sourceItems = labelledItems(source).filter((item) => classes.includes(item.label!));
     const sourceFrames = activeMatrices(source, sourceItems, threshold);
@@ -130,6 +133,7 @@ export async function adaptModel(
       classBalanced: true,
       augment: DEFAULT_SPEC_AUGMENT,
       alignment,
+      threads,
       onEpoch: options.onEpoch,
       onStep: options.onStep,
     });
@@ -150,7 +154,7 @@ export async function adaptModel(
       labelledClips: shotItems.map((item) => item.id),
       unlabelledClips: targetItems.length,
       schedule: needsTraining
-        ? `fixed: ${options.method === 'selftrain' ? `AdaBN, the most confident ${options.pseudoLabelFraction} of each predicted class pseudo-labelled, ` : ''}${options.epochs} epochs, lr ${options.learningRate}, alignment weight ${options.alignmentWeight}${finalAdaBN ? ', then AdaBN' : ''}; no checkpoint chosen on target data`
+        ? `fixed: ${options.method === 'selftrain' ? `AdaBN, the most confident ${options.pseudoLabelFraction} of each predicted class pseudo-labelled, ` : ''}${options.epochs} epochs, lr ${options.learningRate}, alignment weight ${options.alignmentWeight}${threads > 1 ? `, batches split over ${threads} threads` : ''}${finalAdaBN ? ', then AdaBN' : ''}; no checkpoint chosen on target data`
         : options.method === 'adabn' ? 'batch-norm statistics re-estimated on the adaptation pool' : 'per-domain normalisation fitted on the adaptation pool',
     },
     createdAt: new Date().toISOString(),

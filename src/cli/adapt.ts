@@ -4,6 +4,7 @@ import type { CommandModule } from 'yargs';
 import { ADAPTATION_METHODS, DEFAULT_ADAPT_OPTIONS, adaptModel, type AdaptationMethod } from '../adapt/adapt.js';
 import { loadModel, saveModel } from '../model/io.js';
 import { openFeatureStore } from '../store/index.js';
+import { threadsOption, trainingThreads } from './threads.js';
 import { trainingProgress } from './trainingProgress.js';
 
 interface AdaptArgs {
@@ -20,6 +21,7 @@ interface AdaptArgs {
   adabn: boolean;
   pseudoLabelFraction: number;
   seed: number;
+  threads?: number;
 }
 
 /** A comma-separated list, or a file with one speaker per line. */
@@ -46,6 +48,7 @@ export const adaptCommand: CommandModule<object, AdaptArgs> = {
       .option('adabn', { type: 'boolean', default: DEFAULT_ADAPT_OPTIONS.finalAdaBN, describe: 're-estimate batch-norm statistics on the target after training' })
       .option('pseudo-label-fraction', { type: 'number', default: DEFAULT_ADAPT_OPTIONS.pseudoLabelFraction, describe: 'selftrain: share of each predicted class, most confident first, taken as pseudo-labelled' })
       .option('seed', { type: 'number', default: 0 })
+      .option('threads', threadsOption)
       .example('$0 adapt --model models/ravdess --source features/ravdess --target features/emodb --out models/emodb-adabn', 'unsupervised AdaBN')
       .example('$0 adapt --model models/ravdess --source features/ravdess --target features/emodb --shots 5 --out models/emodb-5shot', '5 labelled clips per class, then AdaBN')
       .example('$0 adapt --model models/ravdess --source features/ravdess --target features/emodb --method dann --out models/emodb-dann', 'unsupervised DANN') as never,
@@ -65,6 +68,7 @@ export const adaptCommand: CommandModule<object, AdaptArgs> = {
       finalAdaBN: args.adabn,
       pseudoLabelFraction: args.pseudoLabelFraction,
       seed: args.seed,
+      threads: trainingThreads(args.threads),
       onEpoch: progress.onEpoch,
       onStep: progress.onStep,
     });

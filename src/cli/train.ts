@@ -6,6 +6,7 @@ import { saveModel } from '../model/io.js';
 import { openFeatureStore } from '../store/index.js';
 import { DEFAULT_PRETRAIN_OPTIONS, labelledItems, pretrain } from '../train/pretrain.js';
 import { PRETRAIN_RECIPE_NAMES, recipeOptions, type PretrainRecipe } from '../train/recipes.js';
+import { threadsOption, trainingThreads } from './threads.js';
 import { trainingProgress } from './trainingProgress.js';
 
 interface TrainArgs {
@@ -21,6 +22,7 @@ interface TrainArgs {
   normalisation: 'corpus' | 'utterance';
   patience: number;
   resume: boolean;
+  threads?: number;
 }
 
 export const trainCommand: CommandModule<object, TrainArgs> = {
@@ -43,7 +45,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('hold-out', { type: 'number', default: 0.2, describe: 'fraction (or count) of source speakers held out for validation when --validation-speakers is not given' })
       .option('normalisation', { choices: ['corpus', 'utterance'] as const, default: DEFAULT_PRETRAIN_OPTIONS.normalisation, describe: 'standardise frames with the corpus statistics, or remove each utterance\'s own mean first' })
       .option('patience', { type: 'number', default: DEFAULT_PRETRAIN_OPTIONS.patience, describe: 'stop after this many epochs without a better validation UAR' })
-      .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted run from its last checkpoint (same result as an uninterrupted run)' })
+      .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted run from its last checkpoint (same result as an uninterrupted run with the same --threads)' })
+      .option('threads', threadsOption)
       .example('$0 train --source features/ravdess --out models/ravdess', 'pretrain on RAVDESS, 20% of actors held out for validation')
       .example('$0 train --source features/ravdess --out models/ravdess-xl --recipe functionals', 'a source model meant for another language')
       .example('$0 train --source features/ravdess --out models/ravdess --resume', 'continue after a crash or Ctrl-C')
@@ -56,7 +59,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       : holdOutSpeakers(speakers, args.holdOut, args.seed).validation;
     const unknown = validationSpeakers.filter((s) => !speakers.includes(s));
     if (unknown.length > 0) throw new Error(`--validation-speakers: ${unknown.join(', ')} not in ${store.dir} (speakers: ${[...new Set(speakers)].sort().join(', ')})`);
-    process.stderr.write(`Training on ${store.corpus} (${store.language}), ${labelledItems(store).length} labelled clips; validation speakers: ${validationSpeakers.join(', ')}\n`);
+    const threads = trainingThreads(args.threads);
+    process.stderr.write(`Training on ${store.corpus} (${store.language}), ${labelledItems(store).length} labelled clips; validation speakers: ${validationSpeakers.join(', ')}; ${threads} thread(s)\n`);
     const progress = trainingProgress('train');
     const out = resolve(args.out);
     const { model, card } = await pretrain(store, {
@@ -70,6 +74,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       validationSpeakers,
       checkpointDir: join(out, 'checkpoints'),
       resume: args.resume,
+      threads,
       onEpoch: progress.onEpoch,
       onStep: progress.onStep,
     });

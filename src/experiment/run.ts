@@ -9,6 +9,7 @@ import type { FeatureConfig } from '../features/config.js';
 import { computeMetrics, summarise, type Metrics } from '../eval/metrics.js';
 import { writeExperimentReport, type ExperimentResults, type ProtocolSetting } from '../eval/experimentReport.js';
 import { scoreStore } from '../eval/score.js';
+import { activeBackendChoice, type BackendChoice } from '../model/backend.js';
 import { loadModel, saveModel, type ModelCard } from '../model/io.js';
 import { openFeatureStore, preprocessCorpus, type FeatureStore } from '../store/index.js';
 import { labelledItems, pretrain, type PretrainOptions } from '../train/pretrain.js';
@@ -160,7 +161,7 @@ export async function runSeed(options: ExperimentOptions, context: ExperimentCon
  * first each seed's pretraining, then every remaining run as a job of its own, so no core idles while
  * one seed finishes.
  */
-async function runInWorkers(options: ExperimentOptions, context: ExperimentContext, backend: string): Promise<void> {
+async function runInWorkers(options: ExperimentOptions, context: ExperimentContext, backend: BackendChoice): Promise<void> {
   const script = new URL('./seedWorker.js', import.meta.url);
   const { log, onEpoch, ...serialisable } = options;
   const runJobs = async (jobs: { seed: number; keys: string[] }[]): Promise<void> => {
@@ -195,7 +196,7 @@ export interface SeedWorkerData {
   options: Omit<ExperimentOptions, 'log' | 'onEpoch'>;
   seed: number;
   keys: string[];
-  backend: string;
+  backend: BackendChoice;
   sourceStore: string;
   targetStore: string;
 }
@@ -212,8 +213,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   options.log(`target ${target.corpus}: adaptation speakers ${split.adaptation.join(', ')}; test speakers ${split.test.join(', ')}`);
   const parallel = options.parallel > 1 && !import.meta.url.endsWith('.ts');
   if (parallel) {
-    // tfjs-node registers itself as 'tensorflow'.
-    await runInWorkers(options, context, tf.getBackend() === 'tensorflow' ? 'node' : tf.getBackend());
+    await runInWorkers(options, context, activeBackendChoice());
   } else {
     for (const seed of options.seeds) await runSeed(options, context, seed);
   }

@@ -1,12 +1,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { selectBackend, type BackendChoice } from '../model/backend.js';
+import { selectBackend } from '../model/backend.js';
 import { openFeatureStore } from '../store/index.js';
 import type { EpochReport } from '../train/trainer.js';
 import { contextOf, runSeed, type SeedWorkerData, type SeedWorkerMessage } from './run.js';
 
 const { options, seed, keys, backend, sourceStore, targetStore } = workerData as SeedWorkerData;
 const post = (message: SeedWorkerMessage) => parentPort!.postMessage(message);
-await selectBackend(backend as BackendChoice);
+await selectBackend(backend);
 await runSeed(
   {
     ...options,

@@ -36,6 +36,12 @@ const BACKENDS: Record<BackendChoice, () => Promise<string>> = {
   cpu: () => activate('cpu'),
 };
 
+/** The choice that selects the backend now in use (tfjs-node registers itself as 'tensorflow'), for worker threads to select the same. */
+export function activeBackendChoice(): BackendChoice {
+  const name = tf.getBackend();
+  return name === 'tensorflow' ? 'node' : (name as BackendChoice);
+}
+
 function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -13,6 +13,7 @@ import { createRng } from '../util/random.js';
  */
 export function reestimateBatchNorm(model: tf.LayersModel, data: FeatureMatrix[], windowFrames: number, seed: number, batchSize = 32): void {
   const normLayers = model.layers.filter((layer) => layer.getClassName() === 'BatchNormalization');
+  if (normLayers.length === 0) return;
   const momenta = normLayers.map((layer) => (layer as unknown as { momentum: number }).momentum);
   const rng = createRng(seed);
   const batches = Math.ceil(data.length / batchSize);

@@ -29,6 +29,8 @@ export interface PretrainOptions {
   model: Partial<Omit<ModelSpec, 'inputDims' | 'numClasses' | 'seed'>>;
   checkpointDir?: string;
   resume?: boolean;
+  /** Threads computing each batch's gradients (see `TrainOptions.threads`). */
+  threads?: number;
   onEpoch?: (report: EpochReport) => void;
   onStep?: (step: number, stepsPerEpoch: number, epoch: number) => void;
 }
@@ -92,6 +94,7 @@ export async function pretrain(store: FeatureStore, options: PretrainOptions): P
     patience: validation ? options.patience : undefined,
     checkpointDir: options.checkpointDir,
     resume: options.resume,
+    threads: options.threads,
     onEpoch: options.onEpoch,
     onStep: options.onStep,
   });
@@ -123,6 +126,7 @@ export async function pretrain(store: FeatureStore, options: PretrainOptions): P
       patience: options.patience,
       specAugment: options.specAugment,
       classBalanced: true,
+      threads: options.threads ?? 1,
       trainClips: trainItems.length,
       validationClips: validationItems.length,
       history: result.history,

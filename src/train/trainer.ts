@@ -11,6 +11,8 @@ import { windowBatch, type SpecAugmentOptions } from './batches.js';
 import { reestimateBatchNorm } from './batchNorm.js';
 import { computeMetrics } from '../eval/metrics.js';
 import { predictProbabilities } from './predict.js';
+import { cutBatch, GradientWorkers, shardCount } from './dataParallel.js';
+import { batchWeight, shardLoss, trainableVariables, type ObjectiveSettings, type Shard } from './objective.js';
 
 export interface LabelledSet {
   matrices: FeatureMatrix[];
@@ -44,6 +46,12 @@ export interface TrainOptions {
   /** Checkpoint every epoch into this folder; with `resume`, continue from the last one. */
   checkpointDir?: string;
   resume?: boolean;
+  /**
+   * Threads computing each batch's gradients (data parallel: a shard of the batch each, batch norm on
+   * each shard's statistics). Default 1; more need the compiled build. Training with an alignment loss
+   * uses one.
+   */
+  threads?: number;
   onEpoch?: (report: EpochReport) => void;
   onStep?: (step: number, stepsPerEpoch: number, epoch: number) => void;
 }
@@ -86,14 +94,68 @@ function epochRng(seed: number, epoch: number): Rng {
   return createRng(seed * 1_000_003 + epoch * 7_919 + 17);
 }
 
+interface StepContext {
+  model: tf.LayersModel;
+  optimizer: tf.Optimizer;
+  settings: ObjectiveSettings;
+  workers: GradientWorkers | null;
+  threads: number;
+  alignment?: TrainOptions['alignment'];
+}
+
+/**
+ * One optimiser step on a batch: the workers' shards and this thread's own are computed at the same time,
+ * and their gradients summed. The alignment loss, on the batch's embeddings and the target batch's, is
+ * added to this thread's shard, which then is the whole batch.
+ */
+async function trainStep(
+  { model, optimizer, settings, workers, threads, alignment }: StepContext,
+  batch: Shard,
+  target: { frames: Float32Array; count: number; progress: number } | null,
+): Promise<{ loss: number; alignment: number | null }> {
+  const modelVariables = trainableVariables(model);
+  const trainable = [...modelVariables, ...(alignment?.loss.variables ?? [])];
+  const total = batchWeight(batch.labels, settings);
+  const [own, ...others] = cutBatch(batch, Math.min(shardCount(batch.count, threads), 1 + (workers?.count ?? 0)));
+  const remote = others.length > 0 ? workers!.gradients(modelVariables.map((v) => v.dataSync() as Float32Array), others, total) : [];
+  let alignmentValue: tf.Scalar | null = null;
+  const { value, grads } = tf.variableGrads(() => {
+    const { loss, embedding } = shardLoss(model, own, total, settings);
+    if (!alignment || !target) return loss;
+    const targetFrames = tf.tensor3d(target.frames, [target.count, batch.windowFrames, batch.dims]);
+    const targetEmbedding = forward(model, targetFrames, { training: true }).embedding;
+    const alignmentLoss = alignment.loss.loss(embedding, targetEmbedding, target.progress);
+    alignmentValue = tf.keep(tf.clone(alignmentLoss));
+    return tf.add(loss, tf.mul(alignmentLoss, alignment.weight));
+  }, trainable);
+  let loss = (await value.data())[0];
+  for (const shard of await Promise.all(remote)) {
+    loss += shard.loss;
+    modelVariables.forEach((variable, i) => {
+      const summed = tf.add(grads[variable.name], tf.tensor(shard.gradients[i], variable.shape));
+      grads[variable.name].dispose();
+      grads[variable.name] = summed;
+    });
+  }
+  optimizer.applyGradients(trainable.map((variable) => ({ name: variable.name, tensor: grads[variable.name] })));
+  tf.dispose([value, grads]);
+  const aligned = alignmentValue as tf.Scalar | null;
+  const alignmentNumber = aligned ? (await aligned.data())[0] : null;
+  aligned?.dispose();
+  return { loss, alignment: alignmentNumber };
+}
+
 /**
  * One loop for every kind of training: pretraining on the source, few-shot fine-tuning, and alignment
  * (the alignment loss sees a target batch beside each labelled batch).
  */
 export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, options: TrainOptions): Promise<TrainResult> {
   const optimizer = tf.train.adam(options.learningRate);
-  const trainable = [...model.trainableWeights.map((w) => w.read() as tf.Variable), ...(options.alignment?.loss.variables ?? [])];
-  const weights = tf.tensor1d(classWeights(data.labels, options.classes.length, options.classBalanced));
+  const settings: ObjectiveSettings = {
+    numClasses: options.classes.length,
+    classWeights: classWeights(data.labels, options.classes.length, options.classBalanced),
+    dropout: options.dropout,
+  };
   const stepsPerEpoch = Math.max(1, Math.ceil(data.matrices.length / options.batchSize));
   let state: CheckpointState = { epoch: 0, history: [], bestEpoch: 0, bestValidationUar: null, staleEpochs: 0 };
   let bestWeights: tf.Tensor[] | null = null;
@@ -110,99 +172,87 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
   }
 
   const stopEarly = () => options.patience !== undefined && state.staleEpochs >= options.patience;
-  while (state.epoch < options.epochs && !stopEarly()) {
-    const epoch = state.epoch + 1;
-    const started = Date.now();
-    const rng = epochRng(options.seed, epoch);
-    const order = shuffle(data.matrices.map((_, i) => i), rng);
-    const targetOrder = options.alignment ? shuffle(options.alignment.target.map((_, i) => i), rng) : [];
-    let lossSum = 0;
-    let alignmentSum = 0;
-    for (let step = 0; step < stepsPerEpoch; step++) {
-      const indices = order.slice(step * options.batchSize, (step + 1) * options.batchSize);
-      const frames = windowBatch(indices.map((i) => data.matrices[i]), options.windowFrames, rng, options.augment);
-      const labels = indices.map((i) => data.labels[i]);
-      const dims = data.matrices[0].dims;
-      const dropoutSeed = Math.floor(rng() * 2 ** 31);
-      let targetFrames: Float32Array | null = null;
-      let targetCount = 0;
-      if (options.alignment) {
-        const target = options.alignment.target;
-        const picked = indices.map((_, k) => target[targetOrder[(step * options.batchSize + k) % targetOrder.length]]);
-        targetFrames = windowBatch(picked, options.windowFrames, rng, options.augment);
-        targetCount = picked.length;
+  // The alignment losses see whole batches (and a discriminator trains with them), so they train in this thread.
+  const threads = options.alignment ? 1 : Math.max(1, Math.floor(options.threads ?? 1));
+  const shards = shardCount(options.batchSize, threads);
+  const workers = shards > 1 ? await GradientWorkers.start(model, settings, shards - 1) : null;
+  const context: StepContext = { model, optimizer, settings, workers, threads, alignment: options.alignment };
+  try {
+    while (state.epoch < options.epochs && !stopEarly()) {
+      const epoch = state.epoch + 1;
+      const started = Date.now();
+      const rng = epochRng(options.seed, epoch);
+      const order = shuffle(data.matrices.map((_, i) => i), rng);
+      const targetOrder = options.alignment ? shuffle(options.alignment.target.map((_, i) => i), rng) : [];
+      let lossSum = 0;
+      let alignmentSum = 0;
+      for (let step = 0; step < stepsPerEpoch; step++) {
+        const indices = order.slice(step * options.batchSize, (step + 1) * options.batchSize);
+        const frames = windowBatch(indices.map((i) => data.matrices[i]), options.windowFrames, rng, options.augment);
+        const labels = Int32Array.from(indices, (i) => data.labels[i]);
+        const batch: Shard = {
+          frames,
+          labels,
+          count: indices.length,
+          windowFrames: options.windowFrames,
+          dims: data.matrices[0].dims,
+          dropoutSeed: Math.floor(rng() * 2 ** 31),
+        };
+        let target: { frames: Float32Array; count: number; progress: number } | null = null;
+        if (options.alignment) {
+          const pool = options.alignment.target;
+          const picked = indices.map((_, k) => pool[targetOrder[(step * options.batchSize + k) % targetOrder.length]]);
+          const progress = (state.epoch * stepsPerEpoch + step) / (options.epochs * stepsPerEpoch);
+          target = { frames: windowBatch(picked, options.windowFrames, rng, options.augment), count: picked.length, progress };
+        }
+        const result = await trainStep(context, batch, target);
+        lossSum += result.loss;
+        alignmentSum += result.alignment ?? 0;
+        options.onStep?.(step + 1, stepsPerEpoch, epoch);
       }
-      const progress = (state.epoch * stepsPerEpoch + step) / (options.epochs * stepsPerEpoch);
-      let alignmentValue: tf.Scalar | null = null;
-      const cost = optimizer.minimize(
-        () => {
-          const x = tf.tensor3d(frames, [indices.length, options.windowFrames, dims]);
-          const { embedding, probabilities } = forward(model, x, { training: true, dropout: options.dropout, dropoutSeed });
-          const oneHot = tf.oneHot(tf.tensor1d(labels, 'int32'), options.classes.length);
-          const sampleWeights = tf.sum(tf.mul(oneHot, weights), 1);
-          const crossEntropy = tf.neg(tf.sum(tf.mul(oneHot, tf.log(tf.add(probabilities, 1e-7))), 1));
-          let loss: tf.Scalar = tf.div(tf.sum(tf.mul(crossEntropy, sampleWeights)), tf.sum(sampleWeights));
-          if (options.alignment && targetFrames) {
-            const xt = tf.tensor3d(targetFrames, [targetCount, options.windowFrames, dims]);
-            const targetEmbedding = forward(model, xt, { training: true }).embedding;
-            const alignment = options.alignment.loss.loss(embedding, targetEmbedding, progress);
-            alignmentValue = tf.keep(tf.clone(alignment));
-            loss = tf.add(loss, tf.mul(alignment, options.alignment.weight));
-          }
-          return loss;
-        },
-        true,
-        trainable,
-      );
-      lossSum += (await cost!.data())[0];
-      cost!.dispose();
-      if (alignmentValue) {
-        alignmentSum += (await (alignmentValue as tf.Scalar).data())[0];
-        (alignmentValue as tf.Scalar).dispose();
-      }
-      options.onStep?.(step + 1, stepsPerEpoch, epoch);
-    }
 
-    // Exact statistics matter only where the model is judged: each validation, and the final epoch.
-    if (options.validation || epoch === options.epochs) reestimateBatchNorm(model, data.matrices, options.windowFrames, options.seed + epoch);
-    let validationUar: number | null = null;
-    let best = false;
-    if (options.validation) {
-      const predictions = predictProbabilities(model, options.validation.matrices).map(argMax);
-      validationUar = computeMetrics(options.validation.labels, predictions, options.classes).uar;
-      best = state.bestValidationUar === null || validationUar > state.bestValidationUar;
-    } else {
-      best = true;
+      // Exact statistics matter only where the model is judged: each validation, and the final epoch.
+      if (options.validation || epoch === options.epochs) reestimateBatchNorm(model, data.matrices, options.windowFrames, options.seed + epoch);
+      let validationUar: number | null = null;
+      let best = false;
+      if (options.validation) {
+        const predictions = predictProbabilities(model, options.validation.matrices).map(argMax);
+        validationUar = computeMetrics(options.validation.labels, predictions, options.classes).uar;
+        best = state.bestValidationUar === null || validationUar > state.bestValidationUar;
+      } else {
+        best = true;
+      }
+      if (best) {
+        bestWeights?.forEach((t) => t.dispose());
+        bestWeights = model.getWeights().map((w) => w.clone());
+        state.bestEpoch = epoch;
+        state.bestValidationUar = validationUar;
+        state.staleEpochs = 0;
+      } else {
+        state.staleEpochs++;
+      }
+      const report: EpochReport = {
+        epoch,
+        epochs: options.epochs,
+        loss: lossSum / stepsPerEpoch,
+        alignmentLoss: options.alignment ? alignmentSum / stepsPerEpoch : null,
+        validationUar,
+        best,
+        seconds: (Date.now() - started) / 1000,
+      };
+      state.history.push(report);
+      state.epoch = epoch;
+      if (checkpoint) await writeCheckpoint(checkpoint, model, bestWeights!, optimizer, state);
+      options.onEpoch?.(report);
     }
-    if (best) {
-      bestWeights?.forEach((t) => t.dispose());
-      bestWeights = model.getWeights().map((w) => w.clone());
-      state.bestEpoch = epoch;
-      state.bestValidationUar = validationUar;
-      state.staleEpochs = 0;
-    } else {
-      state.staleEpochs++;
-    }
-    const report: EpochReport = {
-      epoch,
-      epochs: options.epochs,
-      loss: lossSum / stepsPerEpoch,
-      alignmentLoss: options.alignment ? alignmentSum / stepsPerEpoch : null,
-      validationUar,
-      best,
-      seconds: (Date.now() - started) / 1000,
-    };
-    state.history.push(report);
-    state.epoch = epoch;
-    if (checkpoint) await writeCheckpoint(checkpoint, model, bestWeights!, optimizer, state);
-    options.onEpoch?.(report);
+  } finally {
+    await workers?.close();
   }
 
   if (bestWeights) {
     model.setWeights(bestWeights);
     bestWeights.forEach((t) => t.dispose());
   }
-  weights.dispose();
   optimizer.dispose();
   return { history: state.history, bestEpoch: state.bestEpoch, bestValidationUar: state.bestValidationUar, resumedFrom };
 }
