@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,11 @@ describe.skipIf(!existsSync(compiledIndex))('data-parallel training (compiled bu
   const options = (threads: number, epochs: EpochReport[]): TrainOptions => ({
     classes, epochs: 3, batchSize: 24, learningRate: 0.01, windowFrames: 20, seed: 5, dropout: 0,
     classBalanced: true, augment: null, threads, onEpoch: (report) => epochs.push(report),
+  });
+
+  it('defaults to one thread per core for conv models and to one for models of utterance statistics', () => {
+    expect(api.defaultTrainingThreads({ channels: [64, 128] })).toBe(availableParallelism());
+    expect(api.defaultTrainingThreads({ channels: [] })).toBe(1);
   });
 
   it('with two threads, takes the same steps as one thread: the shards\' gradients add up to the batch\'s', async () => {

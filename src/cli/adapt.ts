@@ -68,7 +68,7 @@ export const adaptCommand: CommandModule<object, AdaptArgs> = {
       finalAdaBN: args.adabn,
       pseudoLabelFraction: args.pseudoLabelFraction,
       seed: args.seed,
-      threads: trainingThreads(args.threads),
+      threads: trainingThreads(args.threads, card.modelSpec),
       onEpoch: progress.onEpoch,
       onStep: progress.onStep,
     });

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { activeBackendChoice, type BackendChoice } from '../model/backend.js';
+import type { ModelSpec } from '../model/emotionModel.js';
 import type { ObjectiveSettings, Shard } from './objective.js';
 
 /**
@@ -34,9 +35,13 @@ export interface ShardGradients {
 
 export type GradientWorkerMessage = { kind: 'ready' } | ({ kind: 'gradients' } & ShardGradients) | { kind: 'error'; message: string };
 
-/** One thread per core, except on tfjs-node, whose native kernels already use every core. */
-export function defaultTrainingThreads(): number {
-  return activeBackendChoice() === 'node' ? 1 : availableParallelism();
+/**
+ * One thread per core for a model with conv blocks. One thread for a model of utterance statistics alone,
+ * whose batches take milliseconds (threads would only add messages), and on tfjs-node, whose native
+ * kernels already use every core.
+ */
+export function defaultTrainingThreads(spec: Pick<ModelSpec, 'channels'>): number {
+  return activeBackendChoice() === 'node' || spec.channels.length === 0 ? 1 : availableParallelism();
 }
 
 /** How many shards a batch of `count` utterances is cut into with `threads` threads. */

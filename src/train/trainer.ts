@@ -174,7 +174,7 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
   const stopEarly = () => options.patience !== undefined && state.staleEpochs >= options.patience;
   // The alignment losses see whole batches (and a discriminator trains with them), so they train in this thread.
   const threads = options.alignment ? 1 : Math.max(1, Math.floor(options.threads ?? 1));
-  const shards = shardCount(options.batchSize, threads);
+  const shards = shardCount(Math.min(options.batchSize, data.matrices.length), threads);
   const workers = shards > 1 ? await GradientWorkers.start(model, settings, shards - 1) : null;
   const context: StepContext = { model, optimizer, settings, workers, threads, alignment: options.alignment };
   try {
