@@ -6,6 +6,7 @@ import { loadModel, saveModel } from '../model/io.js';
 import { openFeatureStore } from '../store/index.js';
 import { threadsOption, trainingThreads } from './threads.js';
 import { trainingProgress } from './trainingProgress.js';
+import { commandLine } from './commands.js';
 
 interface AdaptArgs {
   model: string;
@@ -31,8 +32,7 @@ export function parseSpeakerList(value: string): string[] {
 }
 
 export const adaptCommand: CommandModule<object, AdaptArgs> = {
-  command: 'adapt',
-  describe: 'Adapt a source-language model to a target language with little or no labelled target data',
+  ...commandLine('adapt'),
   builder: (yargs) =>
     yargs
       .option('model', { type: 'string', demandOption: true, describe: 'model folder written by `ser train`' })

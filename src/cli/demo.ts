@@ -5,6 +5,7 @@ import type { CommandModule } from 'yargs';
 import { ADAPTATION_METHODS, type AdaptationMethod } from '../adapt/adapt.js';
 import { runDemo } from '../experiment/demo.js';
 import { PRETRAIN_RECIPE_NAMES, type PretrainRecipe } from '../train/recipes.js';
+import { commandLine } from './commands.js';
 
 interface DemoArgs {
   data: string;
@@ -27,8 +28,7 @@ function bundledDemo(): string {
 }
 
 export const demoCommand: CommandModule<object, DemoArgs> = {
-  command: 'demo',
-  describe: 'Run the whole pipeline on the bundled English -> German demo corpus and write a report',
+  ...commandLine('demo'),
   builder: (yargs) =>
     yargs
       .option('data', { type: 'string', default: bundledDemo(), describe: 'folder with the source corpus in en/ and the target corpus in de/' })

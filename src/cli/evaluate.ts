@@ -11,6 +11,7 @@ import { openFeatureStore, preprocessCorpus, type FeatureStore } from '../store/
 import { labelledItems } from '../train/pretrain.js';
 import { parseSpeakerList } from './adapt.js';
 import { FileProgressBar } from './progressBar.js';
+import { commandLine } from './commands.js';
 
 /** Any fixed seed will do: it makes the bootstrap intervals, and so the report, the same on every run. */
 const BOOTSTRAP_SEED = 0;
@@ -136,8 +137,7 @@ function builder(yargs: Argv) {
 type EvaluateArgs = ReturnType<typeof builder> extends Argv<infer Args> ? Args : never;
 
 export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
-  command: 'evaluate',
-  describe: 'Score a model on labelled corpora: per-language UAR with confidence intervals, confusions, embedding plots',
+  ...commandLine('evaluate'),
   builder,
   handler: async (args) => {
     const model: ModelFolder = { dir: resolve(args.model), ...(await loadModel(resolve(args.model))) };

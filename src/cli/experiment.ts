@@ -8,6 +8,7 @@ import { DEFAULT_EXPERIMENT_METHODS, DEFAULT_EXPERIMENT_RECIPES, runExperiment }
 import { PRETRAIN_RECIPE_NAMES, type PretrainRecipe } from '../train/recipes.js';
 import { DEFAULT_PRETRAIN_OPTIONS } from '../train/pretrain.js';
 import { featureConfigFromArgs, withFeatureOptions, type FeatureOptionArgs } from './featureOptions.js';
+import { commandLine } from './commands.js';
 
 interface ExperimentArgs extends FeatureOptionArgs {
   source: string;
@@ -38,8 +39,7 @@ function parseMethods(value: string): AdaptationMethod[] {
 }
 
 export const experimentCommand: CommandModule<object, ExperimentArgs> = {
-  command: 'experiment',
-  describe: 'Run the whole cross-lingual protocol (source-only, unsupervised, few-shot, target-supervised) over several seeds',
+  ...commandLine('experiment'),
   builder: (yargs) =>
     withFeatureOptions(yargs)
       .option('source', { type: 'string', demandOption: true, describe: 'source corpus folder (e.g. RAVDESS)' })

@@ -3,6 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { decodeAudio } from '../audio/index.js';
 import { extractFeatures, type FeatureMatrix } from '../features/index.js';
 import { featureConfigFromArgs, withFeatureOptions } from './featureOptions.js';
+import { commandLine } from './commands.js';
 
 function rows(matrix: FeatureMatrix): number[][] {
   return Array.from({ length: matrix.frames }, (_, t) => Array.from(matrix.data.subarray(t * matrix.dims, (t + 1) * matrix.dims)));
@@ -32,8 +33,7 @@ function builder(yargs: Argv) {
 type FeaturesArgs = ReturnType<typeof builder> extends Argv<infer Args> ? Args : never;
 
 export const featuresCommand: CommandModule<object, FeaturesArgs> = {
-  command: 'features <file>',
-  describe: 'Print the feature matrix of one audio file',
+  ...commandLine('features'),
   builder,
   handler: async (args) => {
     const config = featureConfigFromArgs(args);

@@ -1,25 +1,18 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
 import type yargsModule from 'yargs';
-import { selectBackend, type BackendChoice } from '../model/backend.js';
-import { adaptCommand } from './adapt.js';
-import { demoCommand } from './demo.js';
-import { evaluateCommand } from './evaluate.js';
-import { experimentCommand } from './experiment.js';
-import { featuresCommand } from './features.js';
-import { predictCommand } from './predict.js';
-import { preprocessCommand } from './preprocess.js';
-import { trainCommand } from './train.js';
+import type { BackendChoice } from '../model/backend.js';
+import { COMMANDS, isCommandName } from './commands.js';
 
 // yargs' ESM build lays out help with cliui's ESM wrapper, which breaks lines mid-word; its CommonJS build wraps at word boundaries.
 const require = createRequire(import.meta.url);
 const yargs = require('yargs') as typeof yargsModule;
 const { hideBin } = require('yargs/helpers') as { hideBin: (argv: string[]) => string[] };
 
-/** Commands that run a model need a tfjs backend; feature extraction does not. */
-const MODEL_COMMANDS = new Set(['train', 'adapt', 'evaluate', 'predict', 'experiment', 'demo']);
-
-await yargs(hideBin(process.argv))
+const args = hideBin(process.argv);
+// Only the command that runs is loaded; the others are listed by name for --help and suggestions.
+const requested = args.find(isCommandName);
+const parser = yargs(args)
   .scriptName('ser')
   .usage('$0 <command> [options]\n\nCross-lingual speech emotion recognition: features, pretraining, adaptation, reports.')
   .option('backend', {
@@ -28,18 +21,17 @@ await yargs(hideBin(process.argv))
     global: true,
   })
   .middleware(async (argv) => {
-    if (!MODEL_COMMANDS.has(String(argv._[0]))) return;
+    const name = String(argv._[0]);
+    if (!isCommandName(name) || !COMMANDS[name].needsModel) return;
+    const { selectBackend } = await import('../model/backend.js');
     const backend = await selectBackend(argv.backend as BackendChoice | undefined);
     process.stderr.write(`tfjs backend: ${backend}\n`);
-  })
-  .command(preprocessCommand)
-  .command(featuresCommand)
-  .command(trainCommand)
-  .command(adaptCommand)
-  .command(experimentCommand)
-  .command(demoCommand)
-  .command(predictCommand)
-  .command(evaluateCommand)
+  });
+for (const [name, entry] of Object.entries(COMMANDS)) {
+  if (name === requested) parser.command(await entry.load());
+  else parser.command(entry.command, entry.describe);
+}
+await parser
   .demandCommand(1, 'Name a command; `ser --help` lists them.')
   .strict()
   .recommendCommands()

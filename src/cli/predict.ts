@@ -4,6 +4,7 @@ import { loadModel } from '../model/io.js';
 import { DEFAULT_WINDOW_OPTIONS, isClipFailure, listAudioInputs, predictFiles, predictionsCsv, type ClipPrediction } from '../predict/predict.js';
 import { EXIT_SOME_FILES_SKIPPED } from './preprocess.js';
 import { FileProgressBar } from './progressBar.js';
+import { commandLine } from './commands.js';
 
 function builder(yargs: Argv) {
   return yargs
@@ -26,8 +27,7 @@ function builder(yargs: Argv) {
 type PredictArgs = ReturnType<typeof builder> extends Argv<infer Args> ? Args : never;
 
 export const predictCommand: CommandModule<object, PredictArgs> = {
-  command: 'predict <inputs..>',
-  describe: 'Predict the emotion of audio files, whole and in windows over time',
+  ...commandLine('predict'),
   builder,
   handler: async (args) => {
     const saved = await loadModel(resolve(args.model));

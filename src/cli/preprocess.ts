@@ -5,6 +5,7 @@ import { loadCorpus, type Corpus } from '../corpora/index.js';
 import { preprocessCorpus, type PreprocessSummary } from '../store/index.js';
 import { describeFeatureConfig, featureConfigFromArgs, withFeatureOptions } from './featureOptions.js';
 import { FileProgressBar } from './progressBar.js';
+import { commandLine } from './commands.js';
 
 /** Exit status when some files could not be read but every other one is in the store. */
 export const EXIT_SOME_FILES_SKIPPED = 3;
@@ -50,8 +51,7 @@ function builder(yargs: Argv) {
 type PreprocessArgs = ReturnType<typeof builder> extends Argv<infer Args> ? Args : never;
 
 export const preprocessCommand: CommandModule<object, PreprocessArgs> = {
-  command: 'preprocess <corpus>',
-  describe: 'Extract the features of every labelled utterance of a corpus folder into a feature store',
+  ...commandLine('preprocess'),
   builder,
   handler: async (args) => {
     const config = featureConfigFromArgs(args);

@@ -9,6 +9,7 @@ import { DEFAULT_PRETRAIN_OPTIONS, labelledItems, pretrain } from '../train/pret
 import { PRETRAIN_RECIPE_NAMES, recipeOptions, type PretrainRecipe } from '../train/recipes.js';
 import { threadsOption, trainingThreads } from './threads.js';
 import { trainingProgress } from './trainingProgress.js';
+import { commandLine } from './commands.js';
 
 interface TrainArgs {
   source: string;
@@ -27,8 +28,7 @@ interface TrainArgs {
 }
 
 export const trainCommand: CommandModule<object, TrainArgs> = {
-  command: 'train',
-  describe: 'Pretrain the emotion model on a source-language feature store',
+  ...commandLine('train'),
   builder: (yargs) =>
     yargs
       .option('source', { type: 'string', demandOption: true, describe: 'feature store written by `ser preprocess`' })
