@@ -95,6 +95,34 @@ describe.skipIf(!existsSync(compiledIndex))('data-parallel training (compiled bu
     model.dispose();
   });
 
+  it('shares batch-norm re-estimation and validation among threads, with the statistics and predictions of one thread', async () => {
+    const compiled = (module: string) => import(pathToFileURL(join(repoRoot, 'dist/src/train', module)).href);
+    const { TrainingWorkers } = (await compiled('dataParallel.js')) as typeof import('../src/train/dataParallel.js');
+    const { reestimateBatchNorm } = (await compiled('batchNorm.js')) as typeof import('../src/train/batchNorm.js');
+    const { predictProbabilities } = (await compiled('predict.js')) as typeof import('../src/train/predict.js');
+    const spec = { inputDims: 6, numClasses: 4, channels: [8], kernelSize: 3, embeddingDim: 16, inputStatistics: true, utteranceNorm: true, seed: 4 };
+    const [single, shared] = [api.buildEmotionModel(spec), api.buildEmotionModel(spec)];
+    const data = syntheticSet(72, 6).matrices;
+    // Weights unlike the ones a worker's copy starts from, so that a worker has to use those it is sent.
+    const moved = single.getWeights().map((w, i) => tf.add(w, tf.randomNormal(w.shape, 0, 0.3, 'float32', i)));
+    single.setWeights(moved);
+    shared.setWeights(moved);
+    tf.dispose(moved);
+    reestimateBatchNorm(single, data, 16, 3);
+    const workers = await TrainingWorkers.start(shared, { numClasses: 4, classWeights: [1, 1, 1, 1], dropout: 0 }, 1);
+    try {
+      await workers.reestimateBatchNorm(shared, data, 16, 3);
+      const movingMean = (model: tf.LayersModel) => Array.from(model.getLayer('bn1').getWeights()[2].dataSync());
+      expect(movingMean(single).some((mean) => Math.abs(mean) > 1e-3)).toBe(true);
+      const expected = single.getWeights().map((w) => Array.from(w.dataSync()));
+      shared.getWeights().forEach((w, i) => Array.from(w.dataSync()).forEach((v, j) => expect(v).toBeCloseTo(expected[i][j], 6)));
+      const probabilities = predictProbabilities(single, data);
+      (await workers.predictProbabilities(shared, data)).forEach((row, i) => row.forEach((p, k) => expect(p).toBeCloseTo(probabilities[i][k], 6)));
+    } finally {
+      await workers.close();
+    }
+  });
+
   it('resumes a two-thread run from its checkpoint to the weights of an uninterrupted one', async () => {
     const spec = { inputDims: 6, numClasses: 4, channels: [8], kernelSize: 3, embeddingDim: 16, inputStatistics: true, seed: 1 };
     const train = syntheticSet(32, 4);

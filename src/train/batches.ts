@@ -38,6 +38,15 @@ export function specAugment(window: Float32Array, offset: number, frames: number
   }
 }
 
+/** Windows of several utterances, one after another. */
+export interface Windows {
+  /** [count, windowFrames, dims], row-major. */
+  frames: Float32Array;
+  count: number;
+  windowFrames: number;
+  dims: number;
+}
+
 /** Frames of several utterances as one [batch, length, dims] buffer. */
 export function windowBatch(matrices: FeatureMatrix[], length: number, rng: Rng, augment: SpecAugmentOptions | null): Float32Array {
   const dims = matrices[0].dims;

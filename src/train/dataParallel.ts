@@ -3,29 +3,37 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { activeBackendChoice, type BackendChoice } from '../model/backend.js';
 import type { ModelSpec } from '../model/emotionModel.js';
-import type { ObjectiveSettings, Shard } from './objective.js';
+import type { FeatureMatrix } from '../features/config.js';
+import type { Windows } from './batches.js';
+import { applyBatchStatistics, batchStatistics, hasBatchNorm, statisticsBatches } from './batchNorm.js';
+import { trainableVariables, type ObjectiveSettings, type Shard } from './objective.js';
+import { predictProbabilities } from './predict.js';
 
 /**
  * Data-parallel training: each step's batch is cut into shards, worker threads compute the gradients of
  * all shards but the first while this thread computes the first, and their sum is the batch's gradient.
- * The wasm backend runs on one core per thread in Node, so this is how a training run uses the others.
+ * Batch-norm re-estimation and validation are shared out the same way. The wasm backend runs on one core
+ * per thread in Node, so this is how a training run uses the others.
  */
 
 /** Below this many utterances a shard's batch-norm statistics get too noisy to be worth a thread. */
 export const SMALLEST_SHARD = 8;
 
-export interface GradientWorkerSetup {
+export interface TrainingWorkerSetup {
   backend: BackendChoice;
-  /** The model's topology (`model.toJSON()`): each worker builds its own copy and gets the weights every step. */
+  /** The model's topology (`model.toJSON()`): each worker builds its own copy and gets the weights with every request. */
   topology: string;
   settings: ObjectiveSettings;
 }
 
-export interface GradientRequest {
-  weights: Float32Array[];
-  shard: Shard;
-  batchWeightTotal: number;
-}
+/**
+ * What a worker is asked. `trainable` are the trainable variables' values (all that training-mode
+ * computations read); `all` are every weight of the model, moving statistics included, for inference.
+ */
+export type WorkerRequest =
+  | { kind: 'gradients'; trainable: Float32Array[]; shard: Shard; batchWeightTotal: number }
+  | { kind: 'statistics'; trainable: Float32Array[]; batches: Windows[] }
+  | { kind: 'probabilities'; all: Float32Array[]; matrices: FeatureMatrix[] };
 
 export interface ShardGradients {
   /** One per trainable variable, in the model's order. */
@@ -33,7 +41,14 @@ export interface ShardGradients {
   loss: number;
 }
 
-export type GradientWorkerMessage = { kind: 'ready' } | ({ kind: 'gradients' } & ShardGradients) | { kind: 'error'; message: string };
+export type WorkerReply =
+  | { kind: 'ready' }
+  | ({ kind: 'gradients' } & ShardGradients)
+  | { kind: 'statistics'; perBatch: Float32Array[][] }
+  | { kind: 'probabilities'; probabilities: number[][] }
+  | { kind: 'error'; message: string };
+
+type ReplyTo<K extends WorkerRequest['kind']> = Extract<WorkerReply, { kind: K }>;
 
 /**
  * One thread per core for a model with conv blocks. One thread for a model of utterance statistics alone,
@@ -67,50 +82,51 @@ export function cutBatch(batch: Shard, shards: number): Shard[] {
   });
 }
 
-/** A worker thread that holds a copy of the model and answers one gradient request at a time. */
-class GradientWorker {
-  private pending: { resolve: (result: ShardGradients) => void; reject: (error: Error) => void } | null = null;
+/** A worker thread that holds a copy of the model and answers one request at a time. */
+class TrainingWorker {
+  private pending: { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void } | null = null;
   private failure: Error | null = null;
 
   private constructor(private readonly worker: Worker) {
-    worker.on('message', (message: GradientWorkerMessage) => {
-      if (message.kind === 'gradients') this.settle(null, { gradients: message.gradients, loss: message.loss });
-      else if (message.kind === 'error') this.settle(new Error(`A training worker failed: ${message.message}`));
+    worker.on('message', (reply: WorkerReply) => {
+      if (reply.kind === 'error') this.settle(new Error(`A training worker failed: ${reply.message}`));
+      else this.settle(null, reply);
     });
     worker.on('error', (error) => this.settle(new Error(`A training worker crashed: ${error.message}`)));
     worker.on('exit', (code) => this.settle(new Error(`A training worker stopped (exit code ${code})`)));
   }
 
-  static start(setup: GradientWorkerSetup): Promise<GradientWorker> {
-    const worker = new Worker(new URL('./gradientWorker.js', import.meta.url), { workerData: setup });
+  static start(setup: TrainingWorkerSetup): Promise<TrainingWorker> {
+    const worker = new Worker(new URL('./trainingWorker.js', import.meta.url), { workerData: setup });
     return new Promise((resolve, reject) => {
       const onExit = (code: number) => reject(new Error(`A training worker stopped while starting (exit code ${code})`));
       worker.once('error', reject);
       worker.once('exit', onExit);
-      worker.once('message', (message: GradientWorkerMessage) => {
+      worker.once('message', (reply: WorkerReply) => {
         worker.off('error', reject);
         worker.off('exit', onExit);
-        if (message.kind === 'ready') resolve(new GradientWorker(worker));
-        else reject(new Error(`A training worker could not start: ${message.kind === 'error' ? message.message : message.kind}`));
+        if (reply.kind === 'ready') resolve(new TrainingWorker(worker));
+        else reject(new Error(`A training worker could not start: ${reply.kind === 'error' ? reply.message : reply.kind}`));
       });
     });
   }
 
-  gradients(request: GradientRequest): Promise<ShardGradients> {
+  /** Sends a request (handing over the buffers in `transfer`) and resolves with the worker's reply. */
+  ask<K extends WorkerRequest['kind']>(request: Extract<WorkerRequest, { kind: K }>, transfer: ArrayBuffer[] = []): Promise<ReplyTo<K>> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
-      this.worker.postMessage(request, [request.shard.frames.buffer as ArrayBuffer, request.shard.labels.buffer as ArrayBuffer]);
+      this.pending = { resolve: (reply) => resolve(reply as ReplyTo<K>), reject };
+      this.worker.postMessage(request, transfer);
     });
   }
 
-  private settle(error: Error | null, result?: ShardGradients): void {
+  private settle(error: Error | null, reply?: WorkerReply): void {
     if (error) this.failure ??= error;
     const pending = this.pending;
     this.pending = null;
     if (!pending) return;
     if (error) pending.reject(error);
-    else pending.resolve(result!);
+    else pending.resolve(reply!);
   }
 
   async close(): Promise<void> {
@@ -119,33 +135,68 @@ class GradientWorker {
   }
 }
 
-/** The threads beside this one that compute shard gradients for a training run. */
-export class GradientWorkers {
-  private constructor(private readonly workers: GradientWorker[]) {}
+const values = (tensors: tf.Tensor[]) => tensors.map((tensor) => tensor.dataSync() as Float32Array);
+
+/** Splits `items` into `parts` contiguous runs of near-equal length. */
+function split<T>(items: T[], parts: number): T[][] {
+  return Array.from({ length: parts }, (_, k) => items.slice(Math.round((k * items.length) / parts), Math.round(((k + 1) * items.length) / parts)));
+}
+
+/**
+ * The threads beside this one that share a training run's work: each batch's gradients, the batch-norm
+ * statistics re-estimated before validation, and the validation predictions. This thread always does a
+ * share itself.
+ */
+export class TrainingWorkers {
+  private constructor(private readonly workers: TrainingWorker[]) {}
 
   /** Starts `count` workers with copies of `model`; they need the compiled build. */
-  static async start(model: tf.LayersModel, settings: ObjectiveSettings, count: number): Promise<GradientWorkers> {
+  static async start(model: tf.LayersModel, settings: ObjectiveSettings, count: number): Promise<TrainingWorkers> {
     if (import.meta.url.endsWith('.ts')) {
-      throw new Error(`Training threads need the compiled build (dist/src/train/gradientWorker.js); ${import.meta.url} is TypeScript source, so train with threads: 1`);
+      throw new Error(`Training threads need the compiled build (dist/src/train/trainingWorker.js); ${import.meta.url} is TypeScript source, so train with threads: 1`);
     }
-    const setup: GradientWorkerSetup = { backend: activeBackendChoice(), topology: model.toJSON() as string, settings };
-    const started = await Promise.allSettled(Array.from({ length: count }, () => GradientWorker.start(setup)));
+    const setup: TrainingWorkerSetup = { backend: activeBackendChoice(), topology: model.toJSON() as string, settings };
+    const started = await Promise.allSettled(Array.from({ length: count }, () => TrainingWorker.start(setup)));
     const workers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) {
       await Promise.all(workers.map((w) => w.close()));
       throw failed.reason;
     }
-    return new GradientWorkers(workers);
+    return new TrainingWorkers(workers);
   }
 
   get count(): number {
     return this.workers.length;
   }
 
-  /** Gradients of `shards[k]` from worker k, computed with `weights` (the trainable variables' values now). */
-  gradients(weights: Float32Array[], shards: Shard[], batchWeightTotal: number): Promise<ShardGradients>[] {
-    return shards.map((shard, k) => this.workers[k].gradients({ weights, shard, batchWeightTotal }));
+  /** Gradients of `shards[k]` from worker k, computed with the model's trainable weights as they are now. */
+  gradients(model: tf.LayersModel, shards: Shard[], batchWeightTotal: number): Promise<ShardGradients>[] {
+    const trainable = values(trainableVariables(model));
+    return shards.map((shard, k) =>
+      this.workers[k].ask({ kind: 'gradients', trainable, shard, batchWeightTotal }, [shard.frames.buffer as ArrayBuffer, shard.labels.buffer as ArrayBuffer]),
+    );
+  }
+
+  /** `reestimateBatchNorm` with the batches shared among the threads; the same statistics, whichever thread computes a batch. */
+  async reestimateBatchNorm(model: tf.LayersModel, data: FeatureMatrix[], windowFrames: number, seed: number): Promise<void> {
+    if (!hasBatchNorm(model)) return;
+    const [own, ...others] = split(statisticsBatches(data, windowFrames, seed), this.count + 1);
+    const trainable = values(trainableVariables(model));
+    const remote = others.map((batches, k) => this.workers[k].ask({ kind: 'statistics', trainable, batches }, batches.map((batch) => batch.frames.buffer as ArrayBuffer)));
+    const ownStatistics = own.map((batch) => batchStatistics(model, batch));
+    const replies = await Promise.all(remote);
+    applyBatchStatistics(model, [ownStatistics, ...replies.map((reply) => reply.perBatch)].flat());
+  }
+
+  /** `predictProbabilities` with the utterances shared among the threads. */
+  async predictProbabilities(model: tf.LayersModel, matrices: FeatureMatrix[]): Promise<number[][]> {
+    const [own, ...others] = split(matrices, this.count + 1);
+    const all = values(model.getWeights());
+    const remote = others.map((part, k) => this.workers[k].ask({ kind: 'probabilities', all, matrices: part }));
+    const ownProbabilities = predictProbabilities(model, own);
+    const replies = await Promise.all(remote);
+    return [ownProbabilities, ...replies.map((reply) => reply.probabilities)].flat();
   }
 
   async close(): Promise<void> {

@@ -1,13 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { forward } from '../model/forward.js';
+import type { Windows } from './batches.js';
 
 /** Part of a training batch: the windows of some of its utterances, and their labels. */
-export interface Shard {
-  /** [count, windowFrames, dims], row-major. */
-  frames: Float32Array;
-  count: number;
-  windowFrames: number;
-  dims: number;
+export interface Shard extends Windows {
   labels: Int32Array;
   dropoutSeed: number;
 }

@@ -11,7 +11,7 @@ import { windowBatch, type SpecAugmentOptions } from './batches.js';
 import { reestimateBatchNorm } from './batchNorm.js';
 import { computeMetrics } from '../eval/metrics.js';
 import { predictProbabilities } from './predict.js';
-import { cutBatch, GradientWorkers, shardCount } from './dataParallel.js';
+import { cutBatch, TrainingWorkers, shardCount } from './dataParallel.js';
 import { batchWeight, shardLoss, trainableVariables, type ObjectiveSettings, type Shard } from './objective.js';
 
 export interface LabelledSet {
@@ -98,7 +98,7 @@ interface StepContext {
   model: tf.LayersModel;
   optimizer: tf.Optimizer;
   settings: ObjectiveSettings;
-  workers: GradientWorkers | null;
+  workers: TrainingWorkers | null;
   threads: number;
   alignment?: TrainOptions['alignment'];
 }
@@ -117,7 +117,7 @@ async function trainStep(
   const trainable = [...modelVariables, ...(alignment?.loss.variables ?? [])];
   const total = batchWeight(batch.labels, settings);
   const [own, ...others] = cutBatch(batch, Math.min(shardCount(batch.count, threads), 1 + (workers?.count ?? 0)));
-  const remote = others.length > 0 ? workers!.gradients(modelVariables.map((v) => v.dataSync() as Float32Array), others, total) : [];
+  const remote = others.length > 0 ? workers!.gradients(model, others, total) : [];
   let alignmentValue: tf.Scalar | null = null;
   const { value, grads } = tf.variableGrads(() => {
     const { loss, embedding } = shardLoss(model, own, total, settings);
@@ -175,7 +175,7 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
   // The alignment losses see whole batches (and a discriminator trains with them), so they train in this thread.
   const threads = options.alignment ? 1 : Math.max(1, Math.floor(options.threads ?? 1));
   const shards = shardCount(Math.min(options.batchSize, data.matrices.length), threads);
-  const workers = shards > 1 ? await GradientWorkers.start(model, settings, shards - 1) : null;
+  const workers = shards > 1 ? await TrainingWorkers.start(model, settings, shards - 1) : null;
   const context: StepContext = { model, optimizer, settings, workers, threads, alignment: options.alignment };
   try {
     while (state.epoch < options.epochs && !stopEarly()) {
@@ -212,11 +212,16 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
       }
 
       // Exact statistics matter only where the model is judged: each validation, and the final epoch.
-      if (options.validation || epoch === options.epochs) reestimateBatchNorm(model, data.matrices, options.windowFrames, options.seed + epoch);
+      if (options.validation || epoch === options.epochs) {
+        const seed = options.seed + epoch;
+        if (workers) await workers.reestimateBatchNorm(model, data.matrices, options.windowFrames, seed);
+        else reestimateBatchNorm(model, data.matrices, options.windowFrames, seed);
+      }
       let validationUar: number | null = null;
       let best = false;
       if (options.validation) {
-        const predictions = predictProbabilities(model, options.validation.matrices).map(argMax);
+        const { matrices } = options.validation;
+        const predictions = (workers ? await workers.predictProbabilities(model, matrices) : predictProbabilities(model, matrices)).map(argMax);
         validationUar = computeMetrics(options.validation.labels, predictions, options.classes).uar;
         best = state.bestValidationUar === null || validationUar > state.bestValidationUar;
       } else {
