@@ -3,6 +3,7 @@ import type { FeatureMatrix } from '../features/config.js';
 import { forward } from '../model/forward.js';
 import { windowBatch, type Windows } from './batches.js';
 import { createRng } from '../util/random.js';
+import { evenRanges } from '../util/ranges.js';
 
 /**
  * Re-estimation of batch-norm statistics (exact statistics before each validation, and AdaBN, Li et al.,
@@ -26,9 +27,8 @@ function normLayers(model: tf.LayersModel): NormLayer[] {
 /** The domain's data as the batches the statistics are averaged over: equal-sized (a last batch of one would contribute a variance of zero), windows drawn with the seed. */
 export function statisticsBatches(data: FeatureMatrix[], windowFrames: number, seed: number, batchSize = 32): Windows[] {
   const rng = createRng(seed);
-  const count = Math.ceil(data.length / batchSize);
-  return Array.from({ length: count }, (_, i) => {
-    const members = data.slice(Math.round((i * data.length) / count), Math.round(((i + 1) * data.length) / count));
+  return evenRanges(data.length, Math.ceil(data.length / batchSize)).map(([start, end]) => {
+    const members = data.slice(start, end);
     return { frames: windowBatch(members, windowFrames, rng, null), count: members.length, windowFrames, dims: members[0].dims };
   });
 }

@@ -8,6 +8,7 @@ import type { Windows } from './batches.js';
 import { applyBatchStatistics, batchStatistics, hasBatchNorm, statisticsBatches } from './batchNorm.js';
 import { trainableVariables, type ObjectiveSettings, type Shard } from './objective.js';
 import { predictProbabilities } from './predict.js';
+import { evenRanges } from '../util/ranges.js';
 
 /**
  * Data-parallel training: each step's batch is cut into shards, worker threads compute the gradients of
@@ -68,18 +69,14 @@ export function shardCount(count: number, threads: number): number {
 export function cutBatch(batch: Shard, shards: number): Shard[] {
   const { frames, labels, count, windowFrames, dims, dropoutSeed } = batch;
   const perUtterance = windowFrames * dims;
-  return Array.from({ length: shards }, (_, k) => {
-    const start = Math.round((k * count) / shards);
-    const end = Math.round(((k + 1) * count) / shards);
-    return {
-      frames: frames.slice(start * perUtterance, end * perUtterance),
-      labels: labels.slice(start, end),
-      count: end - start,
-      windowFrames,
-      dims,
-      dropoutSeed: dropoutSeed + k,
-    };
-  });
+  return evenRanges(count, shards).map(([start, end], k) => ({
+    frames: frames.slice(start * perUtterance, end * perUtterance),
+    labels: labels.slice(start, end),
+    count: end - start,
+    windowFrames,
+    dims,
+    dropoutSeed: dropoutSeed + k,
+  }));
 }
 
 /** A worker thread that holds a copy of the model and answers one request at a time. */
@@ -137,9 +134,9 @@ class TrainingWorker {
 
 const values = (tensors: tf.Tensor[]) => tensors.map((tensor) => tensor.dataSync() as Float32Array);
 
-/** Splits `items` into `parts` contiguous runs of near-equal length. */
+/** `items` cut into `parts` contiguous runs of near-equal length. */
 function split<T>(items: T[], parts: number): T[][] {
-  return Array.from({ length: parts }, (_, k) => items.slice(Math.round((k * items.length) / parts), Math.round(((k + 1) * items.length) / parts)));
+  return evenRanges(items.length, parts).map(([start, end]) => items.slice(start, end));
 }
 
 /**
