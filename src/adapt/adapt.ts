@@ -42,7 +42,7 @@ export interface AdaptOptions {
   pseudoLabelFraction: number;
   /** Re-estimate batch-norm statistics on the target after training, so inference normalises with target statistics. */
   finalAdaBN: boolean;
-  /** Threads computing each batch's gradients where no alignment loss is trained (see `TrainOptions.threads`). */
+  /** Threads computing each batch's gradients (see `TrainOptions.threads`; alignment losses train in one). */
   threads?: number;
   onEpoch?: (report: EpochReport) => void;
   onStep?: (step: number, stepsPerEpoch: number, epoch: number) => void;
@@ -107,7 +107,7 @@ export async function adaptModel(
     labelledTarget = { matrices: [...labelledTarget.matrices, ...pseudo.matrices], labels: [...labelledTarget.labels, ...pseudo.labels] };
   }
   const needsTraining = options.method in ALIGNMENT_METHODS || labelledTarget.labels.length > 0;
-  const threads = options.method in ALIGNMENT_METHODS ? 1 : options.threads ?? 1;
+  let threads = 1;
   if (needsTraining) {
     const sourceItems = labelledItems(source).filter((item) => classes.includes(item.label!));
     const sourceFrames = activeMatrices(source, sourceItems, threshold);
@@ -122,7 +122,7 @@ export async function adaptModel(
     const alignment = options.method in ALIGNMENT_METHODS
       ? { loss: ALIGNMENT_METHODS[options.method](card.modelSpec.embeddingDim, options.seed), target: targetMatrices, weight: options.alignmentWeight }
       : undefined;
-    await trainClassifier(adapted, labelled, {
+    ({ threads } = await trainClassifier(adapted, labelled, {
       classes,
       epochs: options.epochs,
       batchSize: options.batchSize,
@@ -133,10 +133,10 @@ export async function adaptModel(
       classBalanced: true,
       augment: DEFAULT_SPEC_AUGMENT,
       alignment,
-      threads,
+      threads: options.threads,
       onEpoch: options.onEpoch,
       onStep: options.onStep,
-    });
+    }));
     alignment?.loss.variables.forEach((v) => v.dispose());
   }
   const finalAdaBN = options.method === 'adabn' || options.method === 'selftrain' || (options.method in ALIGNMENT_METHODS && options.finalAdaBN);

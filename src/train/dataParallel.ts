@@ -140,15 +140,16 @@ function split<T>(items: T[], parts: number): T[][] {
 }
 
 /**
- * The threads beside this one that share a training run's work: each batch's gradients, the batch-norm
- * statistics re-estimated before validation, and the validation predictions. This thread always does a
- * share itself.
+ * The threads that share a training run's work: each batch's gradients, the batch-norm statistics
+ * re-estimated before validation, and the validation predictions. This thread always does a share
+ * itself; with no workers it does all of it.
  */
 export class TrainingWorkers {
   private constructor(private readonly workers: TrainingWorker[]) {}
 
   /** Starts `count` workers with copies of `model`; they need the compiled build. */
   static async start(model: tf.LayersModel, settings: ObjectiveSettings, count: number): Promise<TrainingWorkers> {
+    if (count === 0) return new TrainingWorkers([]);
     if (import.meta.url.endsWith('.ts')) {
       throw new Error(`Training threads need the compiled build (dist/src/train/trainingWorker.js); ${import.meta.url} is TypeScript source, so train with threads: 1`);
     }
@@ -163,12 +164,14 @@ export class TrainingWorkers {
     return new TrainingWorkers(workers);
   }
 
-  get count(): number {
-    return this.workers.length;
+  /** Threads sharing the work, this one included. */
+  get threads(): number {
+    return this.workers.length + 1;
   }
 
   /** Gradients of `shards[k]` from worker k, computed with the model's trainable weights as they are now. */
   gradients(model: tf.LayersModel, shards: Shard[], batchWeightTotal: number): Promise<ShardGradients>[] {
+    if (shards.length === 0) return [];
     const trainable = values(trainableVariables(model));
     return shards.map((shard, k) =>
       this.workers[k].ask({ kind: 'gradients', trainable, shard, batchWeightTotal }, [shard.frames.buffer as ArrayBuffer, shard.labels.buffer as ArrayBuffer]),
@@ -178,7 +181,7 @@ export class TrainingWorkers {
   /** `reestimateBatchNorm` with the batches shared among the threads; the same statistics, whichever thread computes a batch. */
   async reestimateBatchNorm(model: tf.LayersModel, data: FeatureMatrix[], windowFrames: number, seed: number): Promise<void> {
     if (!hasBatchNorm(model)) return;
-    const [own, ...others] = split(statisticsBatches(data, windowFrames, seed), this.count + 1);
+    const [own, ...others] = split(statisticsBatches(data, windowFrames, seed), this.threads);
     const trainable = values(trainableVariables(model));
     const remote = others.map((batches, k) => this.workers[k].ask({ kind: 'statistics', trainable, batches }, batches.map((batch) => batch.frames.buffer as ArrayBuffer)));
     const ownStatistics = own.map((batch) => batchStatistics(model, batch));
@@ -188,7 +191,7 @@ export class TrainingWorkers {
 
   /** `predictProbabilities` with the utterances shared among the threads. */
   async predictProbabilities(model: tf.LayersModel, matrices: FeatureMatrix[]): Promise<number[][]> {
-    const [own, ...others] = split(matrices, this.count + 1);
+    const [own, ...others] = split(matrices, this.threads);
     const all = values(model.getWeights());
     const remote = others.map((part, k) => this.workers[k].ask({ kind: 'probabilities', all, matrices: part }));
     const ownProbabilities = predictProbabilities(model, own);

@@ -126,7 +126,7 @@ export async function pretrain(store: FeatureStore, options: PretrainOptions): P
       patience: options.patience,
       specAugment: options.specAugment,
       classBalanced: true,
-      threads: options.threads ?? 1,
+      threads: result.threads,
       trainClips: trainItems.length,
       validationClips: validationItems.length,
       history: result.history,

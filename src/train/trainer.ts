@@ -8,9 +8,7 @@ import { loadTensors, saveTensors } from '../model/tensorFile.js';
 import { writeJsonAtomic } from '../util/fs.js';
 import { createRng, shuffle, type Rng } from '../util/random.js';
 import { windowBatch, type SpecAugmentOptions } from './batches.js';
-import { reestimateBatchNorm } from './batchNorm.js';
 import { computeMetrics } from '../eval/metrics.js';
-import { predictProbabilities } from './predict.js';
 import { cutBatch, TrainingWorkers, shardCount } from './dataParallel.js';
 import { batchWeight, shardLoss, trainableVariables, type ObjectiveSettings, type Shard } from './objective.js';
 
@@ -71,6 +69,8 @@ export interface TrainResult {
   bestEpoch: number;
   bestValidationUar: number | null;
   resumedFrom: number | null;
+  /** Threads that shared the work (1 where an alignment loss was trained or batches were too small to cut). */
+  threads: number;
 }
 
 interface CheckpointState {
@@ -98,8 +98,7 @@ interface StepContext {
   model: tf.LayersModel;
   optimizer: tf.Optimizer;
   settings: ObjectiveSettings;
-  workers: TrainingWorkers | null;
-  threads: number;
+  workers: TrainingWorkers;
   alignment?: TrainOptions['alignment'];
 }
 
@@ -109,15 +108,15 @@ interface StepContext {
  * added to this thread's shard, which then is the whole batch.
  */
 async function trainStep(
-  { model, optimizer, settings, workers, threads, alignment }: StepContext,
+  { model, optimizer, settings, workers, alignment }: StepContext,
   batch: Shard,
   target: { frames: Float32Array; count: number; progress: number } | null,
 ): Promise<{ loss: number; alignment: number | null }> {
   const modelVariables = trainableVariables(model);
   const trainable = [...modelVariables, ...(alignment?.loss.variables ?? [])];
   const total = batchWeight(batch.labels, settings);
-  const [own, ...others] = cutBatch(batch, Math.min(shardCount(batch.count, threads), 1 + (workers?.count ?? 0)));
-  const remote = others.length > 0 ? workers!.gradients(model, others, total) : [];
+  const [own, ...others] = cutBatch(batch, shardCount(batch.count, workers.threads));
+  const remote = workers.gradients(model, others, total);
   let alignmentValue: tf.Scalar | null = null;
   const { value, grads } = tf.variableGrads(() => {
     const { loss, embedding } = shardLoss(model, own, total, settings);
@@ -174,9 +173,8 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
   const stopEarly = () => options.patience !== undefined && state.staleEpochs >= options.patience;
   // The alignment losses see whole batches (and a discriminator trains with them), so they train in this thread.
   const threads = options.alignment ? 1 : Math.max(1, Math.floor(options.threads ?? 1));
-  const shards = shardCount(Math.min(options.batchSize, data.matrices.length), threads);
-  const workers = shards > 1 ? await TrainingWorkers.start(model, settings, shards - 1) : null;
-  const context: StepContext = { model, optimizer, settings, workers, threads, alignment: options.alignment };
+  const workers = await TrainingWorkers.start(model, settings, shardCount(Math.min(options.batchSize, data.matrices.length), threads) - 1);
+  const context: StepContext = { model, optimizer, settings, workers, alignment: options.alignment };
   try {
     while (state.epoch < options.epochs && !stopEarly()) {
       const epoch = state.epoch + 1;
@@ -212,16 +210,11 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
       }
 
       // Exact statistics matter only where the model is judged: each validation, and the final epoch.
-      if (options.validation || epoch === options.epochs) {
-        const seed = options.seed + epoch;
-        if (workers) await workers.reestimateBatchNorm(model, data.matrices, options.windowFrames, seed);
-        else reestimateBatchNorm(model, data.matrices, options.windowFrames, seed);
-      }
+      if (options.validation || epoch === options.epochs) await workers.reestimateBatchNorm(model, data.matrices, options.windowFrames, options.seed + epoch);
       let validationUar: number | null = null;
       let best = false;
       if (options.validation) {
-        const { matrices } = options.validation;
-        const predictions = (workers ? await workers.predictProbabilities(model, matrices) : predictProbabilities(model, matrices)).map(argMax);
+        const predictions = (await workers.predictProbabilities(model, options.validation.matrices)).map(argMax);
         validationUar = computeMetrics(options.validation.labels, predictions, options.classes).uar;
         best = state.bestValidationUar === null || validationUar > state.bestValidationUar;
       } else {
@@ -251,7 +244,7 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
       options.onEpoch?.(report);
     }
   } finally {
-    await workers?.close();
+    await workers.close();
   }
 
   if (bestWeights) {
@@ -259,7 +252,7 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
     bestWeights.forEach((t) => t.dispose());
   }
   optimizer.dispose();
-  return { history: state.history, bestEpoch: state.bestEpoch, bestValidationUar: state.bestValidationUar, resumedFrom };
+  return { history: state.history, bestEpoch: state.bestEpoch, bestValidationUar: state.bestValidationUar, resumedFrom, threads: workers.threads };
 }
 
 async function writeCheckpoint(dir: string, model: tf.LayersModel, bestWeights: tf.Tensor[], optimizer: tf.Optimizer, state: CheckpointState): Promise<void> {
