@@ -8,7 +8,7 @@ import { coralLoss } from '../src/adapt/coral.js';
 import { dannLoss } from '../src/adapt/dann.js';
 import { reverseGradient, warmStartCoefficient } from '../src/adapt/grl.js';
 import { mmdLoss } from '../src/adapt/mmd.js';
-import { confidentPseudoLabels } from '../src/adapt/selfTraining.js';
+import { agreedPseudoLabels } from '../src/adapt/selfTraining.js';
 import { loadCorpus } from '../src/corpora/load.js';
 import { protocolSplit } from '../src/corpora/split.js';
 import { resolveFeatureConfig } from '../src/features/config.js';
@@ -17,6 +17,7 @@ import { loadModel, saveModel } from '../src/model/io.js';
 import { openFeatureStore, preprocessCorpus, type FeatureStore } from '../src/store/index.js';
 import { DEFAULT_PRETRAIN_OPTIONS, labelledItems, pretrain, type PretrainedModel } from '../src/train/pretrain.js';
 import { predictProbabilities } from '../src/train/predict.js';
+import { applyNormalisation, fitNormalisation } from '../src/train/normalise.js';
 import { activeMatrices } from '../src/train/prepare.js';
 import { argMax } from '../src/train/trainer.js';
 
@@ -84,21 +85,32 @@ describe('adaptation on the bundled demo corpus (English -> German)', () => {
     expect(drawShots(items, pretrained.card.labels, 3, 2).map((s) => s.id)).not.toEqual(shots.map((s) => s.id));
   });
 
-  it('pseudo-labels the most confident share of each predicted class, with the prediction as label', () => {
-    const matrices = activeMatrices(target, labelledItems(target), 40);
-    const probabilities = predictProbabilities(pretrained.model, matrices);
-    const predicted = probabilities.map(argMax);
-    const pseudo = confidentPseudoLabels(pretrained.model, matrices, 4, 0.5);
-    const chosen = new Set(pseudo.matrices);
-    pseudo.matrices.forEach((matrix, k) => expect(pseudo.labels[k]).toBe(predicted[matrices.indexOf(matrix)]));
+  it('pseudo-labels the clips two views of the real model agree on, the most confident share of each class', () => {
+    const frames = activeMatrices(target, labelledItems(target), 40);
+    const sourceView = predictProbabilities(pretrained.model, frames.map((m) => applyNormalisation(m, pretrained.card.normalisation)));
+    const targetStatistics = fitNormalisation(frames, 'corpus', target.corpus, 40);
+    const targetView = predictProbabilities(pretrained.model, frames.map((m) => applyNormalisation(m, targetStatistics)));
+    const pseudo = agreedPseudoLabels([sourceView, targetView], 0.5);
+    const agreed = frames.map((_, i) => (argMax(sourceView[i]) === argMax(targetView[i]) ? argMax(sourceView[i]) : -1));
+    expect(agreed.some((label) => label === -1)).toBe(true);
+    for (const { index, label } of pseudo) expect(agreed[index]).toBe(label);
     for (let label = 0; label < 4; label++) {
-      const members = matrices.map((_, i) => i).filter((i) => predicted[i] === label);
-      const confidence = (i: number) => probabilities[i][label];
-      const kept = members.filter((i) => chosen.has(matrices[i]));
-      const left = members.filter((i) => !chosen.has(matrices[i]));
+      const members = agreed.flatMap((p, i) => (p === label ? [i] : []));
+      const confidence = (i: number) => sourceView[i][label] + targetView[i][label];
+      const kept = pseudo.filter((p) => p.label === label).map((p) => p.index);
+      const left = members.filter((i) => !kept.includes(i));
       expect(kept).toHaveLength(Math.ceil(members.length / 2));
       if (kept.length > 0 && left.length > 0) expect(Math.min(...kept.map(confidence))).toBeGreaterThanOrEqual(Math.max(...left.map(confidence)));
     }
+  });
+
+  it('pseudo-labelling keeps no clip the views disagree on and refuses views of different clips', () => {
+    const a = [[0.9, 0.1], [0.6, 0.4], [0.2, 0.8], [0.7, 0.3]];
+    const b = [[0.8, 0.2], [0.3, 0.7], [0.1, 0.9], [0.6, 0.4]];
+    expect(agreedPseudoLabels([a, b], 1)).toEqual([{ index: 0, label: 0 }, { index: 3, label: 0 }, { index: 2, label: 1 }]);
+    expect(agreedPseudoLabels([a, b], 0.5)).toEqual([{ index: 0, label: 0 }, { index: 2, label: 1 }]);
+    expect(agreedPseudoLabels([a], 0.5)).toEqual([{ index: 0, label: 0 }, { index: 3, label: 0 }, { index: 2, label: 1 }]);
+    expect(() => agreedPseudoLabels([a, b.slice(1)], 0.5)).toThrow(/same clips/);
   });
 
   it.each(['adabn', 'selftrain', 'dann', 'mmd', 'coral'] as const)('%s adapts using only the adaptation pool and records it in the card', async (method) => {

@@ -5,6 +5,8 @@ import { assertFeaturesMatch, type ModelCard } from '../model/io.js';
 import type { FeatureStore, StoreItem } from '../store/index.js';
 import { DEFAULT_SPEC_AUGMENT } from '../train/batches.js';
 import { reestimateBatchNorm } from '../train/batchNorm.js';
+import { applyNormalisation } from '../train/normalise.js';
+import { predictProbabilities } from '../train/predict.js';
 import { activeMatrices, labelIndices, normaliseDomain } from '../train/prepare.js';
 import { labelledItems } from '../train/pretrain.js';
 import { trainClassifier, type AlignmentLoss, type EpochReport, type LabelledSet } from '../train/trainer.js';
@@ -12,7 +14,7 @@ import { createRng, shuffle } from '../util/random.js';
 import { coralLoss } from './coral.js';
 import { dannLoss } from './dann.js';
 import { mmdLoss } from './mmd.js';
-import { confidentPseudoLabels } from './selfTraining.js';
+import { agreedPseudoLabels } from './selfTraining.js';
 
 export const ALIGNMENT_METHODS: Record<string, (embeddingDim: number, seed: number) => AlignmentLoss> = {
   dann: (embeddingDim, seed) => dannLoss(embeddingDim, seed),
@@ -21,8 +23,9 @@ export const ALIGNMENT_METHODS: Record<string, (embeddingDim: number, seed: numb
 };
 
 /**
- * `none`: per-domain normalisation only; `adabn`: plus target batch-norm statistics; `selftrain`: AdaBN, then
- * training on the model's most confident predictions for the unlabelled pool; the rest train with an alignment loss.
+ * `none`: per-domain normalisation only; `adabn`: plus target batch-norm statistics; `selftrain`: training on
+ * the pool clips where the source model (source statistics) and its AdaBN copy (pool statistics) predict the
+ * same class, the most confident of each; the rest train with an alignment loss.
  */
 export const ADAPTATION_METHODS = ['none', 'adabn', 'selftrain', ...Object.keys(ALIGNMENT_METHODS)] as const;
 export type AdaptationMethod = (typeof ADAPTATION_METHODS)[number];
@@ -38,9 +41,13 @@ export interface AdaptOptions {
   batchSize: number;
   learningRate: number;
   alignmentWeight: number;
-  /** `selftrain`: the share of each predicted class's pool clips, most confident first, taken as pseudo-labelled. */
+  /** `selftrain`: the share of each predicted class's agreed pool clips, most confident first, taken as pseudo-labelled. */
   pseudoLabelFraction: number;
-  /** Re-estimate batch-norm statistics on the target after training, so inference normalises with target statistics. */
+  /**
+   * Alignment methods: re-estimate batch-norm statistics on the target after training, so inference normalises
+   * with target statistics. `selftrain` keeps the statistics it trained with: they already cover the pool clips,
+   * and the pool's own statistics carry its label mix (measured: with them, unsupervised URDU 65.5 against 69.3).
+   */
   finalAdaBN: boolean;
   /** Threads computing each batch's gradients (see `TrainOptions.threads`; alignment losses train in one). */
   threads?: number;
@@ -100,11 +107,16 @@ export async function adaptModel(
   const windowFrames = Number(card.training.windowFrames ?? 200);
   let labelledTarget: LabelledSet = { matrices: targetDomain.apply(activeMatrices(target, shotItems, threshold)), labels: labelIndices(shotItems, classes) };
   if (options.method === 'selftrain') {
-    reestimateBatchNorm(adapted, targetMatrices, windowFrames, options.seed);
     const shotIds = new Set(shotItems.map((item) => item.id));
-    const unlabelled = targetMatrices.filter((_, index) => !shotIds.has(targetItems[index].id));
-    const pseudo = confidentPseudoLabels(adapted, unlabelled, classes.length, options.pseudoLabelFraction);
-    labelledTarget = { matrices: [...labelledTarget.matrices, ...pseudo.matrices], labels: [...labelledTarget.labels, ...pseudo.labels] };
+    const unlabelled = targetItems.flatMap((item, index) => (shotIds.has(item.id) ? [] : [index]));
+    const sourceView = predictProbabilities(model, unlabelled.map((index) => applyNormalisation(targetFrames[index], card.normalisation)));
+    reestimateBatchNorm(adapted, targetMatrices, windowFrames, options.seed);
+    const poolView = predictProbabilities(adapted, unlabelled.map((index) => targetMatrices[index]));
+    const pseudo = agreedPseudoLabels([sourceView, poolView], options.pseudoLabelFraction);
+    labelledTarget = {
+      matrices: [...labelledTarget.matrices, ...pseudo.map(({ index }) => targetMatrices[unlabelled[index]])],
+      labels: [...labelledTarget.labels, ...pseudo.map(({ label }) => label)],
+    };
   }
   const needsTraining = options.method in ALIGNMENT_METHODS || labelledTarget.labels.length > 0;
   let threads = 1;
@@ -139,7 +151,7 @@ export async function adaptModel(
     }));
     alignment?.loss.variables.forEach((v) => v.dispose());
   }
-  const finalAdaBN = options.method === 'adabn' || options.method === 'selftrain' || (options.method in ALIGNMENT_METHODS && options.finalAdaBN);
+  const finalAdaBN = options.method === 'adabn' || (options.method in ALIGNMENT_METHODS && options.finalAdaBN);
   if (finalAdaBN) reestimateBatchNorm(adapted, targetMatrices, windowFrames, options.seed);
 
   const adaptedCard: ModelCard = {
@@ -154,7 +166,7 @@ export async function adaptModel(
       labelledClips: shotItems.map((item) => item.id),
       unlabelledClips: targetItems.length,
       schedule: needsTraining
-        ? `fixed: ${options.method === 'selftrain' ? `AdaBN, the most confident ${options.pseudoLabelFraction} of each predicted class pseudo-labelled, ` : ''}${options.epochs} epochs, lr ${options.learningRate}, alignment weight ${options.alignmentWeight}${threads > 1 ? `, batches split over ${threads} threads` : ''}${finalAdaBN ? ', then AdaBN' : ''}; no checkpoint chosen on target data`
+        ? `fixed: ${options.method === 'selftrain' ? `pool clips where the source model and its AdaBN copy agree pseudo-labelled (the most confident ${options.pseudoLabelFraction} of each class), ` : ''}${options.epochs} epochs, lr ${options.learningRate}, alignment weight ${options.alignmentWeight}${threads > 1 ? `, batches split over ${threads} threads` : ''}${finalAdaBN ? ', then AdaBN' : ''}; no checkpoint chosen on target data`
         : options.method === 'adabn' ? 'batch-norm statistics re-estimated on the adaptation pool' : 'per-domain normalisation fitted on the adaptation pool',
     },
     createdAt: new Date().toISOString(),
