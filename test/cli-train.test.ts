@@ -32,14 +32,22 @@ describe.skipIf(!existsSync(compiledCli))('compiled `ser train` and `ser adapt` 
     expect(card.training.dropout).toBe(0.6);
 
     const adaptedDir = join(work, 'model-de');
-    const adapted = await runCli(['adapt', '--backend', 'wasm', '--model', source, '--source', store('en'), '--target', store('de'), '--method', 'selftrain', '--epochs', '1', '--out', adaptedDir]);
+    const adapted = await runCli(['adapt', '--backend', 'wasm', '--model', source, '--source', store('en'), '--target', store('de'), '--epochs', '1', '--out', adaptedDir]);
     expect(adapted.code, adapted.stderr).toBe(0);
     const adaptation = cardOf(adaptedDir).adaptation;
+    // Without --shots the default is the benchmark's best unsupervised method.
     expect(adaptation.method).toBe('selftrain');
     expect(adaptation.targetLanguage).toBe('de');
     expect(adaptation.labelledClips).toEqual([]);
     expect(adaptation.schedule).toMatch(/source model and its AdaBN copy agree pseudo-labelled \(the most confident 0.5 of each class\)/);
     expect(adaptation.schedule).not.toMatch(/then AdaBN/);
+
+    const fewShotDir = join(work, 'model-de-2shot');
+    const fewShot = await runCli(['adapt', '--backend', 'wasm', '--model', source, '--source', store('en'), '--target', store('de'), '--shots', '2', '--epochs', '1', '--out', fewShotDir]);
+    expect(fewShot.code, fewShot.stderr).toBe(0);
+    // With labelled clips the default is AdaBN, the benchmark's best few-shot method.
+    expect(cardOf(fewShotDir).adaptation).toMatchObject({ method: 'adabn', shots: 2 });
+    expect(cardOf(fewShotDir).adaptation.labelledClips).toHaveLength(8);
   });
 
   it('explains the recipes in --help, wrapped at word boundaries', async () => {

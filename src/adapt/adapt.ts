@@ -30,6 +30,11 @@ export const ALIGNMENT_METHODS: Record<string, (embeddingDim: number, seed: numb
 export const ADAPTATION_METHODS = ['none', 'adabn', 'selftrain', ...Object.keys(ALIGNMENT_METHODS)] as const;
 export type AdaptationMethod = (typeof ADAPTATION_METHODS)[number];
 
+/** The method that did best in the benchmark's setting: `selftrain` on target audio alone, `adabn` once there are labelled clips. */
+export function recommendedMethod(shots: number): AdaptationMethod {
+  return shots > 0 ? 'adabn' : 'selftrain';
+}
+
 export interface AdaptOptions {
   method: AdaptationMethod;
   /** Labelled target clips per class (few-shot); 0 = unsupervised. */

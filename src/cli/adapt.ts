@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { ADAPTATION_METHODS, DEFAULT_ADAPT_OPTIONS, adaptModel, type AdaptationMethod } from '../adapt/adapt.js';
+import { ADAPTATION_METHODS, DEFAULT_ADAPT_OPTIONS, adaptModel, recommendedMethod, type AdaptationMethod } from '../adapt/adapt.js';
 import { loadModel, saveModel } from '../model/io.js';
 import { openFeatureStore } from '../store/index.js';
 import { threadsOption, trainingThreads } from './threads.js';
@@ -12,7 +12,7 @@ interface AdaptArgs {
   model: string;
   source: string;
   target: string;
-  method: AdaptationMethod;
+  method?: AdaptationMethod;
   shots: number;
   targetSpeakers?: string;
   out: string;
@@ -38,7 +38,7 @@ export const adaptCommand: CommandModule<object, AdaptArgs> = {
       .option('model', { type: 'string', demandOption: true, describe: 'model folder written by `ser train`' })
       .option('source', { type: 'string', demandOption: true, describe: 'source feature store (the one the model was trained on)' })
       .option('target', { type: 'string', demandOption: true, describe: 'target-language feature store' })
-      .option('method', { choices: ADAPTATION_METHODS, default: 'adabn' as AdaptationMethod, describe: 'none: per-domain normalisation only; adabn: + target batch-norm statistics (the most reliable on the benchmark); selftrain: + training on the pool clips where the source model and its AdaBN copy agree, the most confident half per class (the best unsupervised method on the benchmark); dann | mmd | coral: train with that alignment loss' })
+      .option('method', { choices: ADAPTATION_METHODS, describe: 'none: per-domain normalisation only; adabn: + target batch-norm statistics; selftrain: + training on the pool clips where the source model and its AdaBN copy agree, the most confident half per class; dann | mmd | coral: train with that alignment loss. Default: what did best on the benchmark, selftrain without --shots and adabn with them' })
       .option('shots', { type: 'number', default: 0, describe: 'labelled target clips per class used for fine-tuning (0 = unsupervised: target audio only)' })
       .option('target-speakers', { type: 'string', describe: 'target speakers whose audio may be used (comma list or a file, one per line); default: the benchmark adaptation pool (even positions of sorted ids)' })
       .option('out', { type: 'string', demandOption: true, describe: 'adapted model folder' })
@@ -49,8 +49,8 @@ export const adaptCommand: CommandModule<object, AdaptArgs> = {
       .option('pseudo-label-fraction', { type: 'number', default: DEFAULT_ADAPT_OPTIONS.pseudoLabelFraction, describe: 'selftrain: share of each class of agreed clips, most confident first, taken as pseudo-labelled' })
       .option('seed', { type: 'number', default: 0 })
       .option('threads', threadsOption)
-      .example('$0 adapt --model models/ravdess --source features/ravdess --target features/emodb --out models/emodb-adabn', 'unsupervised AdaBN')
-      .example('$0 adapt --model models/ravdess --source features/ravdess --target features/emodb --shots 5 --out models/emodb-5shot', '5 labelled clips per class, then AdaBN')
+      .example('$0 adapt --model models/ravdess --source features/ravdess --target features/emodb --out models/emodb', 'unsupervised (self-training)')
+      .example('$0 adapt --model models/ravdess --source features/ravdess --target features/emodb --shots 5 --out models/emodb-5shot', '5 labelled clips per class (AdaBN)')
       .example('$0 adapt --model models/ravdess --source features/ravdess --target features/emodb --method dann --out models/emodb-dann', 'unsupervised DANN') as never,
   handler: async (args) => {
     const { model, card } = await loadModel(resolve(args.model));
@@ -59,7 +59,7 @@ export const adaptCommand: CommandModule<object, AdaptArgs> = {
     const progress = trainingProgress('adapt');
     const adapted = await adaptModel(model, card, source, target, {
       ...DEFAULT_ADAPT_OPTIONS,
-      method: args.method,
+      method: args.method ?? recommendedMethod(args.shots),
       shots: args.shots,
       adaptationSpeakers: args.targetSpeakers ? parseSpeakerList(args.targetSpeakers) : undefined,
       epochs: args.epochs,
