@@ -1,14 +1,14 @@
 /**
  * The benchmark protocol of ../shared/BENCHMARK.md on every target: RAVDESS -> EMO-DB, URDU, TurEV-DB,
  * seeds 0, 1, 2, every method and setting. Writes runs/benchmark/<target>/results.{json,md,html} and prints
- * one table of UAR (mean ± std) against the classical baseline. Resumable: rerun to continue.
+ * one table of UAR (mean ± std, and the 95% bootstrap interval over test clips) against the classical baseline. Resumable: rerun to continue.
  * Run: npm run build && npm run bench:experiment [-- --targets emodb,urdu --seeds 0]
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatMeanStd } from '../src/eval/format.js';
+import { formatInterval, formatMeanStd } from '../src/eval/format.js';
 import { resolveFeatureConfig } from '../src/features/config.js';
 import { CLASSICAL_BASELINE_FROM_RAVDESS } from '../src/experiment/baselines.js';
 import { DEFAULT_EXPERIMENT_METHODS, DEFAULT_EXPERIMENT_RECIPES, runExperiment } from '../src/experiment/run.js';
@@ -58,7 +58,8 @@ for (const target of targets) {
   rows.push(`ravdess -> ${target} (${((Date.now() - targetStarted) / 60000).toFixed(1)} min, backend ${backend})`);
   for (const [key, scores] of Object.entries(results.settings)) {
     const setting = key.split('/')[0] as keyof (typeof CLASSICAL_BASELINE_FROM_RAVDESS)[string];
-    rows.push(`  ${key.padEnd(28)} UAR ${formatMeanStd(scores.uar).padEnd(14)} baseline ${CLASSICAL_BASELINE_FROM_RAVDESS[target]?.[setting] ?? '-'}`);
+    const interval = scores.uarInterval ? `95% CI ${formatInterval(scores.uarInterval)}` : '';
+    rows.push(`  ${key.padEnd(28)} UAR ${formatMeanStd(scores.uar).padEnd(14)} ${interval.padEnd(22)} baseline ${CLASSICAL_BASELINE_FROM_RAVDESS[target]?.[setting] ?? '-'}`);
   }
 }
 process.stdout.write(`${rows.join('\n')}\nResults in ${out}/<target>/results.md (${elapsed()})\n`);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  bootstrapMeanUar,
   bootstrapUar,
   buildEvaluationReport,
   computeMetrics,
@@ -166,6 +167,17 @@ describe('bootstrapUar', () => {
 
   it('collapses to [1, 1] for perfect predictions', () => {
     expect(bootstrapUar([0, 1, 2, 0, 1, 2], [0, 1, 2, 0, 1, 2], CLASSES, { iterations: 200, seed: 5 })).toEqual({ low: 1, high: 1 });
+  });
+
+  it('bounds the mean UAR of several prediction sets scored on the same resamples', () => {
+    expect(bootstrapMeanUar(yTrue, [yPred, yPred], CLASSES, { seed: 3 })).toEqual(bootstrapUar(yTrue, yPred, CLASSES, { seed: 3 }));
+    // A perfect set beside the imperfect one: every resample's mean is (1 + UAR) / 2.
+    const single = bootstrapUar(yTrue, yPred, CLASSES, { seed: 3 });
+    const mean = bootstrapMeanUar(yTrue, [yTrue, yPred], CLASSES, { seed: 3 });
+    expect(mean.low).toBeCloseTo((1 + single.low) / 2, 12);
+    expect(mean.high).toBeCloseTo((1 + single.high) / 2, 12);
+    expect(() => bootstrapMeanUar(yTrue, [], CLASSES, { seed: 3 })).toThrow(/at least one/);
+    expect(() => bootstrapMeanUar(yTrue, [yPred, yPred.slice(1)], CLASSES, { seed: 3 })).toThrow();
   });
 });
 
@@ -359,7 +371,7 @@ describe('experiment report', () => {
     target: 'de',
     classes: ['angry', 'happy', 'neutral', 'sad'],
     settings: {
-      'unsupervised/dann': scores([0.5, 0.54, 0.52]),
+      'unsupervised/dann': { ...scores([0.5, 0.54, 0.52]), uarInterval: { low: 0.431, high: 0.6049 } },
       'source-only/none': scores([0.4, 0.42, 0.44]),
       'few-shot/dann': scores([0.6, 0.6]),
       'target-supervised/finetune|full': scores([0.7, 0.7]),
@@ -376,10 +388,10 @@ describe('experiment report', () => {
 
     const markdown = readFileSync(files.markdown, 'utf8');
     const rows = [
-      '| source-only | none | 3 | 42.0 ± 2.0 | 52.0 ± 2.0 | 37.0 ± 2.0 | 45.0 | ▼ lose (-3.0) |',
-      '| unsupervised | dann | 3 | 52.0 ± 2.0 | 62.0 ± 2.0 | 47.0 ± 2.0 | 48.5 | ▲ win (+3.5) |',
-      '| few-shot | dann | 2 | 60.0 ± 0.0 | 70.0 ± 0.0 | 55.0 ± 0.0 | 60.0 | = tie |',
-      '| target-supervised | finetune\\|full | 2 | 70.0 ± 0.0 | 80.0 ± 0.0 | 65.0 ± 0.0 | — | — |',
+      '| source-only | none | 3 | 42.0 ± 2.0 | — | 52.0 ± 2.0 | 37.0 ± 2.0 | 45.0 | ▼ lose (-3.0) |',
+      '| unsupervised | dann | 3 | 52.0 ± 2.0 | [43.1, 60.5] | 62.0 ± 2.0 | 47.0 ± 2.0 | 48.5 | ▲ win (+3.5) |',
+      '| few-shot | dann | 2 | 60.0 ± 0.0 | — | 70.0 ± 0.0 | 55.0 ± 0.0 | 60.0 | = tie |',
+      '| target-supervised | finetune\\|full | 2 | 70.0 ± 0.0 | — | 80.0 ± 0.0 | 65.0 ± 0.0 | — | — |',
     ];
     const positions = rows.map((row) => markdown.indexOf(row));
     expect(positions.every((position) => position >= 0)).toBe(true);

@@ -41,11 +41,14 @@ describe('the protocol runner on the demo corpus, reduced', () => {
       'source-only/none', 'unsupervised/none', 'unsupervised/selftrain', 'unsupervised/mmd',
       'few-shot/none', 'few-shot/selftrain', 'few-shot/mmd', 'target-supervised/scratch',
     ]);
-    for (const scores of Object.values(results.settings) as { uar: { mean: number; std: number; perSeed: number[] } }[]) {
+    for (const scores of Object.values(results.settings) as { uar: { mean: number; std: number; perSeed: number[] }; uarInterval: { low: number; high: number } }[]) {
       expect(scores.uar.perSeed).toHaveLength(1);
       expect(scores.uar.mean).toBeGreaterThanOrEqual(0);
       expect(scores.uar.mean).toBeLessThanOrEqual(1);
+      expect(scores.uarInterval.low).toBeLessThanOrEqual(scores.uar.mean);
+      expect(scores.uarInterval.high).toBeGreaterThanOrEqual(scores.uar.mean);
     }
+    expect(readFileSync(join(out, 'results.md'), 'utf8')).toContain('UAR 95% CI (test clips)');
     expect(results.notes).toContain('methods: none, selftrain, mmd (none = per-domain normalisation only); few-shot k = 2');
     for (const file of ['results.md', 'results.html']) expect(existsSync(join(out, file))).toBe(true);
   });
@@ -54,6 +57,8 @@ describe('the protocol runner on the demo corpus, reduced', () => {
     const run = JSON.parse(readFileSync(join(out, 'runs', 'seed-0', 'few-shot-mmd.json'), 'utf8'));
     // de02 and de04 are the test speakers: 2 x 16 clips.
     expect(run.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(32);
+    expect(run.yTrue).toHaveLength(32);
+    expect(run.yPred).toHaveLength(32);
     const logged: string[] = [];
     const again = await runExperiment({ ...options, log: (m) => logged.push(m) });
     expect(logged.some((m) => m.includes('pretraining') || m.includes('seed 0:'))).toBe(false);

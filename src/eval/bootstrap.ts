@@ -28,21 +28,28 @@ function quantile(sorted: Float64Array, probability: number): number {
  * recomputed on each resample. Deterministic for a given seed.
  */
 export function bootstrapUar(yTrue: number[], yPred: number[], classes: string[], options: BootstrapOptions): Interval {
+  return bootstrapMeanUar(yTrue, [yPred], classes, options);
+}
+
+/**
+ * The same for the mean UAR of several prediction sets of the same utterances (e.g. one per seed): every
+ * set is scored on the same resample, so the interval shows how much the mean depends on which utterances
+ * the test set happens to hold, which averaging over seeds does not reduce.
+ */
+export function bootstrapMeanUar(yTrue: number[], predictionSets: number[][], classes: string[], options: BootstrapOptions): Interval {
   const iterations = options.iterations ?? 1000;
   if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError(`iterations must be a positive integer, not ${iterations}`);
-  computeMetrics(yTrue, yPred, classes); // rejects invalid input before any resampling
+  if (predictionSets.length === 0) throw new RangeError('bootstrapping UAR needs at least one set of predictions');
+  for (const yPred of predictionSets) computeMetrics(yTrue, yPred, classes); // rejects invalid input before any resampling
   const rng = createRng(options.seed);
   const n = yTrue.length;
-  const resampledTrue = new Array<number>(n);
-  const resampledPred = new Array<number>(n);
+  const picks = new Array<number>(n);
+  const resample = (values: number[]) => picks.map((pick) => values[pick]);
   const estimates = new Float64Array(iterations);
   for (let iteration = 0; iteration < iterations; iteration++) {
-    for (let i = 0; i < n; i++) {
-      const pick = randomInteger(rng, n);
-      resampledTrue[i] = yTrue[pick];
-      resampledPred[i] = yPred[pick];
-    }
-    estimates[iteration] = computeMetrics(resampledTrue, resampledPred, classes).uar;
+    for (let i = 0; i < n; i++) picks[i] = randomInteger(rng, n);
+    const resampledTrue = resample(yTrue);
+    estimates[iteration] = predictionSets.reduce((sum, yPred) => sum + computeMetrics(resampledTrue, resample(yPred), classes).uar, 0) / predictionSets.length;
   }
   estimates.sort();
   const tail = (1 - CONFIDENCE) / 2;

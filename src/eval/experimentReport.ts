@@ -1,4 +1,5 @@
-import { formatMeanStd, formatPercent, type Table } from './format.js';
+import type { Interval } from './bootstrap.js';
+import { formatInterval, formatMeanStd, formatPercent, type Table } from './format.js';
 import { barChartSvg, escapeHtml, htmlDocument, htmlFigure, htmlTable } from './html.js';
 import { writeReportFiles, type ReportFiles } from './io.js';
 import { escapeMarkdown, markdownTable } from './markdown.js';
@@ -11,6 +12,8 @@ export type ProtocolSetting = (typeof PROTOCOL_SETTINGS)[number];
 /** Summaries over seeds of fractions in [0, 1], as computeMetrics gives them. */
 export interface SettingScores {
   uar: Summary;
+  /** 95% bootstrap interval of the mean UAR, the test clips resampled (the same draw for every seed). */
+  uarInterval?: Interval;
   accuracy: Summary;
   macroF1: Summary;
 }
@@ -60,12 +63,13 @@ function comparisonWithBaseline(row: ResultRow): string {
 
 function resultsTable(results: ExperimentResults): Table {
   return {
-    headers: ['Setting', 'Method', 'Seeds', 'UAR % (mean ± std)', 'Accuracy %', 'Macro-F1 %', 'Baseline UAR %', 'vs baseline'],
+    headers: ['Setting', 'Method', 'Seeds', 'UAR % (mean ± std)', 'UAR 95% CI (test clips)', 'Accuracy %', 'Macro-F1 %', 'Baseline UAR %', 'vs baseline'],
     rows: resultRows(results).map((row) => [
       row.setting,
       row.method || '—',
       String(row.scores.uar.perSeed.length),
       formatMeanStd(row.scores.uar),
+      row.scores.uarInterval ? formatInterval(row.scores.uarInterval) : '—',
       formatMeanStd(row.scores.accuracy),
       formatMeanStd(row.scores.macroF1),
       row.baselinePercent === undefined ? '—' : row.baselinePercent.toFixed(1),
@@ -81,7 +85,8 @@ function title(results: ExperimentResults): string {
 function description(results: ExperimentResults): string {
   return (
     `Classes (${results.classes.length}): ${results.classes.join(', ')}; chance UAR ${formatPercent(1 / results.classes.length)} %. ` +
-    'Scores are means ± sample standard deviations over seeds; "vs baseline" is the difference in mean UAR from the classical baseline, in percentage points.'
+    'Scores are means ± sample standard deviations over seeds; the 95% CI of the mean UAR resamples the test clips (1000 bootstrap draws, the same for every seed), ' +
+    'so it shows how much the score depends on which clips the test set holds; "vs baseline" is the difference in mean UAR from the classical baseline, in percentage points.'
   );
 }
 

@@ -1,5 +1,5 @@
 export { computeMetrics, summarise, type ClassMetrics, type Metrics, type Summary } from './metrics.js';
-export { bootstrapUar, type BootstrapOptions, type Interval } from './bootstrap.js';
+export { bootstrapMeanUar, bootstrapUar, type BootstrapOptions, type Interval } from './bootstrap.js';
 export { pca2d } from './projection.js';
 export {
   buildEvaluationReport,

@@ -6,6 +6,7 @@ import { DEFAULT_ADAPT_OPTIONS, adaptModel, type AdaptationMethod } from '../ada
 import { holdOutSpeakers, protocolSplit } from '../corpora/split.js';
 import { loadCorpus } from '../corpora/load.js';
 import type { FeatureConfig } from '../features/config.js';
+import { bootstrapMeanUar } from '../eval/bootstrap.js';
 import { computeMetrics, summarise, type Metrics } from '../eval/metrics.js';
 import { writeExperimentReport, type ExperimentResults, type ProtocolSetting } from '../eval/experimentReport.js';
 import { scoreStore } from '../eval/score.js';
@@ -48,13 +49,33 @@ interface RunResult {
   uar: number;
   accuracy: number;
   macroF1: number;
+  confusion: number[][];
+  /** Class indices per test clip, in store order (absent from runs cached before reports had intervals). */
+  yTrue?: number[];
+  yPred?: number[];
+}
+
+interface TestScore {
+  metrics: Metrics;
+  yTrue: number[];
+  yPred: number[];
 }
 
 /** What a run scored, kept on disk so an interrupted experiment resumes where it stopped. */
-async function cachedRun(file: string, run: () => Promise<Metrics>): Promise<void> {
+async function cachedRun(file: string, run: () => Promise<TestScore>): Promise<void> {
   if (existsSync(file)) return;
-  const metrics = await run();
-  await writeJsonAtomic(file, { uar: metrics.uar, accuracy: metrics.accuracy, macroF1: metrics.macroF1, classes: metrics.perClass.map((c) => c.label), confusion: metrics.confusion });
+  const { metrics, yTrue, yPred } = await run();
+  const result: RunResult = {
+    uar: metrics.uar, accuracy: metrics.accuracy, macroF1: metrics.macroF1, classes: metrics.perClass.map((c) => c.label), confusion: metrics.confusion, yTrue, yPred,
+  };
+  await writeJsonAtomic(file, result);
+}
+
+/** 95% interval of the mean UAR over seeds, resampling the test clips; none when a run lacks its predictions. */
+function meanUarInterval(runs: RunResult[]) {
+  const [first] = runs;
+  if (!first.yTrue || runs.some((run) => !run.yPred || run.yTrue?.join() !== first.yTrue!.join())) return undefined;
+  return bootstrapMeanUar(first.yTrue, runs.map((run) => run.yPred!), first.classes, { seed: 0 });
 }
 
 async function storeFor(corpusDir: string, cacheDir: string, options: ExperimentOptions): Promise<FeatureStore> {
@@ -101,9 +122,9 @@ function runFile(out: string, seed: number, key: string): string {
  */
 export async function runSeed(options: ExperimentOptions, context: ExperimentContext, seed: number, keys = runKeys(options).map((r) => r.key)): Promise<void> {
   const { source, target, split } = context;
-  const scoreOnTest = (model: tf.LayersModel, card: ModelCard) => {
+  const scoreOnTest = (model: tf.LayersModel, card: ModelCard): TestScore => {
     const { group } = scoreStore(model, card, target, { speakers: split.test });
-    return computeMetrics(group.yTrue, group.yPred, group.classes);
+    return { metrics: computeMetrics(group.yTrue, group.yPred, group.classes), yTrue: group.yTrue, yPred: group.yPred };
   };
   const sourceModelDir = join(options.out, 'models', `seed-${seed}`, 'source');
   let pretrained: { model: tf.LayersModel; card: ModelCard };
@@ -148,9 +169,9 @@ export async function runSeed(options: ExperimentOptions, context: ExperimentCon
               adaptationSpeakers: split.adaptation,
               onEpoch: (r) => options.onEpoch?.(`seed ${seed} ${key}`, r),
             });
-      const metrics = scoreOnTest(trained.model, trained.card);
+      const score = scoreOnTest(trained.model, trained.card);
       trained.model.dispose();
-      return metrics;
+      return score;
     });
   }
   pretrained.model.dispose();
@@ -227,7 +248,11 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     settings: Object.fromEntries(
       keys.map((key) => {
         const runs = runsOf(key);
-        return [key, { uar: summarise(runs.map((r) => r.uar)), accuracy: summarise(runs.map((r) => r.accuracy)), macroF1: summarise(runs.map((r) => r.macroF1)) }];
+        const uarInterval = meanUarInterval(runs);
+        return [
+          key,
+          { uar: summarise(runs.map((r) => r.uar)), ...(uarInterval ? { uarInterval } : {}), accuracy: summarise(runs.map((r) => r.accuracy)), macroF1: summarise(runs.map((r) => r.macroF1)) },
+        ];
       }),
     ),
     ...(options.baseline ? { baseline: options.baseline } : {}),
