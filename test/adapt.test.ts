@@ -125,6 +125,16 @@ describe('adaptation on the bundled demo corpus (English -> German)', () => {
     expect(labelled).toHaveLength(method === 'mmd' ? 8 : 0);
     const speakerOf = new Map(target.items.map((i) => [i.id, i.speaker]));
     for (const id of labelled) expect(split.adaptation).toContain(speakerOf.get(id));
+    if (method === 'selftrain') {
+      const pseudo = card.adaptation!.pseudoLabelledClips!;
+      expect(pseudo.length).toBeGreaterThan(0);
+      for (const { id, label } of pseudo) {
+        expect(split.adaptation).toContain(speakerOf.get(id));
+        expect(card.labels).toContain(label);
+      }
+    } else {
+      expect(card.adaptation?.pseudoLabelledClips).toBeUndefined();
+    }
     // The source model is left as it was.
     expect(pretrained.model.getWeights().length).toBe(adapted.model.getWeights().length);
     const dir = join(work, `model-${method}`);

@@ -111,6 +111,7 @@ export async function adaptModel(
   const adapted = copyModel(model, card);
   const windowFrames = Number(card.training.windowFrames ?? 200);
   let labelledTarget: LabelledSet = { matrices: targetDomain.apply(activeMatrices(target, shotItems, threshold)), labels: labelIndices(shotItems, classes) };
+  let pseudoLabelledClips: { id: string; label: string }[] | undefined;
   if (options.method === 'selftrain') {
     const shotIds = new Set(shotItems.map((item) => item.id));
     const unlabelled = targetItems.flatMap((item, index) => (shotIds.has(item.id) ? [] : [index]));
@@ -118,6 +119,7 @@ export async function adaptModel(
     reestimateBatchNorm(adapted, targetMatrices, windowFrames, options.seed);
     const poolView = predictProbabilities(adapted, unlabelled.map((index) => targetMatrices[index]));
     const pseudo = agreedPseudoLabels([sourceView, poolView], options.pseudoLabelFraction);
+    pseudoLabelledClips = pseudo.map(({ index, label }) => ({ id: targetItems[unlabelled[index]].id, label: classes[label] }));
     labelledTarget = {
       matrices: [...labelledTarget.matrices, ...pseudo.map(({ index }) => targetMatrices[unlabelled[index]])],
       labels: [...labelledTarget.labels, ...pseudo.map(({ label }) => label)],
@@ -170,6 +172,7 @@ export async function adaptModel(
       adaptationSpeakers: [...pool].sort(),
       labelledClips: shotItems.map((item) => item.id),
       unlabelledClips: targetItems.length,
+      ...(pseudoLabelledClips ? { pseudoLabelledClips } : {}),
       schedule: needsTraining
         ? `fixed: ${options.method === 'selftrain' ? `pool clips where the source model and its AdaBN copy agree pseudo-labelled (the most confident ${options.pseudoLabelFraction} of each class), ` : ''}${options.epochs} epochs, lr ${options.learningRate}, alignment weight ${options.alignmentWeight}${threads > 1 ? `, batches split over ${threads} threads` : ''}${finalAdaBN ? ', then AdaBN' : ''}; no checkpoint chosen on target data`
         : options.method === 'adabn' ? 'batch-norm statistics re-estimated on the adaptation pool' : 'per-domain normalisation fitted on the adaptation pool',

@@ -36,6 +36,8 @@ export interface ModelCard {
     adaptationSpeakers: string[];
     labelledClips: string[];
     unlabelledClips: number;
+    /** `selftrain`: the pool clips it trained on and the label it gave each. */
+    pseudoLabelledClips?: { id: string; label: string }[];
     schedule: string;
   };
   training: Record<string, unknown>;
