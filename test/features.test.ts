@@ -24,6 +24,7 @@ import {
   type FeatureConfig,
   type FeatureMatrix,
 } from '../src/features/index.js';
+import { dot } from '../src/util/dot.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const localFixtures = join(repoRoot, 'test/fixtures/mfcc');
@@ -137,6 +138,14 @@ describe('Kaldi golden fixtures (torchaudio.compliance.kaldi)', () => {
 });
 
 describe('pieces', () => {
+  it('dot products run over the given stretches of both arrays, odd lengths included', () => {
+    const a = Float64Array.of(9, 1, 2, 3, 4, 5);
+    const b = Float64Array.of(7, 7, 10, 20, 30, 40);
+    expect(dot(a, 1, b, 2, 3)).toBe(1 * 10 + 2 * 20 + 3 * 30);
+    expect(dot(a, 1, b, 2, 4)).toBe(1 * 10 + 2 * 20 + 3 * 30 + 4 * 40);
+    expect(dot(a, 0, b, 0, 0)).toBe(0);
+  });
+
   it('pre-emphasis treats the first sample as its own predecessor', () => {
     const frame = new Float64Array(3);
     windowFrame(Float32Array.of(1, 2, 3), 0, Float64Array.of(1, 1, 1), 0.97, false, frame);

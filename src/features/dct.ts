@@ -1,3 +1,5 @@
+import { dot } from '../util/dot.js';
+
 /**
  * Orthonormal DCT-II as Kaldi's ComputeDctMatrix and torchaudio's create_dct(norm='ortho') build it,
  * row-major numCeps × numBins: c_k(n) = sqrt(2/N)·cos(π/N·(n+½)·k), row 0 = sqrt(1/N).
@@ -24,7 +26,7 @@ export function scaleRows(matrix: Float64Array, cols: number, scales: Float64Arr
   return matrix.map((value, i) => value * scales[Math.floor(i / cols)]);
 }
 
-/** out[outOffset + r] = Σ_c matrix[r][c] · input[c], in two partial sums so the additions need not wait on each other. */
+/** out[outOffset + r] = Σ_c matrix[r][c] · input[c]. */
 export function multiplyMatrixVector(
   matrix: Float64Array,
   rows: number,
@@ -33,16 +35,5 @@ export function multiplyMatrixVector(
   out: Float32Array,
   outOffset: number,
 ): void {
-  for (let r = 0; r < rows; r++) {
-    const row = r * cols;
-    let sumEven = 0;
-    let sumOdd = 0;
-    let c = 0;
-    for (; c + 1 < cols; c += 2) {
-      sumEven += matrix[row + c] * input[c];
-      sumOdd += matrix[row + c + 1] * input[c + 1];
-    }
-    if (c < cols) sumEven += matrix[row + c] * input[c];
-    out[outOffset + r] = sumEven + sumOdd;
-  }
+  for (let r = 0; r < rows; r++) out[outOffset + r] = dot(matrix, r * cols, input, 0, cols);
 }

@@ -1,3 +1,5 @@
+import { dot } from '../util/dot.js';
+
 /** std::numeric_limits<float>::epsilon(): Kaldi's floor under a mel energy before its log. */
 export const FLOAT32_EPSILON = 2 ** -23;
 
@@ -89,25 +91,10 @@ export function melFilterBank(options: MelBankOptions): MelFilterBank {
   return bank;
 }
 
-/**
- * energies[m] = Σ_k weight_m(k) · power[k], in two partial sums: each addition would otherwise wait for
- * the one before it.
- */
+/** energies[m] = Σ_k weight_m(k) · power[k]. */
 export function applyMelFilterBank(bank: MelFilterBank, power: Float64Array, energies: Float64Array): void {
   const { firstBin, offsets, weights } = bank;
-  for (let m = 0; m < bank.numBins; m++) {
-    const shift = firstBin[m] - offsets[m];
-    const end = offsets[m + 1];
-    let sumEven = 0;
-    let sumOdd = 0;
-    let w = offsets[m];
-    for (; w + 1 < end; w += 2) {
-      sumEven += weights[w] * power[w + shift];
-      sumOdd += weights[w + 1] * power[w + 1 + shift];
-    }
-    if (w < end) sumEven += weights[w] * power[w + shift];
-    energies[m] = sumEven + sumOdd;
-  }
+  for (let m = 0; m < bank.numBins; m++) energies[m] = dot(weights, offsets[m], power, firstBin[m], offsets[m + 1] - offsets[m]);
 }
 
 /** log(max(x, ε)) in place: silence gives log ε rather than -Infinity. */
