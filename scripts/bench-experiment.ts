@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatInterval, formatMeanStd } from '../src/eval/format.js';
+import { formatSettingUar } from '../src/eval/experimentReport.js';
 import { resolveFeatureConfig } from '../src/features/config.js';
 import { CLASSICAL_BASELINE_FROM_RAVDESS } from '../src/experiment/baselines.js';
 import { DEFAULT_EXPERIMENT_METHODS, DEFAULT_EXPERIMENT_RECIPES, runExperiment } from '../src/experiment/run.js';
@@ -58,8 +58,7 @@ for (const target of targets) {
   rows.push(`ravdess -> ${target} (${((Date.now() - targetStarted) / 60000).toFixed(1)} min, backend ${backend})`);
   for (const [key, scores] of Object.entries(results.settings)) {
     const setting = key.split('/')[0] as keyof (typeof CLASSICAL_BASELINE_FROM_RAVDESS)[string];
-    const interval = scores.uarInterval ? `95% CI ${formatInterval(scores.uarInterval)}` : '';
-    rows.push(`  ${key.padEnd(28)} UAR ${formatMeanStd(scores.uar).padEnd(14)} ${interval.padEnd(22)} baseline ${CLASSICAL_BASELINE_FROM_RAVDESS[target]?.[setting] ?? '-'}`);
+    rows.push(`  ${key.padEnd(28)} UAR ${formatSettingUar(scores).padEnd(37)} baseline ${CLASSICAL_BASELINE_FROM_RAVDESS[target]?.[setting] ?? '-'}`);
   }
 }
 process.stdout.write(`${rows.join('\n')}\nResults in ${out}/<target>/results.md (${elapsed()})\n`);

@@ -10,6 +10,7 @@ import {
   pca2d,
   summarise,
   writeEvaluationReport,
+  formatSettingUar,
   writeExperimentReport,
   type EvaluationGroup,
   type ExperimentResults,
@@ -397,6 +398,9 @@ describe('experiment report', () => {
     expect(positions.every((position) => position >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     expect(markdown).toContain('chance UAR 25.0 %');
+    expect(markdown).toContain('(1000 bootstrap draws, the same for every seed)');
+    expect(formatSettingUar(results.settings['unsupervised/dann'])).toBe('52.0 ± 2.0     95% CI [43.1, 60.5]');
+    expect(formatSettingUar(results.settings['source-only/none'])).toBe('42.0 ± 2.0    ');
     expect(markdown).toContain('- Baseline: openSMILE eGeMAPS + SVM.');
 
     const html = readFileSync(files.html, 'utf8');

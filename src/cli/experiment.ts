@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { ADAPTATION_METHODS, DEFAULT_ADAPT_OPTIONS, type AdaptationMethod } from '../adapt/adapt.js';
-import { formatInterval, formatMeanStd } from '../eval/format.js';
+import { formatSettingUar } from '../eval/experimentReport.js';
 import { CLASSICAL_BASELINE_FROM_RAVDESS } from '../experiment/baselines.js';
 import { DEFAULT_EXPERIMENT_METHODS, DEFAULT_EXPERIMENT_RECIPES, runExperiment } from '../experiment/run.js';
 import { PRETRAIN_RECIPE_NAMES, type PretrainRecipe } from '../train/recipes.js';
@@ -79,7 +79,7 @@ export const experimentCommand: CommandModule<object, ExperimentArgs> = {
       onEpoch: (run, r) =>
         process.stderr.write(`[${elapsed()}]   ${run} epoch ${r.epoch}/${r.epochs} loss ${r.loss.toFixed(3)}${r.validationUar !== null ? ` val UAR ${(100 * r.validationUar).toFixed(1)}%` : ''}\n`),
     });
-    const lines = Object.entries(results.settings).map(([key, s]) => `  ${key.padEnd(28)} UAR ${formatMeanStd(s.uar).padEnd(14)}${s.uarInterval ? ` 95% CI ${formatInterval(s.uarInterval)}` : ''}`);
+    const lines = Object.entries(results.settings).map(([key, s]) => `  ${key.padEnd(28)} UAR ${formatSettingUar(s)}`);
     process.stdout.write(`${results.source} -> ${results.target} (UAR %, mean ± std over seeds, 95% CI over test clips)\n${lines.join('\n')}\nResults: ${out}/results.json, results.md, results.html (${elapsed()})\n`);
   },
 };

@@ -7,8 +7,11 @@ export interface Interval {
   high: number;
 }
 
+/** Resamples drawn unless asked otherwise. */
+export const DEFAULT_BOOTSTRAP_ITERATIONS = 1000;
+
 export interface BootstrapOptions {
-  /** Number of resamples; 1000 by default. */
+  /** Number of resamples; DEFAULT_BOOTSTRAP_ITERATIONS by default. */
   iterations?: number;
   seed: number;
 }
@@ -37,7 +40,7 @@ export function bootstrapUar(yTrue: number[], yPred: number[], classes: string[]
  * the test set happens to hold, which averaging over seeds does not reduce.
  */
 export function bootstrapMeanUar(yTrue: number[], predictionSets: number[][], classes: string[], options: BootstrapOptions): Interval {
-  const iterations = options.iterations ?? 1000;
+  const iterations = options.iterations ?? DEFAULT_BOOTSTRAP_ITERATIONS;
   if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError(`iterations must be a positive integer, not ${iterations}`);
   if (predictionSets.length === 0) throw new RangeError('bootstrapping UAR needs at least one set of predictions');
   for (const yPred of predictionSets) computeMetrics(yTrue, yPred, classes); // rejects invalid input before any resampling

@@ -1,4 +1,4 @@
-import type { Interval } from './bootstrap.js';
+import { DEFAULT_BOOTSTRAP_ITERATIONS, type Interval } from './bootstrap.js';
 import { formatInterval, formatMeanStd, formatPercent, type Table } from './format.js';
 import { barChartSvg, escapeHtml, htmlDocument, htmlFigure, htmlTable } from './html.js';
 import { writeReportFiles, type ReportFiles } from './io.js';
@@ -35,6 +35,11 @@ interface ResultRow {
   method: string;
   scores: SettingScores;
   baselinePercent?: number;
+}
+
+/** A setting's UAR on one line of console output: mean ± std over seeds, then the 95% interval where there is one. */
+export function formatSettingUar(scores: SettingScores): string {
+  return `${formatMeanStd(scores.uar).padEnd(14)}${scores.uarInterval ? ` 95% CI ${formatInterval(scores.uarInterval)}` : ''}`;
 }
 
 function resultRows(results: ExperimentResults): ResultRow[] {
@@ -85,7 +90,7 @@ function title(results: ExperimentResults): string {
 function description(results: ExperimentResults): string {
   return (
     `Classes (${results.classes.length}): ${results.classes.join(', ')}; chance UAR ${formatPercent(1 / results.classes.length)} %. ` +
-    'Scores are means ± sample standard deviations over seeds; the 95% CI of the mean UAR resamples the test clips (1000 bootstrap draws, the same for every seed), ' +
+    `Scores are means ± sample standard deviations over seeds; the 95% CI of the mean UAR resamples the test clips (${DEFAULT_BOOTSTRAP_ITERATIONS} bootstrap draws, the same for every seed), ` +
     'so it shows how much the score depends on which clips the test set holds; "vs baseline" is the difference in mean UAR from the classical baseline, in percentage points.'
   );
 }

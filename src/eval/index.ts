@@ -16,6 +16,7 @@ export {
 } from './report.js';
 export {
   PROTOCOL_SETTINGS,
+  formatSettingUar,
   writeExperimentReport,
   type ExperimentResults,
   type ProtocolSetting,

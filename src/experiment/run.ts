@@ -73,9 +73,11 @@ async function cachedRun(file: string, run: () => Promise<TestScore>): Promise<v
 
 /** 95% interval of the mean UAR over seeds, resampling the test clips; none when a run lacks its predictions. */
 function meanUarInterval(runs: RunResult[]) {
-  const [first] = runs;
-  if (!first.yTrue || runs.some((run) => !run.yPred || run.yTrue?.join() !== first.yTrue!.join())) return undefined;
-  return bootstrapMeanUar(first.yTrue, runs.map((run) => run.yPred!), first.classes, { seed: 0 });
+  const [{ yTrue, classes }] = runs;
+  if (!yTrue) return undefined;
+  const clips = yTrue.join();
+  if (!runs.every((run) => run.yPred !== undefined && run.yTrue?.join() === clips)) return undefined;
+  return bootstrapMeanUar(yTrue, runs.map((run) => run.yPred!), classes, { seed: 0 });
 }
 
 async function storeFor(corpusDir: string, cacheDir: string, options: ExperimentOptions): Promise<FeatureStore> {
