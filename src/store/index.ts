@@ -3,3 +3,4 @@ export { openFeatureStore, type FeatureStore, type StoredUtterance } from './ope
 export { preprocessCorpus, type PreprocessOptions, type PreprocessSummary, type ProgressItem } from './preprocess.js';
 export { beginStoreRun, type StoreRun, type StoreRunOptions } from './storeRun.js';
 export { runJob, type ExtractionJob, type ExtractedFrames, type JobOutcome } from './job.js';
+export { labelledItems, readMatrices, classesOf, labelIndices } from './items.js';
