@@ -14,18 +14,18 @@ export interface RedisTarget {
  * @example parseRedisUrl('rediss://worker:s3cret@queue.example.org:6380/2').display // 'rediss://worker:***@queue.example.org:6380/2'
  */
 export function parseRedisUrl(text: string): RedisTarget {
+  // Until the URL is known to be one, none of it is echoed: a password may sit anywhere in a mistyped one.
+  const form = 'write it as redis://[user:password@]host[:port][/db], or rediss://… for TLS';
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new Error(`--redis ${JSON.stringify(hidePassword(text))} is not a URL; write it as redis://[user:password@]host[:port][/db] or rediss://… for TLS`);
+    throw new Error(`--redis is not a URL; ${form}`);
   }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`--redis must start with redis:// or rediss:// (TLS); ${form}`);
   const secret = url.password;
   if (url.password) url.password = '***';
   const display = url.toString();
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new Error(`--redis ${display}: the scheme must be redis:// or rediss:// (TLS), not ${url.protocol}//`);
-  }
   if (url.hostname === '') throw new Error(`--redis ${display} names no host`);
   const port = url.port === '' ? 6379 : Number(url.port);
   const dbText = url.pathname.replace(/^\//, '');
@@ -43,9 +43,4 @@ export function parseRedisUrl(text: string): RedisTarget {
     maxRetriesPerRequest: null,
   };
   return { connection, display };
-}
-
-/** For text that is not even a URL: hide what follows `:` up to `@`, the usual place of a password. */
-function hidePassword(text: string): string {
-  return text.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
 }
