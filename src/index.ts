@@ -17,3 +17,4 @@ export { scoreStore } from './eval/score.js';
 export { runExperiment, type ExperimentOptions } from './experiment/run.js';
 export { runDemo, type DemoOptions } from './experiment/demo.js';
 export * from './predict/predict.js';
+export * from './queue/index.js';
