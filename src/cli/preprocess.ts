@@ -67,6 +67,7 @@ export const preprocessCommand: CommandModule<object, PreprocessArgs> = {
       workers: args.workers,
       allLabels: args.allLabels,
       overwrite: args.overwrite,
+      onNotice: (message) => process.stderr.write(`${message}\n`),
       onProgress: (done, total, item) => {
         bar ??= new FileProgressBar(total, started);
         bar.update(done, item.audioSeconds);
