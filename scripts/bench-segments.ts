@@ -1,9 +1,9 @@
 /**
  * Voice activity detection against known boundaries: per corpus (the demo corpora and those in
  * ../shared/corpora), a synthetic recording of its first clips (sorted paths) laid end to end with 1-3 s
- * silences under -70 dBFS noise and a DC offset; each VAD's segments scored with scoreSegmentation.
+ * silences, white noise at the clips' own background level and a DC offset under all of it; each VAD's segments scored with scoreSegmentation.
  * Bar: every clip found, boundary error under 0.5 s, no segment inside a silence.
- * Run: npm run build && node dist/scripts/bench-segments.js [clips per corpus, default 40] [--json]
+ * Run: npm run build && npm run bench:segments -- [clips per corpus, default 40] [--energy] [--json]
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -22,14 +22,17 @@ const corpora = [
   ...['ravdess', 'emodb', 'urdu', 'turev-db'].map((name) => join(repoRoot, '../shared/corpora', name)),
 ];
 const perCorpus = Number(process.argv.slice(2).find((arg) => /^\d+$/.test(arg)) ?? 40);
-const vads: Record<string, (samples: Float32Array, rate: number) => Promise<SpeechSegment[]> | SpeechSegment[]> = {
+const vadsAll: Record<string, (samples: Float32Array, rate: number) => Promise<SpeechSegment[]> | SpeechSegment[]> = {
   energy: energySegments,
   silero: sileroSegments,
 };
+// --energy: the energy VAD alone (Silero runs at 2-25x real time here, minutes for all corpora).
+const vads = process.argv.includes('--energy') ? { energy: vadsAll.energy } : vadsAll;
 
 interface Row extends Omit<SegmentationScore, 'missed' | 'inSilence'> {
   corpus: string;
   vad: string;
+  noiseDb: number;
   audioSeconds: number;
   missed: number;
   inSilence: number;
@@ -55,6 +58,7 @@ for (const dir of corpora) {
     const row: Row = {
       corpus: corpus.name,
       vad,
+      noiseDb: recording.noiseDb,
       audioSeconds,
       ...score,
       missed: score.missed.length,
@@ -68,11 +72,11 @@ for (const dir of corpora) {
 if (process.argv.includes('--json')) {
   console.log(JSON.stringify(rows, null, 2));
 } else {
-  console.log('| corpus | VAD | clips | found | in silence | start error mean / max (s) | end error mean / max (s) | speed (x real time) | bar |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('| corpus | noise (dBFS) | VAD | clips | found | in silence | start error mean / max (s) | end error mean / max (s) | speed (x real time) | bar |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const row of rows) {
     console.log(
-      `| ${row.corpus} | ${row.vad} | ${row.spans} | ${row.found} | ${row.inSilence} | ${row.meanStartError.toFixed(2)} / ${row.maxStartError.toFixed(2)} | ` +
+      `| ${row.corpus} | ${row.noiseDb.toFixed(0)} | ${row.vad} | ${row.spans} | ${row.found} | ${row.inSilence} | ${row.meanStartError.toFixed(2)} / ${row.maxStartError.toFixed(2)} | ` +
         `${row.meanEndError.toFixed(2)} / ${row.maxEndError.toFixed(2)} | ${Math.round(row.realTimeFactor)} | ${row.passes ? 'met' : 'missed'} |`,
     );
   }

@@ -9,7 +9,17 @@ import { loadCorpus, parseCsv } from '../src/corpora/index.js';
 import { resolveFeatureConfig } from '../src/features/config.js';
 import { selectBackend } from '../src/model/backend.js';
 import { loadModel, saveModel, type SavedModel } from '../src/model/io.js';
-import { isClipFailure, listAudioInputs, predictFiles, predictionsCsv, type ClipOutcome, type ClipPrediction, type EmotionEstimate } from '../src/predict/predict.js';
+import { PredictionWriter, type OutputFormat } from '../src/predict/formats.js';
+import {
+  isClipFailure,
+  listAudioInputs,
+  predictAudio,
+  predictFiles,
+  type ClipOutcome,
+  type ClipPrediction,
+  type EmotionEstimate,
+  type PredictOptions,
+} from '../src/predict/predict.js';
 import { openFeatureStore, preprocessCorpus } from '../src/store/index.js';
 import { DEFAULT_PRETRAIN_OPTIONS, pretrain } from '../src/train/pretrain.js';
 
@@ -18,7 +28,8 @@ const SAMPLE_RATE = 16000;
 /** Samples in the fixture: 3.5758125 s at 16 kHz. */
 const FIXTURE_SAMPLES = 57213;
 const SILENCE_SAMPLES = 4 * SAMPLE_RATE;
-const windows = { windowSeconds: 3, hopSeconds: 1.5 };
+const windows: PredictOptions = { plan: { kind: 'windows', windowSeconds: 3, hopSeconds: 1.5 } };
+const speechSegments: PredictOptions = { plan: { kind: 'speech' } };
 
 const work = mkdtempSync(join(tmpdir(), 'ser-predict-'));
 const modelDir = join(work, 'model');
@@ -91,21 +102,75 @@ describe('predictFiles', () => {
     expect(clip.duration).toBe(FIXTURE_SAMPLES / SAMPLE_RATE);
     expectDistribution(clip, labels);
     // 3.576 s: one window from the start, one more ending at the end.
-    expect(clip.windows.map(({ start, end }) => [start, end])).toEqual([[0, 3], [0.5758125, 3.5758125]]);
+    expect(clip.segments.map(({ start, end }) => [start, end])).toEqual([[0, 3], [0.5758125, 3.5758125]]);
 
     const long = prediction(outcomes, clips.long);
     expect(long.duration).toBe(11.151625);
     expectDistribution(long, labels);
-    expect(long.windows.map(({ start, end }) => [start, end])).toEqual([
+    expect(long.segments.map(({ start, end }) => [start, end])).toEqual([
       [0, 3], [1.5, 4.5], [3, 6], [4.5, 7.5], [6, 9], [7.5, 10.5], [8.151625, 11.151625],
     ]);
     // The silence lasts from 3.576 s to 7.576 s: the window inside it gets no estimate, all others do.
-    const silent = long.windows.filter((window) => window.emotion === null);
-    expect(silent.map(({ start }) => start)).toEqual([4.5]);
+    const silent = long.segments.filter((window) => window.emotion === null);
+    expect(silent.map(({ start, speech }) => [start, speech])).toEqual([[4.5, false]]);
     expect(silent[0].probabilities).toBeNull();
-    for (const window of long.windows.filter((w) => w.emotion !== null)) expectDistribution(window as EmotionEstimate, labels);
+    for (const window of long.segments.filter((w) => w.emotion !== null)) expectDistribution(window as EmotionEstimate, labels);
     // The first 3 s are the same audio in both clips, so their windows agree.
-    for (const label of labels) expect(long.windows[0].probabilities![label]).toBeCloseTo(clip.windows[0].probabilities![label], 5);
+    for (const label of labels) expect(long.segments[0].probabilities![label]).toBeCloseTo(clip.segments[0].probabilities![label], 5);
+  });
+
+  it('by default scores the speech segments the VAD finds, none of them in the silence', async () => {
+    const [long] = await predictFiles(saved, [clips.long], speechSegments);
+    const prediction = long as ClipPrediction;
+    expect(prediction.segments.length).toBeGreaterThanOrEqual(2);
+    const silence = { start: FIXTURE_SAMPLES / SAMPLE_RATE, end: (FIXTURE_SAMPLES + SILENCE_SAMPLES) / SAMPLE_RATE };
+    for (const segment of prediction.segments) {
+      expect(segment.kind).toBe('speech');
+      expect(segment.end <= silence.start + 0.2 || segment.start >= silence.end - 0.2).toBe(true);
+      expectDistribution(segment as EmotionEstimate, saved.card.labels);
+    }
+    expect(prediction.segments[0].start).toBeLessThan(0.5);
+    expect(prediction.segments.at(-1)!.end).toBeGreaterThan(prediction.duration - 0.5);
+    expect(prediction.speechSeconds).toBeGreaterThan(5);
+    expect(prediction.speechSeconds).toBeLessThan(7.3);
+  });
+
+  it('gives silence, a DC offset and -80 dBFS noise no emotion, for the clip and every window (issue 16, fault 7)', () => {
+    const seconds = 6;
+    const amplitude = 10 ** (-80 / 20) * Math.sqrt(3);
+    let seed = 1;
+    const noise = Float32Array.from({ length: seconds * SAMPLE_RATE }, () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return amplitude * (2 * (seed / 2 ** 31) - 1);
+    });
+    const recordings = { silence: new Float32Array(seconds * SAMPLE_RATE), dc: new Float32Array(seconds * SAMPLE_RATE).fill(0.25), noise };
+    for (const [name, samples] of Object.entries(recordings)) {
+      for (const options of [speechSegments, windows]) {
+        const prediction = predictAudio(saved, name, { samples, sampleRate: SAMPLE_RATE }, options);
+        expect(prediction.emotion, name).toBeNull();
+        expect(prediction.speechSeconds).toBe(0);
+        for (const segment of prediction.segments) expect([segment.speech, segment.emotion]).toEqual([false, null]);
+      }
+    }
+  });
+
+  it('refuses a hop that rounds to no samples, and scores 25 minutes in 0.1 s windows every 0.01 s without exhausting the stack (issue 16, fault 10)', async () => {
+    await expect(predictFiles(saved, [clips.wav], { plan: { kind: 'windows', windowSeconds: 3, hopSeconds: 0.00002 } })).rejects.toThrow(
+      /hop must be from one frame shift \(0\.01 s\)/,
+    );
+    const samples = new Float32Array(25 * 60 * SAMPLE_RATE);
+    const speech = new wavefile.WaveFile(readFileSync(fixtureWav)).getSamples(false, Float64Array) as unknown as Float64Array;
+    for (let i = 0; i < speech.length; i++) samples[60 * SAMPLE_RATE + i] = speech[i] / 32768;
+    const prediction = predictAudio(saved, 'long', { samples, sampleRate: SAMPLE_RATE }, { plan: { kind: 'windows', windowSeconds: 0.1, hopSeconds: 0.01 } });
+    expect(prediction.segments).toHaveLength(149_991);
+    const judged = prediction.segments.filter((segment) => segment.emotion !== null);
+    expect(judged.length).toBeGreaterThan(100);
+    expect(judged.every((segment) => segment.start > 59.8 && segment.end < 64)).toBe(true);
+    let csvLength = 0;
+    const writer = new PredictionWriter('csv', saved.card.labels, (text) => (csvLength += text.length));
+    writer.clip(prediction);
+    writer.end();
+    expect(csvLength).toBeGreaterThan(149_992 * 20);
   });
 
   it('reads any format ffmpeg reads: a FLAC of the clip gives the WAV\'s prediction', async () => {
@@ -117,21 +182,21 @@ describe('predictFiles', () => {
     }
   });
 
-  it('reports a missing, corrupt, too short or too quiet file with the reason, and predicts the others', async () => {
+  it('reports a missing or corrupt file with the reason, a clip too short or a click as no speech, and predicts the others', async () => {
     const order = [clips.missing, clips.wav, clips.corrupt, clips.short, clips.click, clips.long];
     const outcomes = await predictFiles(saved, order, windows);
     expect(outcomes.map((outcome) => outcome.file)).toEqual(order);
-    expect(outcomes.map(isClipFailure)).toEqual([true, false, true, true, true, false]);
+    expect(outcomes.map(isClipFailure)).toEqual([true, false, true, false, false, false]);
     const reasons = outcomes.filter(isClipFailure).map((failure) => failure.error);
     expect(reasons[0]).toMatch(/not found/);
     expect(reasons[1]).toMatch(/cannot decode/);
-    expect(reasons[2]).toMatch(/^too short: 0\.01 s of audio; the model needs at least 0\.055 s$/);
-    expect(reasons[3]).toMatch(/^too little sound: 2 frames within 40 dB/);
+    for (const quiet of [outcomes[3], outcomes[4]] as ClipPrediction[]) expect([quiet.emotion, quiet.speechSeconds, quiet.segments]).toEqual([null, 0, []]);
   });
 
   it('refuses windows too short for the model and hops that would skip audio', async () => {
-    await expect(predictFiles(saved, [clips.wav], { windowSeconds: 0.04, hopSeconds: 0.02 })).rejects.toThrow(/window must be at least 0\.065 s/);
-    await expect(predictFiles(saved, [clips.wav], { windowSeconds: 2, hopSeconds: 2.5 })).rejects.toThrow(/hop must be .* at most the window/);
+    const plan = (windowSeconds: number, hopSeconds: number): PredictOptions => ({ plan: { kind: 'windows', windowSeconds, hopSeconds } });
+    await expect(predictFiles(saved, [clips.wav], plan(0.04, 0.02))).rejects.toThrow(/window must be from 0\.065 s/);
+    await expect(predictFiles(saved, [clips.wav], plan(2, 2.5))).rejects.toThrow(/hop must be .* to the window/);
   });
 });
 
@@ -152,25 +217,61 @@ describe('listAudioInputs', () => {
   });
 });
 
-describe('predictionsCsv', () => {
-  it('writes one row per clip and per window, quoting names, with empty cells for a window without sound', async () => {
+describe('PredictionWriter', () => {
+  function written(format: OutputFormat, outcomes: ClipOutcome[]): string {
+    let text = '';
+    const writer = new PredictionWriter(format, saved.card.labels, (chunk) => (text += chunk));
+    for (const outcome of outcomes) writer.clip(outcome);
+    writer.end();
+    return text;
+  }
+
+  it('writes one CSV row per clip and per window, quoting names, with empty cells for a window without speech', async () => {
     const named = join(work, 'with, "comma".wav');
     copyFileSync(clips.long, named);
     const outcomes = await predictFiles(saved, [named], windows);
-    const [header, ...rows] = parseCsv(predictionsCsv(outcomes as ClipPrediction[], saved.card.labels), 'predictions.csv').map((record) => record.fields);
-    expect(header).toEqual(['file', 'start', 'end', 'emotion', ...saved.card.labels.map((label) => `p_${label}`)]);
+    const [header, ...rows] = parseCsv(written('csv', outcomes), 'predictions.csv').map((record) => record.fields);
+    expect(header).toEqual(['file', 'start', 'end', 'kind', 'speaker', 'speech', 'emotion', 'confidence', ...saved.card.labels.map((label) => `p_${label}`)]);
     expect(rows).toHaveLength(1 + 7);
     expect(rows.every((row) => row[0] === named)).toBe(true);
-    expect(rows.map((row) => [Number(row[1]), Number(row[2])])).toEqual([
-      [0, 11.151625], [0, 3], [1.5, 4.5], [3, 6], [4.5, 7.5], [6, 9], [7.5, 10.5], [8.151625, 11.151625],
+    expect(rows.map((row) => [Number(row[1]), Number(row[2]), row[3]])).toEqual([
+      [0, 11.151625, 'clip'], [0, 3, 'window'], [1.5, 4.5, 'window'], [3, 6, 'window'], [4.5, 7.5, 'window'], [6, 9, 'window'], [7.5, 10.5, 'window'], [8.151625, 11.151625, 'window'],
     ]);
     const [clipRow] = rows;
-    expect(clipRow[3]).toBe((outcomes[0] as ClipPrediction).emotion);
-    expect(clipRow.slice(4).map(Number).reduce((sum, p) => sum + p, 0)).toBeCloseTo(1, 5);
-    expect(rows[4].slice(3)).toEqual(['', '', '', '', '']);
+    expect(clipRow[6]).toBe((outcomes[0] as ClipPrediction).emotion);
+    expect(clipRow.slice(8).map(Number).reduce((sum, p) => sum + p, 0)).toBeCloseTo(1, 5);
+    expect(rows[4].slice(5)).toEqual(['false', '', '', '', '', '', '']);
+  });
+
+  it('writes JSON lines, WebVTT and SubRip cues and an Audacity label track of the judged segments only', async () => {
+    const outcomes = await predictFiles(saved, [clips.long], windows);
+    const prediction = outcomes[0] as ClipPrediction;
+    const judged = prediction.segments.filter((segment) => segment.emotion !== null);
+    const lines = written('jsonl', outcomes).trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(1 + prediction.segments.length);
+    expect(lines[0]).toMatchObject({ file: clips.long, kind: 'clip', start: 0, end: 11.151625, emotion: prediction.emotion });
+
+    const vtt = written('vtt', outcomes);
+    expect(vtt.startsWith('WEBVTT\n\n00:00:00.000 --> 00:00:03.000\n')).toBe(true);
+    expect(vtt.match(/-->/g)).toHaveLength(judged.length);
+    expect(vtt).toContain(`\n${judged[0].emotion} ${judged[0].confidence!.toFixed(2)}\n`);
+    expect(vtt).not.toContain('00:00:04.500 -->');
+
+    const srt = written('srt', outcomes).split('\n\n');
+    expect(srt).toHaveLength(judged.length);
+    expect(srt[1]).toBe(`2\n00:00:01,500 --> 00:00:04,500\n${judged[1].emotion} ${judged[1].confidence!.toFixed(2)}`);
+    expect(srt.at(-1)).toMatch(/^\d+\n00:00:08,152 --> 00:00:11,152\n/);
+
+    const labels = written('audacity', outcomes).trim().split('\n');
+    expect(labels[0]).toBe(`0.000000\t3.000000\t${judged[0].emotion} ${judged[0].confidence!.toFixed(2)}`);
+    expect(labels).toHaveLength(judged.length);
+  });
+
+  it('writes a JSON array even when nothing was predicted', () => {
+    expect(JSON.parse(written('json', []))).toEqual([]);
+    expect(JSON.parse(written('json', [{ file: 'a.wav', error: 'x' }]))).toEqual([{ file: 'a.wav', error: 'x' }]);
   });
 });
-
 
 describe.skipIf(!existsSync(compiledCli))('compiled `ser predict` (dist/src/cli/index.js, built by `npm test`)', () => {
   it('exits 3 naming the bad files, with an error entry for each in the JSON, and predicts the good ones', async () => {
@@ -184,10 +285,10 @@ describe.skipIf(!existsSync(compiledCli))('compiled `ser predict` (dist/src/cli/
   });
 
   it('exits 0 when every file is predicted, and writes CSV on request', async () => {
-    const result = await runCli(['predict', '--backend', 'wasm', '--model', modelDir, '--format', 'csv', '--window', '2', '--hop', '1', clips.flac]);
+    const result = await runCli(['predict', '--backend', 'wasm', '--model', modelDir, '--format', 'csv', '--window', '2', clips.flac]);
     expect(result.code).toBe(0);
     const rows = parseCsv(result.stdout, 'stdout').map((record) => record.fields);
-    // Header, the clip, and windows [0, 2], [1, 3], [1.576, 3.576].
+    // Header, the clip, and windows [0, 2], [1, 3], [1.576, 3.576] (the hop defaults to half the window).
     expect(rows.map((row) => row.slice(0, 3))).toEqual([
       ['file', 'start', 'end'],
       [clips.flac, '0', '3.5758125'],

@@ -14,6 +14,8 @@ export interface Recording {
   speech: SpeechSegment[];
   /** The clips' files, in the order they were laid. */
   files: string[];
+  /** Level of the noise laid under the recording (dBFS RMS). */
+  noiseDb: number;
 }
 
 export interface RecordingOptions {
@@ -21,8 +23,11 @@ export interface RecordingOptions {
   seed: number;
   /** Shortest and longest silence between clips (seconds); the recording also starts and ends with one. */
   silenceSeconds: [number, number];
-  /** Level of the white noise under the whole recording (dBFS RMS). */
-  noiseDb: number;
+  /**
+   * Level of the white noise under the whole recording (dBFS RMS), or `room`: the clips' own background,
+   * the median over clips of their quietest 10 ms block's level (floored at -90 dBFS), so that silences sound like the pauses inside the clips, as in one real recording.
+   */
+  noiseDb: number | 'room';
   /** Constant added to every sample (a sound card's DC offset). */
   dcOffset: number;
   /** Stop adding clips once the recording reaches this many seconds. */
@@ -33,7 +38,7 @@ export const DEFAULT_RECORDING_OPTIONS: RecordingOptions = {
   sampleRate: 16000,
   seed: 1,
   silenceSeconds: [1, 3],
-  noiseDb: -70,
+  noiseDb: 'room',
   dcOffset: 0.01,
   maxSeconds: Infinity,
 };
@@ -43,7 +48,7 @@ export const DEFAULT_RECORDING_OPTIONS: RecordingOptions = {
  * of its loudest block (corpora such as RAVDESS keep a second of room tone, and sometimes a click, around
  * each sentence). A rule of the whole clip, unlike the VADs under test, which decide as the audio streams past.
  */
-export function speechSpan(samples: Float32Array, sampleRate: number): { start: number; end: number } {
+function blockLevels(samples: Float32Array, sampleRate: number): number[] {
   const block = Math.round(sampleRate / 100);
   const levels: number[] = [];
   for (let start = 0; start + block <= samples.length; start += block) {
@@ -54,6 +59,17 @@ export function speechSpan(samples: Float32Array, sampleRate: number): { start: 
     for (let i = start; i < start + block; i++) power += (samples[i] - mean) ** 2;
     levels.push(10 * Math.log10(power / block + 1e-12));
   }
+  return levels;
+}
+
+function percentile(values: number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
+}
+
+export function speechSpan(samples: Float32Array, sampleRate: number): { start: number; end: number } {
+  const block = Math.round(sampleRate / 100);
+  const levels = blockLevels(samples, sampleRate);
   const loudest = Math.max(...levels);
   const RUN = 5;
   const loud = levels.map((level) => level >= loudest - 30);
@@ -75,12 +91,14 @@ export async function buildRecording(files: string[], options: Partial<Recording
   const pieces: Float32Array[] = [];
   const speech: SpeechSegment[] = [];
   const laid: string[] = [];
+  const backgrounds: number[] = [];
   let length = silence();
   pieces.push(new Float32Array(length));
   for (const file of files) {
     if (length / sampleRate >= settings.maxSeconds) break;
     const { samples } = await decodeAudio(file, { sampleRate });
     const span = speechSpan(samples, sampleRate);
+    backgrounds.push(Math.min(...blockLevels(samples, sampleRate)));
     speech.push({ start: length / sampleRate + span.start, end: length / sampleRate + span.end });
     laid.push(file);
     pieces.push(samples);
@@ -96,9 +114,10 @@ export async function buildRecording(files: string[], options: Partial<Recording
     offset += piece.length;
   }
   // Uniform noise of RMS r has amplitude r·√3.
-  const amplitude = 10 ** (settings.noiseDb / 20) * Math.sqrt(3);
+  const noiseDb = settings.noiseDb === 'room' ? Math.max(-90, percentile(backgrounds, 0.5)) : settings.noiseDb;
+  const amplitude = 10 ** (noiseDb / 20) * Math.sqrt(3);
   for (let i = 0; i < samples.length; i++) samples[i] += settings.dcOffset + amplitude * (2 * rng() - 1);
-  return { samples, sampleRate, speech, files: laid };
+  return { samples, sampleRate, speech, files: laid, noiseDb };
 }
 
 /** 16-bit PCM of float samples, clipped to full scale. */

@@ -92,6 +92,13 @@ export class EnergyVad {
     return this.samplesSeen / this.sampleRate;
   }
 
+  /** The earliest second a segment still to come may start at: audio before it can be let go. */
+  get neededSince(): number {
+    // A segment opens at most a frame and its padding before the frame that opens it.
+    const nextFrame = this.pendingOffset / this.sampleRate;
+    return this.assembler.openSince ?? Math.max(0, nextFrame - this.assembler.options.paddingSeconds - HOP_SECONDS);
+  }
+
   push(chunk: Float32Array): SpeechSegment[] {
     this.samplesSeen += chunk.length;
     let samples = chunk;

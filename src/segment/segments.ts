@@ -77,6 +77,11 @@ export class SegmentAssembler {
     this.options = resolveSegmentOptions(options);
   }
 
+  /** Start (seconds) of the segment still open, if any: audio before it will not be part of a segment. */
+  get openSince(): number | null {
+    return this.openStart;
+  }
+
   /** One frame from `start` to `end` seconds, in order; returns the segments it finished. */
   push(start: number, end: number, isSpeech: boolean): SpeechSegment[] {
     const { mergeGapSeconds, maxSeconds, overlapSeconds, paddingSeconds } = this.options;
