@@ -3,12 +3,11 @@ import { join, resolve } from 'node:path';
 import { AudioError, decodeAudio, type Audio } from '../audio/index.js';
 import { AUDIO_EXTENSIONS } from '../corpora/layouts.js';
 import { listAudioFiles } from '../corpora/load.js';
-import { dropQuietFrames, extractFeatures, msToSamples, type FeatureConfig, type FeatureMatrix } from '../features/index.js';
+import { extractFeatures, msToSamples, type FeatureConfig, type FeatureMatrix } from '../features/index.js';
+import { argMax, infer } from '../infer/infer.js';
+import { modelInputs } from '../infer/inputs.js';
 import { fewestInputFrames } from '../model/emotionModel.js';
 import type { SavedModel } from '../model/io.js';
-import { applyNormalisation } from '../train/normalise.js';
-import { infer } from '../train/predict.js';
-import { argMax } from '../train/trainer.js';
 import { energySegments, type EnergyVadOptions } from '../segment/energy.js';
 
 export interface WindowOptions {
@@ -224,9 +223,9 @@ function estimate(labels: string[], probabilities: number[], minConfidence: numb
 function estimateSpeech(saved: SavedModel, matrix: FeatureMatrix, fewestFrames: number, minConfidence: number): EmotionEstimate | NoEstimate {
   const { card } = saved;
   if (matrix.frames < fewestFrames) return NO_ESTIMATE;
-  const active = dropQuietFrames(matrix, card.featureConfig, card.normalisation.activeFrameThresholdDb);
-  if (active.frames < fewestFrames) return NO_ESTIMATE;
-  const [probabilities] = infer(saved.model, [applyNormalisation(active, card.normalisation)]).probabilities;
+  const [input] = modelInputs([matrix], card);
+  if (input.frames < fewestFrames) return NO_ESTIMATE;
+  const [probabilities] = infer(saved.model, [input]).probabilities;
   if (!probabilities.every(Number.isFinite)) throw new Error(`the model gave non-finite probabilities (${probabilities.join(', ')}): its weights are damaged`);
   return estimate(card.labels, probabilities, minConfidence);
 }
