@@ -1,5 +1,5 @@
 import { compiledCli, repoRoot, runCli } from './helpers/cli.js';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,6 +10,9 @@ import { resolveFeatureConfig } from '../src/features/config.js';
 import { selectBackend } from '../src/model/backend.js';
 import { loadModel, saveModel, type SavedModel } from '../src/model/io.js';
 import { PredictionWriter, type OutputFormat } from '../src/predict/formats.js';
+import { predictStream } from '../src/predict/live.js';
+import { scoreSegmentation } from '../src/segment/score.js';
+import { buildRecording, toS16le } from '../scripts/lib/recording.js';
 import {
   isClipFailure,
   listAudioInputs,
@@ -19,6 +22,7 @@ import {
   type ClipPrediction,
   type EmotionEstimate,
   type PredictOptions,
+  type SegmentPrediction,
 } from '../src/predict/predict.js';
 import { openFeatureStore, preprocessCorpus } from '../src/store/index.js';
 import { DEFAULT_PRETRAIN_OPTIONS, pretrain } from '../src/train/pretrain.js';
@@ -305,5 +309,100 @@ describe.skipIf(!existsSync(compiledCli))('compiled `ser predict` (dist/src/cli/
     const result = await runCli(['predict', '--backend', 'wasm', '--model', incomplete, clips.wav]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${incomplete}: no card.json`);
+  });
+});
+
+describe.skipIf(!existsSync(compiledCli))('live input: `ser predict -`', () => {
+  const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+
+  it('writes a JSON line per speech segment within a second of its end when audio arrives in real time', async () => {
+    const corpus = await loadCorpus(join(repoRoot, 'data/demo/en'));
+    const recording = await buildRecording(corpus.utterances.slice(0, 4).map((utterance) => utterance.path), { noiseDb: -70, silenceSeconds: [1.5, 2.5] });
+    const bytes = toS16le(recording.samples);
+    const child = spawn(process.execPath, [compiledCli, 'predict', '--backend', 'wasm', '--model', modelDir, '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    // Wait until the model is loaded: the first byte written starts the clock.
+    while (!stderr.includes('tfjs backend')) await sleep(50);
+    await sleep(1500);
+    const arrivals: { line: Record<string, unknown>; at: number }[] = [];
+    let pendingText = '';
+    child.stdout.on('data', (chunk) => {
+      pendingText += chunk;
+      const lines = pendingText.split('\n');
+      pendingText = lines.pop()!;
+      for (const line of lines) arrivals.push({ line: JSON.parse(line), at: performance.now() });
+    });
+    const exited = new Promise<number>((resolveExit) => child.on('close', (code) => resolveExit(code ?? -1)));
+    const chunkSeconds = 0.05;
+    const chunkBytes = Math.round(chunkSeconds * SAMPLE_RATE) * 2;
+    const started = performance.now();
+    for (let offset = 0, k = 0; offset < bytes.length; offset += chunkBytes, k++) {
+      child.stdin.write(bytes.subarray(offset, offset + chunkBytes));
+      await sleep(Math.max(0, started + (k + 1) * chunkSeconds * 1000 - performance.now()));
+    }
+    child.stdin.end();
+    expect(await exited).toBe(0);
+    const segments = arrivals.map(({ line }) => line as { start: number; end: number; emotion: string });
+    const score = scoreSegmentation(segments, recording.speech);
+    expect(score.missed).toEqual([]);
+    expect(score.inSilence).toEqual([]);
+    expect(segments.every((segment) => saved.card.labels.includes(segment.emotion))).toBe(true);
+    // Latency: from when the segment's last sample was written to when its line arrived.
+    const latencies = arrivals.map(({ line, at }) => (at - started) / 1000 - (line.end as number)).sort((a, b) => a - b);
+    const median = latencies[Math.floor(latencies.length / 2)];
+    expect(median, `latencies ${latencies.map((value) => value.toFixed(2)).join(', ')} s`).toBeLessThan(1);
+  });
+
+  it('exits 3 naming standard input and the byte for text or a WAV stream at the wrong rate, and flushes what it had', async () => {
+    const run = (input: Buffer) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolveRun) => {
+        const child = spawn(process.execPath, [compiledCli, 'predict', '--backend', 'wasm', '--model', modelDir, '-']);
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk) => (stdout += chunk));
+        child.stderr.on('data', (chunk) => (stderr += chunk));
+        child.on('close', (code) => resolveRun({ code: code ?? -1, stdout, stderr }));
+        child.stdin.on('error', () => {});
+        child.stdin.end(input);
+      });
+    const text = await run(Buffer.from('hello, this is not audio at all\n'));
+    expect(text.code).toBe(3);
+    expect(text.stderr).toContain('standard input, byte 0: text, not audio');
+
+    const wave = new wavefile.WaveFile();
+    wave.fromScratch(1, 44100, '16', new Int16Array(44100));
+    const wrongRate = await run(Buffer.from(wave.toBuffer()));
+    expect(wrongRate.code).toBe(3);
+    expect(wrongRate.stderr).toMatch(/standard input, byte 24: WAV stream at 44100 Hz, the model reads 16000 Hz/);
+
+    // Speech cut off mid-segment by the end of the stream, then a stray byte: the segment is still written.
+    const speech = new wavefile.WaveFile(readFileSync(fixtureWav)).getSamples(false, Int16Array) as unknown as Int16Array;
+    const raw = Buffer.concat([Buffer.alloc(SAMPLE_RATE), Buffer.from(speech.buffer, speech.byteOffset, 2 * 30000), Buffer.from([7])]);
+    const cut = await run(raw);
+    expect(cut.code).toBe(3);
+    expect(cut.stderr).toContain('the stream ended inside a sample');
+    const lines = cut.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    expect(lines.at(-1).end).toBeCloseTo(0.5 + 30000 / SAMPLE_RATE, 1);
+  });
+});
+
+describe('predictStream', () => {
+  it('holds a bounded window of audio over a long stream', async () => {
+    const corpus = await loadCorpus(join(repoRoot, 'data/demo/de'));
+    const recording = await buildRecording(corpus.utterances.slice(0, 8).map((utterance) => utterance.path), { noiseDb: -60 });
+    const bytes = toS16le(recording.samples);
+    const repeats = 20;
+    async function* stream() {
+      for (let k = 0; k < repeats; k++) for (let offset = 0; offset < bytes.length; offset += 3001) yield bytes.subarray(offset, offset + 3001);
+    }
+    const segments: SegmentPrediction[] = [];
+    const summary = await predictStream(saved, stream(), 'test stream', (segment) => segments.push(segment));
+    expect(summary.error).toBeUndefined();
+    expect(summary.seconds).toBeCloseTo((repeats * bytes.length) / 2 / SAMPLE_RATE, 3);
+    expect(segments.length).toBeGreaterThanOrEqual(repeats * 8);
+    // At most the longest segment (10 s) plus a second or so, in a buffer that grows by doubling.
+    expect(summary.peakSamplesHeld).toBeLessThanOrEqual(32 * SAMPLE_RATE);
   });
 });

@@ -20,6 +20,11 @@ import { commandLine } from './commands.js';
 
 const STDIN = '-';
 
+/** yargs drops a lone `-` from a command's positionals, so standard input is recognised on the raw command line. */
+function readsStdin(): boolean {
+  return process.argv.slice(2).includes(STDIN);
+}
+
 function builder(yargs: Argv) {
   return yargs
     .positional('inputs', {
@@ -65,7 +70,7 @@ function reportFailures(failed: ClipFailure[], total: number): void {
 }
 
 async function predictStdin(args: PredictArgs): Promise<void> {
-  if (args.inputs.length > 1) throw new Error(`${STDIN} (standard input) cannot be mixed with files: give one or the other`);
+  if (args.inputs.length > 0) throw new Error(`${STDIN} (standard input) cannot be mixed with files: give one or the other`);
   if (args.window !== undefined || args.hop !== undefined || args.segments !== undefined) {
     throw new Error('--window, --hop and --segments apply to files; standard input is scored by speech segments');
   }
@@ -100,7 +105,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
   builder,
   handler: async (args) => {
     assertMinConfidence(args['min-confidence']);
-    if (args.inputs.includes(STDIN)) return predictStdin(args);
+    if (readsStdin()) return predictStdin(args);
     const saved = await loadModel(resolve(args.model));
     const format = args.format ?? 'json';
     const { files, failures } = await listAudioInputs(args.inputs);

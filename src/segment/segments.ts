@@ -65,6 +65,9 @@ export function resolveSegmentOptions(options: Partial<SegmentOptions> = {}): Se
   return resolved;
 }
 
+/** Times to the microsecond, so that sums of frame hops print as 2.19, not 2.1900000000000004. */
+const microseconds = (seconds: number) => Math.round(seconds * 1e6) / 1e6;
+
 /** Turns speech decisions on consecutive frames into segments, as the rules above say. */
 export class SegmentAssembler {
   readonly options: SegmentOptions;
@@ -94,7 +97,7 @@ export class SegmentAssembler {
       this.speechInSegment += end - start;
       this.lastSpeechEnd = end;
       while (this.lastSpeechEnd - this.openStart >= maxSeconds) {
-        finished.push({ start: this.openStart, end: this.openStart + maxSeconds });
+        finished.push({ start: microseconds(this.openStart), end: microseconds(this.openStart + maxSeconds) });
         this.openStart += maxSeconds - overlapSeconds;
       }
     } else if (this.openStart !== null && end - this.lastSpeechEnd >= mergeGapSeconds) {
@@ -113,6 +116,6 @@ export class SegmentAssembler {
     this.openStart = null;
     if (this.speechInSegment < this.options.minSpeechSeconds) return [];
     this.previousEnd = end;
-    return end > start ? [{ start, end }] : [];
+    return end > start ? [{ start: microseconds(start), end: microseconds(end) }] : [];
   }
 }
