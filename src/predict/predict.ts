@@ -4,6 +4,7 @@ import { AudioError, decodeAudio, type Audio } from '../audio/index.js';
 import { AUDIO_EXTENSIONS } from '../corpora/layouts.js';
 import { listAudioFiles } from '../corpora/load.js';
 import { extractFeatures, msToSamples, type FeatureConfig, type FeatureMatrix } from '../features/index.js';
+import { scaleProbabilities } from '../infer/calibration.js';
 import { argMax, infer } from '../infer/infer.js';
 import { modelInputs } from '../infer/inputs.js';
 import { fewestInputFrames } from '../model/emotionModel.js';
@@ -225,7 +226,8 @@ function estimateSpeech(saved: SavedModel, matrix: FeatureMatrix, fewestFrames: 
   if (matrix.frames < fewestFrames) return NO_ESTIMATE;
   const [input] = modelInputs([matrix], card);
   if (input.frames < fewestFrames) return NO_ESTIMATE;
-  const [probabilities] = infer(saved.model, [input]).probabilities;
+  const [raw] = infer(saved.model, [input]).probabilities;
+  const probabilities = card.calibration ? scaleProbabilities(raw, card.calibration.temperature) : raw;
   if (!probabilities.every(Number.isFinite)) throw new Error(`the model gave non-finite probabilities (${probabilities.join(', ')}): its weights are damaged`);
   return estimate(card.labels, probabilities, minConfidence);
 }
