@@ -11,6 +11,7 @@ import { selectBackend } from '../src/model/backend.js';
 import { loadModel, saveModel, type SavedModel } from '../src/model/io.js';
 import { PredictionWriter, type OutputFormat } from '../src/predict/formats.js';
 import { predictStream } from '../src/predict/live.js';
+import { parseRttm } from '../src/predict/rttm.js';
 import { scoreSegmentation } from '../src/segment/score.js';
 import { buildRecording, toS16le } from '../scripts/lib/recording.js';
 import {
@@ -404,5 +405,57 @@ describe('predictStream', () => {
     expect(segments.length).toBeGreaterThanOrEqual(repeats * 8);
     // At most the longest segment (10 s) plus a second or so, in a buffer that grows by doubling.
     expect(summary.peakSamplesHeld).toBeLessThanOrEqual(32 * SAMPLE_RATE);
+  });
+});
+
+describe('RTTM speaker turns (--segments)', () => {
+  it('reads SPEAKER lines, skips other types and comments, and names the file and line of each bad one', () => {
+    const text = [
+      ';; diarised by hand',
+      'SPEAKER long 1 7.6 3.5 <NA> <NA> alice <NA> <NA>',
+      'SPEAKER long 1 0.0 3.5 <NA> <NA> alice <NA> <NA>',
+      'SPKR-INFO long 1 <NA> <NA> <NA> unknown alice <NA> <NA>',
+      'SPEAKER long 1 4.0 abc <NA> <NA> bob <NA> <NA>',
+      'SPEAKER long 1 -1 2 <NA> <NA> bob <NA> <NA>',
+      'SPEAKER long 1 2',
+      'hello there',
+      '',
+    ].join('\n');
+    const { byFile, errors } = parseRttm(text, 'calls.rttm');
+    expect(byFile.get('long')!.map(({ start, end, speaker, origin }) => [start, end, speaker, origin])).toEqual([
+      [0, 3.5, 'alice', 'calls.rttm:3'],
+      [7.6, 11.1, 'alice', 'calls.rttm:2'],
+    ]);
+    expect(errors).toEqual([
+      'calls.rttm:5: duration "abc" is not a number of seconds above 0',
+      'calls.rttm:6: onset "-1" is not a number of seconds at or after 0',
+      expect.stringMatching(/^calls\.rttm:7: 4 fields, an RTTM SPEAKER line has 10/),
+      'calls.rttm:8: unknown line type "hello" (an RTTM line starts with SPEAKER)',
+    ]);
+  });
+
+  it.skipIf(!existsSync(compiledCli))('scores each turn with its speaker, gives a turn in silence no emotion, and exits 3 naming a bad line', async () => {
+    const rttm = join(work, 'long.rttm');
+    writeFileSync(
+      rttm,
+      [
+        'SPEAKER long 1 0.00 3.50 <NA> <NA> alice <NA> <NA>',
+        'SPEAKER long 1 4.20 3.00 <NA> <NA> bob <NA> <NA>',
+        'SPEAKER long 1 7.60 3.50 <NA> <NA> alice <NA> <NA>',
+        'SPEAKER long 1 oops 3.50 <NA> <NA> alice <NA> <NA>',
+      ].join('\n'),
+    );
+    const result = await runCli(['predict', '--backend', 'wasm', '--model', modelDir, '--segments', rttm, '--format', 'jsonl', clips.long]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`${rttm}:4: onset "oops" is not a number`);
+    const rows = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(rows.map((row) => [row.kind, row.speaker, row.start, row.end, row.speech])).toEqual([
+      ['clip', undefined, 0, 11.151625, true],
+      ['turn', 'alice', 0, 3.5, true],
+      ['turn', 'bob', 4.2, 7.2, false],
+      ['turn', 'alice', 7.6, 11.1, true],
+    ]);
+    expect(rows[2].emotion).toBeNull();
+    expect(saved.card.labels).toContain(rows[1].emotion);
   });
 });
