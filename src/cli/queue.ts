@@ -99,6 +99,9 @@ const queuePredict: CommandModule<object, PredictArgs> = {
     const { files, failures } = await listAudioInputs(args.inputs);
     const windowSeconds = args.window ?? DEFAULT_WINDOW_OPTIONS.windowSeconds;
     const plan = args.window === undefined && args.hop === undefined ? { kind: 'speech' as const } : { kind: 'windows' as const, windowSeconds, hopSeconds: args.hop ?? windowSeconds / 2 };
+    if (plan.kind === 'windows' && !(plan.windowSeconds > 0 && plan.windowSeconds <= 3600 && plan.hopSeconds > 0 && plan.hopSeconds <= plan.windowSeconds)) {
+      throw new Error(`--window must be more than 0 and at most 3600 s, and --hop more than 0 and at most --window; got ${plan.windowSeconds} and ${plan.hopSeconds}`);
+    }
     const minConfidence = args.minConfidence;
     if (!(minConfidence >= 0 && minConfidence <= 1)) throw new Error(`--min-confidence must be from 0 to 1, got ${minConfidence}`);
     const bar = new FileProgressBar(files.length);
