@@ -90,11 +90,11 @@ function copyModel(model: tf.LayersModel, card: ModelCard): tf.LayersModel {
 export async function adaptModel(
   model: tf.LayersModel,
   card: ModelCard,
-  source: FeatureStore,
+  sources: FeatureStore[],
   target: FeatureStore,
   options: AdaptOptions,
 ): Promise<{ model: tf.LayersModel; card: ModelCard }> {
-  assertFeaturesMatch(card, source.configKey, source.dir);
+  for (const source of sources) assertFeaturesMatch(card, source.configKey, source.dir);
   assertFeaturesMatch(card, target.configKey, target.dir);
   const adaptationSpeakers = options.adaptationSpeakers ?? protocolSplit(target.items.map((i) => i.speaker)).adaptation;
   const pool = new Set(adaptationSpeakers);
@@ -128,9 +128,15 @@ export async function adaptModel(
   const needsTraining = options.method in ALIGNMENT_METHODS || labelledTarget.labels.length > 0;
   let threads = 1;
   if (needsTraining) {
-    const sourceItems = labelledItems(source).filter((item) => classes.includes(item.label!));
-    const sourceFrames = activeMatrices(source, sourceItems, threshold);
-    const sourceMatrices = normaliseDomain(sourceFrames, card.normalisation.mode, source.corpus, threshold).apply(sourceFrames);
+    if (sources.length === 0) throw new Error(`${options.method}${options.shots > 0 ? ` with ${options.shots} shots` : ''} trains on labelled source clips beside the target: give the source corpora with --source`);
+    // Each source standardised on its own statistics.
+    const perSource = sources.map((source) => {
+      const items = labelledItems(source).filter((item) => classes.includes(item.label!));
+      const frames = activeMatrices(source, items, threshold);
+      return { items, matrices: normaliseDomain(frames, card.normalisation.mode, source.corpus, threshold).apply(frames) };
+    });
+    const sourceItems = perSource.flatMap((s) => s.items);
+    const sourceMatrices = perSource.flatMap((s) => s.matrices);
     // Labelled target clips are repeated until they are about a third of each epoch, so they are not drowned by the source.
     const targetCount = labelledTarget.labels.length;
     const repeats = targetCount > 0 ? Math.max(1, Math.round(sourceMatrices.length / 2 / targetCount)) : 0;
@@ -138,6 +144,10 @@ export async function adaptModel(
       matrices: [...sourceMatrices, ...Array.from({ length: repeats }, () => labelledTarget.matrices).flat()],
       labels: [...labelIndices(sourceItems, classes), ...Array.from({ length: repeats }, () => labelledTarget.labels).flat()],
     };
+    // Several sources: batches balanced over (corpus, class) cells, the labelled target clips a corpus of their own.
+    const groups = sources.length > 1
+      ? [...perSource.flatMap((s, corpus) => s.items.map(() => corpus)), ...labelled.labels.slice(sourceItems.length).map(() => sources.length)]
+      : undefined;
     const alignment = options.method in ALIGNMENT_METHODS
       ? { loss: ALIGNMENT_METHODS[options.method](card.modelSpec.embeddingDim, options.seed), target: targetMatrices, weight: options.alignmentWeight }
       : undefined;
@@ -150,6 +160,7 @@ export async function adaptModel(
       seed: options.seed,
       dropout: Number(card.training.dropout ?? 0.3),
       classBalanced: true,
+      groups,
       augment: DEFAULT_SPEC_AUGMENT,
       alignment,
       threads: options.threads,

@@ -57,7 +57,7 @@ export const adaptCommand: CommandModule<object, AdaptArgs> = {
     const source = openFeatureStore(resolve(args.source));
     const target = openFeatureStore(resolve(args.target));
     const progress = trainingProgress('adapt');
-    const adapted = await adaptModel(model, card, source, target, {
+    const adapted = await adaptModel(model, card, [source], target, {
       ...DEFAULT_ADAPT_OPTIONS,
       method: args.method ?? recommendedMethod(args.shots),
       shots: args.shots,

@@ -19,8 +19,11 @@ export interface SettingScores {
 }
 
 export interface ExperimentResults {
-  source: string;
+  /** The source corpus, or the list of source corpora when there are several. */
+  source: string | string[];
   target: string;
+  /** The methods `ser adapt` uses by default in each setting. */
+  recommended?: { unsupervised: string; 'few-shot': string };
   classes: string[];
   /** Keyed `<setting>/<method>`, e.g. "unsupervised/dann". */
   settings: Record<string, SettingScores>;
@@ -83,8 +86,13 @@ function resultsTable(results: ExperimentResults): Table {
   };
 }
 
+/** The source corpus, or the source corpora joined by ' + '. */
+export function sourceName(results: Pick<ExperimentResults, 'source'>): string {
+  return Array.isArray(results.source) ? results.source.join(' + ') : results.source;
+}
+
 function title(results: ExperimentResults): string {
-  return `Cross-lingual results: ${results.source} → ${results.target}`;
+  return `Cross-lingual results: ${sourceName(results)} → ${results.target}`;
 }
 
 function description(results: ExperimentResults): string {
@@ -103,7 +111,7 @@ function renderMarkdown(results: ExperimentResults): string {
 
 function renderHtml(results: ExperimentResults): string {
   const chart = barChartSvg({
-    title: `UAR per setting and method, ${results.source} → ${results.target}`,
+    title: `UAR per setting and method, ${sourceName(results)} → ${results.target}`,
     valueLabel: 'UAR %',
     whiskerLabel: '± std over seeds',
     referenceLabel: 'classical baseline',

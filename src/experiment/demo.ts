@@ -64,7 +64,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   await saveModel(join(options.out, 'models', 'source'), pretrained.model, pretrained.card);
 
   options.log(`adapting to ${target.corpus} (${target.language}) with ${options.method}, audio of speakers ${split.adaptation.join(', ')}`);
-  const adapted = await adaptModel(pretrained.model, pretrained.card, source, target, {
+  const adapted = await adaptModel(pretrained.model, pretrained.card, [source], target, {
     ...DEFAULT_ADAPT_OPTIONS,
     method: options.method,
     shots: 0,

@@ -20,6 +20,17 @@ export interface NormalisationCard {
   activeFrameThresholdDb: number;
 }
 
+export interface SourceCard {
+  corpus: string;
+  language: string;
+  /** Labelled clips used: training and validation together. */
+  clips: number;
+  trainClips: number;
+  validationClips: number;
+  trainSpeakers: string[];
+  validationSpeakers: string[];
+}
+
 export interface ModelCard {
   format: typeof MODEL_CARD_FORMAT;
   labels: string[];
@@ -27,7 +38,10 @@ export interface ModelCard {
   featureConfigKey: string;
   normalisation: NormalisationCard;
   modelSpec: ModelSpec;
+  /** With several source corpora: names and languages joined by '+', speakers prefixed by their corpus (`emodb/03`). */
   source: { corpus: string; language: string; trainSpeakers: string[]; validationSpeakers: string[] };
+  /** Each source corpus of a model pretrained on several, with its language and clip counts. */
+  sources?: SourceCard[];
   adaptation?: {
     method: string;
     targetCorpus: string;

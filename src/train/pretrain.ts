@@ -59,26 +59,72 @@ export function labelledItems(store: FeatureStore): StoreItem[] {
   return store.items.filter((item) => item.label !== null);
 }
 
+/** One source corpus of a pretraining: its store and the speakers held out of it for validation. */
+export interface PretrainSource {
+  store: FeatureStore;
+  validationSpeakers: string[];
+  /** Train on these speakers only (default: every speaker not held out). */
+  speakers?: string[];
+}
+
 /** Pretrains the emotion model on a source-language feature store. */
-export async function pretrain(store: FeatureStore, options: PretrainOptions): Promise<PretrainedModel> {
-  const allowed = options.speakers ? new Set(options.speakers) : null;
+export function pretrain(store: FeatureStore, options: PretrainOptions): Promise<PretrainedModel> {
+  return pretrainOnSources([{ store, validationSpeakers: options.validationSpeakers, speakers: options.speakers }], options);
+}
+
+/** A source's labelled clips, split into training and validation speakers, each set standardised on the source's own training statistics. */
+function prepareSource(source: PretrainSource, options: Omit<PretrainOptions, 'validationSpeakers' | 'speakers'>) {
+  const { store } = source;
+  const allowed = source.speakers ? new Set(source.speakers) : null;
   const items = labelledItems(store).filter((item) => !allowed || allowed.has(item.speaker));
   if (items.length === 0) throw new Error(`${store.dir}: no labelled utterances to train on`);
-  const classes = classesOf(items, TAXONOMIES['7class']);
-  const held = new Set(options.validationSpeakers);
+  const held = new Set(source.validationSpeakers);
   const trainItems = items.filter((item) => !held.has(item.speaker));
   const validationItems = items.filter((item) => held.has(item.speaker));
   if (trainItems.length === 0) throw new Error(`${store.dir}: every speaker is held out for validation; hold out fewer`);
-
   const trainFrames = activeMatrices(store, trainItems, options.activeFrameThresholdDb);
-  const { normalisation, apply } = normaliseDomain(trainFrames, options.normalisation, store.corpus, options.activeFrameThresholdDb);
-  const train = { matrices: apply(trainFrames), labels: labelIndices(trainItems, classes) };
-  const validation =
-    validationItems.length > 0
-      ? { matrices: apply(activeMatrices(store, validationItems, options.activeFrameThresholdDb)), labels: labelIndices(validationItems, classes) }
-      : undefined;
+  const { apply } = normaliseDomain(trainFrames, options.normalisation, store.corpus, options.activeFrameThresholdDb);
+  return {
+    source,
+    items,
+    trainItems,
+    validationItems,
+    trainFrames,
+    train: apply(trainFrames),
+    validation: apply(activeMatrices(store, validationItems, options.activeFrameThresholdDb)),
+  };
+}
 
-  const modelSpec: ModelSpec = { ...DEFAULT_MODEL_SPEC, ...options.model, inputDims: store.items[0].dims, numClasses: classes.length, seed: options.seed };
+/**
+ * Pretrains on one or several source corpora (any languages, one feature configuration). Each source is
+ * standardised on its own statistics (so a corpus's recording conditions are not mistaken for emotion), its
+ * validation speakers are held out of it, and with several sources every batch is balanced over
+ * (corpus, class) cells, so a large corpus does not drown a small one. The card's own normalisation, used
+ * where a model meets a domain it was not adapted to, is fitted on all sources' training frames together.
+ */
+export async function pretrainOnSources(sources: PretrainSource[], options: Omit<PretrainOptions, 'validationSpeakers' | 'speakers'>): Promise<PretrainedModel> {
+  if (sources.length === 0) throw new Error('pretraining needs at least one source feature store');
+  const [first] = sources;
+  for (const { store } of sources.slice(1)) {
+    if (store.configKey !== first.store.configKey) {
+      throw new Error(`${store.dir}: features were extracted with ${store.configKey} but ${first.store.dir} with ${first.store.configKey}; every source needs the same feature options (re-run \`ser preprocess\` with them)`);
+    }
+  }
+  const corpora = sources.map(({ store }) => store.corpus);
+  const repeated = corpora.find((corpus, i) => corpora.indexOf(corpus) !== i);
+  if (repeated) throw new Error(`source corpus ${repeated} is given twice`);
+  const prepared = sources.map((source) => prepareSource(source, options));
+  const classes = classesOf(prepared.flatMap((p) => p.items), TAXONOMIES['7class']);
+  const trainItems = prepared.flatMap((p) => p.trainItems);
+  const validationItems = prepared.flatMap((p) => p.validationItems);
+  const domain = sources.length === 1 ? first.store.corpus : corpora.join('+');
+  const { normalisation } = normaliseDomain(prepared.flatMap((p) => p.trainFrames), options.normalisation, domain, options.activeFrameThresholdDb);
+  const train = { matrices: prepared.flatMap((p) => p.train), labels: labelIndices(trainItems, classes) };
+  const groups = sources.length > 1 ? prepared.flatMap((p, corpus) => p.trainItems.map(() => corpus)) : undefined;
+  const validation =
+    validationItems.length > 0 ? { matrices: prepared.flatMap((p) => p.validation), labels: labelIndices(validationItems, classes) } : undefined;
+
+  const modelSpec: ModelSpec = { ...DEFAULT_MODEL_SPEC, ...options.model, inputDims: first.store.items[0].dims, numClasses: classes.length, seed: options.seed };
   const model = buildEmotionModel(modelSpec);
   const result = await trainClassifier(model, train, {
     classes,
@@ -89,6 +135,7 @@ export async function pretrain(store: FeatureStore, options: PretrainOptions): P
     seed: options.seed,
     dropout: options.dropout,
     classBalanced: true,
+    groups,
     augment: options.specAugment ? DEFAULT_SPEC_AUGMENT : null,
     validation,
     patience: validation ? options.patience : undefined,
@@ -105,16 +152,29 @@ export async function pretrain(store: FeatureStore, options: PretrainOptions): P
   const card: ModelCard = {
     format: MODEL_CARD_FORMAT,
     labels: classes,
-    featureConfig: store.config,
-    featureConfigKey: store.configKey,
+    featureConfig: first.store.config,
+    featureConfigKey: first.store.configKey,
     normalisation,
     modelSpec,
     source: {
-      corpus: store.corpus,
-      language: store.language,
-      trainSpeakers: [...new Set(trainItems.map((i) => i.speaker))].sort(),
-      validationSpeakers: [...held].sort(),
+      corpus: domain,
+      language: [...new Set(sources.map(({ store }) => store.language))].join('+'),
+      trainSpeakers: prepared.flatMap((p) => qualified(p.source.store, speakerList(p.trainItems), sources.length > 1)).sort(),
+      validationSpeakers: prepared.flatMap((p) => qualified(p.source.store, speakerList(p.validationItems), sources.length > 1)).sort(),
     },
+    ...(sources.length > 1
+      ? {
+          sources: prepared.map((p) => ({
+            corpus: p.source.store.corpus,
+            language: p.source.store.language,
+            clips: p.items.length,
+            trainClips: p.trainItems.length,
+            validationClips: p.validationItems.length,
+            trainSpeakers: speakerList(p.trainItems),
+            validationSpeakers: speakerList(p.validationItems),
+          })),
+        }
+      : {}),
     training: {
       seed: options.seed,
       epochs: options.epochs,
@@ -126,6 +186,7 @@ export async function pretrain(store: FeatureStore, options: PretrainOptions): P
       patience: options.patience,
       specAugment: options.specAugment,
       classBalanced: true,
+      ...(groups ? { batches: 'balanced over (corpus, class) cells' } : {}),
       threads: result.threads,
       trainClips: trainItems.length,
       validationClips: validationItems.length,
@@ -139,4 +200,13 @@ export async function pretrain(store: FeatureStore, options: PretrainOptions): P
     createdAt: new Date().toISOString(),
   };
   return { model, card, result };
+}
+
+function speakerList(items: StoreItem[]): string[] {
+  return [...new Set(items.map((item) => item.speaker))].sort();
+}
+
+/** With several corpora a speaker id is prefixed by its corpus (`emodb/03`): ids repeat across corpora. */
+function qualified(store: FeatureStore, speakers: string[], several: boolean): string[] {
+  return several ? speakers.map((speaker) => `${store.corpus}/${speaker}`) : speakers;
 }
