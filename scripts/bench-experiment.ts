@@ -4,8 +4,10 @@
  * - default: RAVDESS as the source, EMO-DB, URDU and TurEV-DB as targets -> runs/benchmark/<target>/
  * - --leave-one-out: each of the four corpora the target, the other three pooled as the source (RAVDESS as a
  *   target with its pair-wise speaker split) -> runs/leave-one-out/<target>/
+ * - --normalisation speaker: every model standardises each speaker's clips on that speaker's statistics
+ *   (default corpus) -> runs/<benchmark or leave-one-out>-speaker/<target>/
  * Resumable: rerun to continue. Feature stores are shared in runs/features/.
- * Run: npm run build && npm run bench:experiment [-- --leave-one-out] [--targets emodb,urdu] [--seeds 0] [--methods none,adabn]
+ * Run: npm run build && npm run bench:experiment [-- --leave-one-out] [--normalisation speaker] [--targets emodb,urdu] [--seeds 0] [--methods none,adabn]
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -18,6 +20,7 @@ import { DEFAULT_EXPERIMENT_METHODS, DEFAULT_EXPERIMENT_RECIPES, runExperiment }
 import { ADAPTATION_METHODS, DEFAULT_ADAPT_OPTIONS, type AdaptationMethod } from '../src/adapt/adapt.js';
 import { selectBackend } from '../src/model/backend.js';
 import { DEFAULT_PRETRAIN_OPTIONS } from '../src/train/pretrain.js';
+import { NORMALISATION_MODES, type NormalisationMode } from '../src/train/normalise.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const corpora = join(repoRoot, '../shared/corpora');
@@ -38,7 +41,10 @@ const seeds = argument('seeds', '0,1,2').split(',').map(Number);
 const methods = argument('methods', DEFAULT_EXPERIMENT_METHODS.join(',')).split(',') as AdaptationMethod[];
 const unknown = methods.filter((m) => !(ADAPTATION_METHODS as readonly string[]).includes(m));
 if (unknown.length > 0) throw new Error(`--methods: unknown ${unknown.join(', ')}; choose from ${ADAPTATION_METHODS.join(', ')}`);
-const out = resolve(argument('out', join(repoRoot, 'runs', leaveOneOut ? 'leave-one-out' : 'benchmark')));
+const normalisation = argument('normalisation', 'corpus') as NormalisationMode;
+if (!NORMALISATION_MODES.includes(normalisation)) throw new Error(`--normalisation: choose from ${NORMALISATION_MODES.join(', ')}`);
+const protocol = `${leaveOneOut ? 'leave-one-out' : 'benchmark'}${normalisation === 'corpus' ? '' : `-${normalisation}`}`;
+const out = resolve(argument('out', join(repoRoot, 'runs', protocol)));
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 const rows: string[] = [];
@@ -59,14 +65,14 @@ for (const target of targets) {
     workers: availableParallelism(),
     parallel: availableParallelism(),
     recipes: DEFAULT_EXPERIMENT_RECIPES,
-    pretrain: {},
+    pretrain: { normalisation },
     adaptEpochs: DEFAULT_ADAPT_OPTIONS.epochs,
     targetSupervisedEpochs: DEFAULT_PRETRAIN_OPTIONS.epochs,
     baseline,
     log: (message) => process.stderr.write(`[${elapsed()}] ${target}: ${message}\n`),
     onEpoch: (run, r) => process.stderr.write(`[${elapsed()}] ${target}:   ${run} epoch ${r.epoch}/${r.epochs} loss ${r.loss.toFixed(3)}\n`),
   });
-  rows.push(`${sourceName(results)} -> ${target} (${((Date.now() - targetStarted) / 60000).toFixed(1)} min, backend ${backend})`);
+  rows.push(`${sourceName(results)} -> ${target}, ${normalisation} normalisation (${((Date.now() - targetStarted) / 60000).toFixed(1)} min, backend ${backend})`);
   for (const [key, scores] of Object.entries(results.settings)) {
     const setting = key.split('/')[0] as keyof NonNullable<typeof baseline>;
     rows.push(`  ${key.padEnd(28)} UAR ${formatSettingUar(scores).padEnd(37)} baseline ${baseline?.[setting] ?? '-'}`);

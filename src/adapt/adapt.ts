@@ -7,7 +7,7 @@ import { DEFAULT_SPEC_AUGMENT } from '../train/batches.js';
 import { reestimateBatchNorm } from '../train/batchNorm.js';
 import { applyNormalisation } from '../train/normalise.js';
 import { predictProbabilities } from '../train/predict.js';
-import { activeMatrices, labelIndices, normaliseDomain } from '../train/prepare.js';
+import { activeMatrices, labelIndices, normaliseDomain, speakersOf } from '../train/prepare.js';
 import { labelledItems } from '../train/pretrain.js';
 import { trainClassifier, type AlignmentLoss, type EpochReport, type LabelledSet } from '../train/trainer.js';
 import { createRng, shuffle } from '../util/random.js';
@@ -104,13 +104,13 @@ export async function adaptModel(
   const classes = card.labels;
 
   const targetFrames = activeMatrices(target, targetItems, threshold);
-  const targetDomain = normaliseDomain(targetFrames, card.normalisation.mode, target.corpus, threshold);
-  const targetMatrices = targetDomain.apply(targetFrames);
+  const targetDomain = normaliseDomain(targetFrames, card.normalisation.mode, target.corpus, threshold, speakersOf(targetItems));
+  const targetMatrices = targetDomain.apply(targetFrames, speakersOf(targetItems));
   const shotItems = options.shots > 0 ? drawShots(targetItems.filter((i) => i.label !== null && classes.includes(i.label)), classes, options.shots, options.seed) : [];
 
   const adapted = copyModel(model, card);
   const windowFrames = Number(card.training.windowFrames ?? 200);
-  let labelledTarget: LabelledSet = { matrices: targetDomain.apply(activeMatrices(target, shotItems, threshold)), labels: labelIndices(shotItems, classes) };
+  let labelledTarget: LabelledSet = { matrices: shotItems.map((shot) => targetMatrices[targetItems.indexOf(shot)]), labels: labelIndices(shotItems, classes) };
   let pseudoLabelledClips: { id: string; label: string }[] | undefined;
   if (options.method === 'selftrain') {
     const shotIds = new Set(shotItems.map((item) => item.id));
@@ -133,7 +133,7 @@ export async function adaptModel(
     const perSource = sources.map((source) => {
       const items = labelledItems(source).filter((item) => classes.includes(item.label!));
       const frames = activeMatrices(source, items, threshold);
-      return { items, matrices: normaliseDomain(frames, card.normalisation.mode, source.corpus, threshold).apply(frames) };
+      return { items, matrices: normaliseDomain(frames, card.normalisation.mode, source.corpus, threshold).apply(frames, speakersOf(items)) };
     });
     const sourceItems = perSource.flatMap((s) => s.items);
     const sourceMatrices = perSource.flatMap((s) => s.matrices);

@@ -5,6 +5,7 @@ import { ADAPTATION_METHODS, DEFAULT_ADAPT_OPTIONS, type AdaptationMethod } from
 import { formatSettingUar, sourceName } from '../eval/experimentReport.js';
 import { classicalBaseline } from '../experiment/baselines.js';
 import { SPLIT_SCHEMES, type SplitScheme } from '../corpora/split.js';
+import { NORMALISATION_MODES, type NormalisationMode } from '../train/normalise.js';
 import { DEFAULT_EXPERIMENT_METHODS, DEFAULT_EXPERIMENT_RECIPES, runExperiment } from '../experiment/run.js';
 import { PRETRAIN_RECIPE_NAMES, type PretrainRecipe } from '../train/recipes.js';
 import { DEFAULT_PRETRAIN_OPTIONS } from '../train/pretrain.js';
@@ -14,6 +15,7 @@ import { commandLine } from './commands.js';
 interface ExperimentArgs extends FeatureOptionArgs {
   source: string[];
   split: SplitScheme;
+  normalisation: NormalisationMode;
   target: string;
   out: string;
   seeds: string;
@@ -45,6 +47,7 @@ export const experimentCommand: CommandModule<object, ExperimentArgs> = {
   builder: (yargs) =>
     withFeatureOptions(yargs)
       .option('source', { type: 'string', array: true, demandOption: true, describe: 'source corpus folder (e.g. RAVDESS); give it several times to pool corpora of several languages (each standardised on its own statistics, batches balanced over corpora)' })
+      .option('normalisation', { choices: NORMALISATION_MODES, default: 'corpus' as NormalisationMode, describe: 'how every model standardises frames: corpus statistics, each utterance\'s own mean, or each speaker\'s own statistics (see `ser train --help`)' })
       .option('target', { type: 'string', demandOption: true, describe: 'target corpus folder; its speakers are split into adaptation pool and test set (see --split)' })
       .option('split', { choices: SPLIT_SCHEMES, default: 'alternate' as SplitScheme, describe: 'the target\'s sorted speakers: alternate = even positions adaptation pool, odd test; pairs = positions 0,1,4,5,... pool, 2,3,6,7,... test (RAVDESS, whose ids alternate gender)' })
       .option('out', { type: 'string', demandOption: true, describe: 'folder for features (cached), models, per-run results, results.json/md/html' })
@@ -76,7 +79,7 @@ export const experimentCommand: CommandModule<object, ExperimentArgs> = {
       workers: args.workers,
       parallel: args.parallel,
       recipes: { crossLingual: args.recipe, inLanguage: args.targetRecipe },
-      pretrain: { epochs: args.epochs },
+      pretrain: { epochs: args.epochs, normalisation: args.normalisation },
       adaptEpochs: args.adaptEpochs,
       targetSupervisedEpochs: args.epochs,
       baseline: classicalBaseline(args.source.map((dir) => basename(resolve(dir))), basename(resolve(args.target))),

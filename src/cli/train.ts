@@ -7,6 +7,7 @@ import { saveModel } from '../model/io.js';
 import { openFeatureStore } from '../store/index.js';
 import { DEFAULT_PRETRAIN_OPTIONS, labelledItems, pretrain } from '../train/pretrain.js';
 import { PRETRAIN_RECIPE_NAMES, recipeOptions, type PretrainRecipe } from '../train/recipes.js';
+import { MIN_SPEAKER_FRAMES, NORMALISATION_MODES, type NormalisationMode } from '../train/normalise.js';
 import { threadsOption, trainingThreads } from './threads.js';
 import { trainingProgress } from './trainingProgress.js';
 import { commandLine } from './commands.js';
@@ -21,7 +22,7 @@ interface TrainArgs {
   seed: number;
   validationSpeakers?: string;
   holdOut: number;
-  normalisation: 'corpus' | 'utterance';
+  normalisation: NormalisationMode;
   patience: number;
   resume: boolean;
   threads?: number;
@@ -44,7 +45,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('seed', { type: 'number', default: DEFAULT_PRETRAIN_OPTIONS.seed, describe: 'seeds weights, batches, augmentation and dropout: same seed, same model' })
       .option('validation-speakers', { type: 'string', describe: 'comma-separated source speakers held out for validation (default: --hold-out of them, chosen with the seed)' })
       .option('hold-out', { type: 'number', default: 0.2, describe: 'fraction (or count) of source speakers held out for validation when --validation-speakers is not given' })
-      .option('normalisation', { choices: ['corpus', 'utterance'] as const, default: DEFAULT_PRETRAIN_OPTIONS.normalisation, describe: 'standardise frames with the corpus statistics, or remove each utterance\'s own mean first' })
+      .option('normalisation', { choices: NORMALISATION_MODES, default: DEFAULT_PRETRAIN_OPTIONS.normalisation, describe: `standardise frames with the corpus statistics; utterance: remove each utterance's own mean first; speaker: each speaker's clips on that speaker's own statistics (speaker ids of the store; speakers with under ${MIN_SPEAKER_FRAMES / 100} s of audio on the corpus's). Speaker helps where every speaker performs every emotion and hurts where a speaker's clips are mostly one mood (see README)` })
       .option('patience', { type: 'number', default: DEFAULT_PRETRAIN_OPTIONS.patience, describe: 'stop after this many epochs without a better validation UAR' })
       .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted run from its last checkpoint (same result as an uninterrupted run with the same --threads)' })
       .option('threads', threadsOption)

@@ -1,9 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import { assertFeaturesMatch, type ModelCard } from '../model/io.js';
 import type { FeatureStore, StoreItem } from '../store/index.js';
-import { applyNormalisation } from '../train/normalise.js';
+import { normaliseSet } from '../train/normalise.js';
 import { infer } from '../train/predict.js';
-import { activeMatrices, labelIndices } from '../train/prepare.js';
+import { activeMatrices, labelIndices, speakersOf } from '../train/prepare.js';
 import { argMax } from '../train/trainer.js';
 import { pca2d } from './projection.js';
 import type { EmbeddingPlot, EvaluationGroup } from './report.js';
@@ -29,7 +29,8 @@ export function scoreStore(
   const speakers = options.speakers ? new Set(options.speakers) : null;
   const items = store.items.filter((item) => item.label !== null && card.labels.includes(item.label) && (!speakers || speakers.has(item.speaker)));
   if (items.length === 0) throw new Error(`${store.dir}: no labelled utterances of the model's classes (${card.labels.join(', ')})${speakers ? ` among speakers ${[...speakers].join(', ')}` : ''}`);
-  const matrices = activeMatrices(store, items, card.normalisation.activeFrameThresholdDb).map((m) => applyNormalisation(m, card.normalisation));
+  // 'speaker' normalisation: each test speaker on the statistics of their own clips here (audio only, no labels).
+  const matrices = normaliseSet(activeMatrices(store, items, card.normalisation.activeFrameThresholdDb), speakersOf(items), card.normalisation);
   const { probabilities, embeddings } = infer(model, matrices);
   return {
     group: { corpus: store.corpus, language: store.language, classes: card.labels, yTrue: labelIndices(items, card.labels), yPred: probabilities.map(argMax) },

@@ -270,6 +270,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
       `sources: ${sources.map((s) => `${s.corpus} (${s.language}, ${labelledItems(s).length} clips)`).join(', ')}${sources.length > 1 ? ', each standardised on its own statistics, batches balanced over (corpus, class)' : ''}`,
       `seeds ${options.seeds.join(', ')}; target split ${options.split}; target adaptation speakers ${split.adaptation.join(', ')}; test speakers ${split.test.join(', ')}`,
       `recipes: ${options.recipes.crossLingual} for the source model, ${options.recipes.inLanguage} for target-supervised`,
+      `normalisation: ${options.pretrain.normalisation ?? 'corpus'}${options.pretrain.normalisation === 'speaker' ? ' (each speaker on their own statistics, test speakers on their test clips, audio only)' : ''}`,
       `pretraining: checkpoint chosen on held-out source speakers; adaptation: fixed ${options.adaptEpochs} epochs; target-supervised: fixed ${options.targetSupervisedEpochs} epochs`,
       `methods: ${options.methods.join(', ')} (none = per-domain normalisation only); few-shot k = ${options.shots}`,
       `recommended (what \`ser adapt\` uses by default, chosen leave-one-corpus-out over the four shared corpora): ${recommendedMethod(0)} unsupervised, ${recommendedMethod(options.shots)} few-shot`,

@@ -11,13 +11,16 @@ export const MODEL_CARD_FORMAT = 'ser-model-card/1';
 
 /** How frames are standardised before the model sees them (see src/train/normalise.ts). */
 export interface NormalisationCard {
-  mode: 'corpus' | 'utterance';
+  /** 'speaker': each speaker's clips on that speaker's own statistics, `mean`/`std` (the corpus's) for speakers with too little audio. */
+  mode: 'corpus' | 'utterance' | 'speaker';
   /** Per-dimension statistics fitted on the domain named by `fittedOn`; per-corpus mode refits them on a new domain. */
   mean: number[];
   std: number[];
   fittedOn: string;
   /** Frames more than this many dB below an utterance's loudest are dropped. */
   activeFrameThresholdDb: number;
+  /** 'speaker' mode: the speakers of the fitted domain with too little audio, standardised on the corpus statistics. */
+  speakersOnCorpusStatistics?: string[];
 }
 
 export interface SourceCard {

@@ -2,22 +2,33 @@ import { dropQuietFrames } from '../features/activity.js';
 import type { FeatureMatrix } from '../features/config.js';
 import type { NormalisationCard } from '../model/io.js';
 import type { FeatureStore, StoreItem } from '../store/index.js';
-import { applyNormalisation, fitNormalisation, type NormalisationMode } from './normalise.js';
+import { fitNormalisation, normaliseSet, speakersOnCorpusStatistics, type NormalisationMode } from './normalise.js';
 
 /** The frames a model sees of each item: quiet frames dropped; normalisation applied separately. */
 export function activeMatrices(store: FeatureStore, items: StoreItem[], thresholdDb: number): FeatureMatrix[] {
   return items.map((item) => dropQuietFrames(store.readMatrix(item), store.config, thresholdDb));
 }
 
-/** Fits the normalisation on `fitOn` (one domain's frames) and applies it to every set given. */
+/**
+ * Fits the normalisation on `fitOn` (one domain's frames) and applies it to every set given; in 'speaker'
+ * mode `apply` takes each clip's speaker (see `normaliseSet`), and with `fitSpeakers` the card names the
+ * speakers of `fitOn` left on the corpus statistics.
+ */
 export function normaliseDomain(
   fitOn: FeatureMatrix[],
   mode: NormalisationMode,
   domain: string,
   thresholdDb: number,
-): { normalisation: NormalisationCard; apply: (matrices: FeatureMatrix[]) => FeatureMatrix[] } {
-  const normalisation = fitNormalisation(fitOn, mode, domain, thresholdDb);
-  return { normalisation, apply: (matrices) => matrices.map((m) => applyNormalisation(m, normalisation)) };
+  fitSpeakers?: readonly string[],
+): { normalisation: NormalisationCard; apply: (matrices: FeatureMatrix[], speakers?: readonly string[]) => FeatureMatrix[] } {
+  const fitted = fitNormalisation(fitOn, mode, domain, thresholdDb);
+  const normalisation = mode === 'speaker' && fitSpeakers ? { ...fitted, speakersOnCorpusStatistics: speakersOnCorpusStatistics(fitOn, fitSpeakers) } : fitted;
+  return { normalisation, apply: (matrices, speakers) => normaliseSet(matrices, speakers, normalisation) };
+}
+
+/** The speaker of each item. */
+export function speakersOf(items: StoreItem[]): string[] {
+  return items.map((item) => item.speaker);
 }
 
 /** Class list in taxonomy order, restricted to the labels present. */

@@ -6,7 +6,7 @@ import type { FeatureStore, StoreItem } from '../store/index.js';
 import { PACKAGE_VERSION } from '../util/version.js';
 import { DEFAULT_SPEC_AUGMENT } from './batches.js';
 import type { NormalisationMode } from './normalise.js';
-import { activeMatrices, classesOf, labelIndices, normaliseDomain } from './prepare.js';
+import { activeMatrices, classesOf, labelIndices, normaliseDomain, speakersOf } from './prepare.js';
 import { computeMetrics } from '../eval/metrics.js';
 import { predictProbabilities } from './predict.js';
 import { argMax, trainClassifier, type EpochReport, type TrainResult } from './trainer.js';
@@ -73,7 +73,7 @@ export function pretrain(store: FeatureStore, options: PretrainOptions): Promise
 }
 
 /** A source's labelled clips, split into training and validation speakers, each set standardised on the source's own training statistics. */
-function prepareSource(source: PretrainSource, options: Omit<PretrainOptions, 'validationSpeakers' | 'speakers'>) {
+export function prepareSource(source: PretrainSource, options: Omit<PretrainOptions, 'validationSpeakers' | 'speakers'>) {
   const { store } = source;
   const allowed = source.speakers ? new Set(source.speakers) : null;
   const items = labelledItems(store).filter((item) => !allowed || allowed.has(item.speaker));
@@ -83,15 +83,15 @@ function prepareSource(source: PretrainSource, options: Omit<PretrainOptions, 'v
   const validationItems = items.filter((item) => held.has(item.speaker));
   if (trainItems.length === 0) throw new Error(`${store.dir}: every speaker is held out for validation; hold out fewer`);
   const trainFrames = activeMatrices(store, trainItems, options.activeFrameThresholdDb);
-  const { apply } = normaliseDomain(trainFrames, options.normalisation, store.corpus, options.activeFrameThresholdDb);
+  const { apply } = normaliseDomain(trainFrames, options.normalisation, store.corpus, options.activeFrameThresholdDb, speakersOf(trainItems));
   return {
     source,
     items,
     trainItems,
     validationItems,
     trainFrames,
-    train: apply(trainFrames),
-    validation: apply(activeMatrices(store, validationItems, options.activeFrameThresholdDb)),
+    train: apply(trainFrames, speakersOf(trainItems)),
+    validation: apply(activeMatrices(store, validationItems, options.activeFrameThresholdDb), speakersOf(validationItems)),
   };
 }
 
@@ -118,7 +118,13 @@ export async function pretrainOnSources(sources: PretrainSource[], options: Omit
   const trainItems = prepared.flatMap((p) => p.trainItems);
   const validationItems = prepared.flatMap((p) => p.validationItems);
   const domain = sources.length === 1 ? first.store.corpus : corpora.join('+');
-  const { normalisation } = normaliseDomain(prepared.flatMap((p) => p.trainFrames), options.normalisation, domain, options.activeFrameThresholdDb);
+  const { normalisation } = normaliseDomain(
+    prepared.flatMap((p) => p.trainFrames),
+    options.normalisation,
+    domain,
+    options.activeFrameThresholdDb,
+    prepared.flatMap((p) => qualified(p.source.store, speakersOf(p.trainItems), sources.length > 1)),
+  );
   const train = { matrices: prepared.flatMap((p) => p.train), labels: labelIndices(trainItems, classes) };
   const groups = sources.length > 1 ? prepared.flatMap((p, corpus) => p.trainItems.map(() => corpus)) : undefined;
   const validation =
