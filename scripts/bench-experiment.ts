@@ -7,7 +7,8 @@
  * - --normalisation speaker: every model standardises each speaker's clips on that speaker's statistics
  *   (default corpus) -> runs/<benchmark or leave-one-out>-speaker/<target>/
  * Resumable: rerun to continue. Feature stores are shared in runs/features/.
- * Run: npm run build && npm run bench:experiment [-- --leave-one-out] [--normalisation speaker] [--targets emodb,urdu] [--seeds 0] [--methods none,adabn]
+ * Run: npm run build && npm run bench:experiment [-- --leave-one-out] [--normalisation speaker] [--targets emodb,urdu] [--seeds 0]
+ *      [--methods none,adabn] [--runs source-only/none,unsupervised/adabn] (only these runs now; the table shows every complete one)
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -39,6 +40,7 @@ const backend = await selectBackend();
 const targets = argument('targets', leaveOneOut ? SHARED_CORPORA.join(',') : 'emodb,urdu,turev-db').split(',');
 const seeds = argument('seeds', '0,1,2').split(',').map(Number);
 const methods = argument('methods', DEFAULT_EXPERIMENT_METHODS.join(',')).split(',') as AdaptationMethod[];
+const runs = process.argv.includes('--runs') ? argument('runs', '').split(',') : undefined;
 const unknown = methods.filter((m) => !(ADAPTATION_METHODS as readonly string[]).includes(m));
 if (unknown.length > 0) throw new Error(`--methods: unknown ${unknown.join(', ')}; choose from ${ADAPTATION_METHODS.join(', ')}`);
 const normalisation = argument('normalisation', 'corpus') as NormalisationMode;
@@ -69,6 +71,7 @@ for (const target of targets) {
     adaptEpochs: DEFAULT_ADAPT_OPTIONS.epochs,
     targetSupervisedEpochs: DEFAULT_PRETRAIN_OPTIONS.epochs,
     baseline,
+    runs,
     log: (message) => process.stderr.write(`[${elapsed()}] ${target}: ${message}\n`),
     onEpoch: (run, r) => process.stderr.write(`[${elapsed()}] ${target}:   ${run} epoch ${r.epoch}/${r.epochs} loss ${r.loss.toFixed(3)}\n`),
   });

@@ -30,9 +30,24 @@ export const ALIGNMENT_METHODS: Record<string, (embeddingDim: number, seed: numb
 export const ADAPTATION_METHODS = ['none', 'adabn', 'selftrain', ...Object.keys(ALIGNMENT_METHODS)] as const;
 export type AdaptationMethod = (typeof ADAPTATION_METHODS)[number];
 
-/** The method that did best in the benchmark's setting: `selftrain` on target audio alone, `adabn` once there are labelled clips. */
+/**
+ * The methods `ser adapt` uses by default: in each setting the best mean UAR over the four leave-one-corpus-out
+ * targets of ../shared/BENCHMARK.md together (each corpus the target once), not over the single-source
+ * table's three targets; `sourceFree` the better of the methods that need no source data (README, "How the
+ * recommended methods were chosen").
+ */
+export const RECOMMENDED_METHODS = { unsupervised: 'selftrain', 'few-shot': 'adabn', sourceFree: 'adabn' } as const satisfies Record<string, AdaptationMethod>;
+
 export function recommendedMethod(shots: number): AdaptationMethod {
-  return shots > 0 ? 'adabn' : 'selftrain';
+  return shots > 0 ? RECOMMENDED_METHODS['few-shot'] : RECOMMENDED_METHODS.unsupervised;
+}
+
+/** Methods that use nothing but the model and the target audio: no source corpus. */
+export const SOURCE_FREE_METHODS: readonly AdaptationMethod[] = ['none', 'adabn'];
+
+/** Whether a method (with `shots` labelled target clips per class) trains on labelled source clips beside the target. */
+export function needsSourceData(method: AdaptationMethod, shots: number): boolean {
+  return shots > 0 || !SOURCE_FREE_METHODS.includes(method);
 }
 
 export interface AdaptOptions {
@@ -95,6 +110,12 @@ export async function adaptModel(
   options: AdaptOptions,
 ): Promise<{ model: tf.LayersModel; card: ModelCard }> {
   for (const source of sources) assertFeaturesMatch(card, source.configKey, source.dir);
+  if (sources.length === 0 && needsSourceData(options.method, options.shots)) {
+    throw new Error(
+      `${options.method}${options.shots > 0 ? ` with ${options.shots} shots` : ''} trains on labelled source clips beside the target: ` +
+        `give the corpora the model was trained on with --source (once per corpus), or use ${SOURCE_FREE_METHODS.join(' or ')} without shots, which need the target audio alone`,
+    );
+  }
   assertFeaturesMatch(card, target.configKey, target.dir);
   const adaptationSpeakers = options.adaptationSpeakers ?? protocolSplit(target.items.map((i) => i.speaker)).adaptation;
   const pool = new Set(adaptationSpeakers);
@@ -128,7 +149,6 @@ export async function adaptModel(
   const needsTraining = options.method in ALIGNMENT_METHODS || labelledTarget.labels.length > 0;
   let threads = 1;
   if (needsTraining) {
-    if (sources.length === 0) throw new Error(`${options.method}${options.shots > 0 ? ` with ${options.shots} shots` : ''} trains on labelled source clips beside the target: give the source corpora with --source`);
     // Each source standardised on its own statistics.
     const perSource = sources.map((source) => {
       const items = labelledItems(source).filter((item) => classes.includes(item.label!));

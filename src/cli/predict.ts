@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadModel } from '../model/io.js';
+import { modelDirOrShipped, SHIPPED_MODEL_NAME } from '../model/shipped.js';
 import { DEFAULT_WINDOW_OPTIONS, isClipFailure, listAudioInputs, predictFiles, predictionsCsv, type ClipPrediction } from '../predict/predict.js';
 import { EXIT_SOME_FILES_SKIPPED } from './preprocess.js';
 import { FileProgressBar } from './progressBar.js';
@@ -9,11 +10,12 @@ import { commandLine } from './commands.js';
 function builder(yargs: Argv) {
   return yargs
     .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'audio files (any format ffmpeg reads) or folders, searched recursively' })
-    .option('model', { type: 'string', demandOption: true, describe: 'model folder written by `ser train` or `ser adapt`' })
+    .option('model', { type: 'string', describe: `model folder written by \`ser train\` or \`ser adapt\` (default: the shipped models/${SHIPPED_MODEL_NAME}, four languages, 4 classes; see its README.md)` })
     .option('format', { choices: ['json', 'csv'] as const, default: 'json' as const, describe: 'output on stdout' })
     .option('window', { type: 'number', default: DEFAULT_WINDOW_OPTIONS.windowSeconds, describe: 'seconds per window; clips longer than this also get a prediction per window' })
     .option('hop', { type: 'number', default: DEFAULT_WINDOW_OPTIONS.hopSeconds, describe: 'seconds between window starts (at most --window)' })
-    .example('$0 predict --model models/ravdess clip.mp3', 'top emotion and class probabilities of one clip, as JSON')
+    .example('$0 predict clip.mp3', 'top emotion and class probabilities of one clip by the shipped model, as JSON')
+    .example('$0 predict --model models/ravdess clip.mp3', 'the same with a model of your own')
     .example('$0 predict --model models/emodb-dann recordings/ --format csv > emotions.csv', 'every audio file under a folder, one CSV row per clip and window')
     .epilog(
       'Each clip gets a prediction from all of its audio; a clip longer than --window also gets one per window ' +
@@ -30,7 +32,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
   ...commandLine('predict'),
   builder,
   handler: async (args) => {
-    const saved = await loadModel(resolve(args.model));
+    const saved = await loadModel(resolve(modelDirOrShipped(args.model)));
     const windowOptions = { windowSeconds: args.window, hopSeconds: args.hop };
     const { files, failures } = await listAudioInputs(args.inputs);
     const bar = files.length > 1 ? new FileProgressBar(files.length) : undefined;

@@ -42,6 +42,11 @@ export interface ExperimentOptions {
   adaptEpochs: number;
   targetSupervisedEpochs: number;
   baseline?: Partial<Record<ProtocolSetting, number>>;
+  /**
+   * Run only these `<setting>/<method>` keys (default: every one of the protocol), e.g. the cheap ones first
+   * on every target; results then report every key whose runs are on disk for every seed.
+   */
+  runs?: string[];
   log: (message: string) => void;
   onEpoch?: (run: string, report: EpochReport) => void;
 }
@@ -122,6 +127,14 @@ function runKeys(options: Pick<ExperimentOptions, 'methods' | 'shots'>): { key: 
   ];
 }
 
+/** The run keys this invocation runs: the protocol's, restricted to `options.runs`. */
+function selectedKeys(options: Pick<ExperimentOptions, 'methods' | 'shots' | 'runs'>): string[] {
+  const keys = runKeys(options).map((run) => run.key);
+  const unknown = (options.runs ?? []).filter((key) => !keys.includes(key));
+  if (unknown.length > 0) throw new Error(`runs ${unknown.join(', ')} are not in this protocol (${keys.join(', ')})`);
+  return options.runs ? keys.filter((key) => options.runs!.includes(key)) : keys;
+}
+
 function runFile(out: string, seed: number, key: string): string {
   return join(out, 'runs', `seed-${seed}`, `${key.replace('/', '-')}.json`);
 }
@@ -130,7 +143,7 @@ function runFile(out: string, seed: number, key: string): string {
  * The runs `keys` of one seed (by default all), after pretraining its source model or loading it from an
  * earlier run; each result is written as it is known, so a rerun continues where this one stopped.
  */
-export async function runSeed(options: ExperimentOptions, context: ExperimentContext, seed: number, keys = runKeys(options).map((r) => r.key)): Promise<void> {
+export async function runSeed(options: ExperimentOptions, context: ExperimentContext, seed: number, keys = selectedKeys(options)): Promise<void> {
   const { sources, target, split } = context;
   const scoreOnTest = (model: tf.LayersModel, card: ModelCard): TestScore => {
     const { group } = scoreStore(model, card, target, { speakers: split.test });
@@ -214,10 +227,9 @@ async function runInWorkers(options: ExperimentOptions, context: ExperimentConte
     await Promise.all(Array.from({ length: Math.min(options.parallel, jobs.length) }, runWorker));
   };
   await runJobs(options.seeds.map((seed) => ({ seed, keys: [] })));
-  const remaining = options.seeds.flatMap((seed) =>
-    runKeys(options)
-      .filter(({ key }) => !existsSync(runFile(options.out, seed, key)))
-      .map(({ key }) => ({ seed, keys: [key] })),
+  // Key by key over the seeds, so an interrupted experiment has whole rows.
+  const remaining = selectedKeys(options).flatMap((key) =>
+    options.seeds.filter((seed) => !existsSync(runFile(options.out, seed, key))).map((seed) => ({ seed, keys: [key] })),
   );
   await runJobs(remaining);
 }
@@ -248,7 +260,9 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     for (const seed of options.seeds) await runSeed(options, context, seed);
   }
 
-  const keys = runKeys(options).map((r) => r.key);
+  const keys = runKeys(options)
+    .map((r) => r.key)
+    .filter((key) => options.seeds.every((seed) => existsSync(runFile(options.out, seed, key))));
   const runsOf = (key: string) => options.seeds.map((seed) => JSON.parse(readFileSync(runFile(options.out, seed, key), 'utf8')) as RunResult);
   const results: ExperimentResults = {
     source: sources.length === 1 ? sources[0].corpus : sources.map((s) => s.corpus),
