@@ -21,7 +21,7 @@ import { DEFAULT_EXPERIMENT_METHODS, DEFAULT_EXPERIMENT_RECIPES, runExperiment }
 import { ADAPTATION_METHODS, DEFAULT_ADAPT_OPTIONS, type AdaptationMethod } from '../src/adapt/adapt.js';
 import { selectBackend } from '../src/model/backend.js';
 import { DEFAULT_PRETRAIN_OPTIONS } from '../src/train/pretrain.js';
-import { NORMALISATION_MODES, type NormalisationMode } from '../src/train/normalise.js';
+import { NORMALISATION_MODES, type NormalisationMode } from '../src/infer/normalise.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const corpora = join(repoRoot, '../shared/corpora');

@@ -11,7 +11,7 @@ import { resolveFeatureConfig } from '../src/features/config.js';
 import { selectBackend } from '../src/model/backend.js';
 import { openFeatureStore, preprocessCorpus, type FeatureStore } from '../src/store/index.js';
 import { balancedOrder, cellClassWeights } from '../src/train/balance.js';
-import { fitNormalisation, MIN_SPEAKER_FRAMES, normaliseSet, speakersOnCorpusStatistics } from '../src/train/normalise.js';
+import { fitNormalisation, MIN_SPEAKER_FRAMES, normaliseSet, speakersOnCorpusStatistics } from '../src/infer/normalise.js';
 import { prepareSource, pretrainOnSources } from '../src/train/pretrain.js';
 import { recipeOptions } from '../src/train/recipes.js';
 import { createRng } from '../src/util/random.js';

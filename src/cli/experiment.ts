@@ -5,7 +5,7 @@ import { ADAPTATION_METHODS, DEFAULT_ADAPT_OPTIONS, type AdaptationMethod } from
 import { formatSettingUar, sourceName } from '../eval/experimentReport.js';
 import { classicalBaseline } from '../experiment/baselines.js';
 import { SPLIT_SCHEMES, type SplitScheme } from '../corpora/split.js';
-import { NORMALISATION_MODES, type NormalisationMode } from '../train/normalise.js';
+import { NORMALISATION_MODES, type NormalisationMode } from '../infer/normalise.js';
 import { DEFAULT_EXPERIMENT_METHODS, DEFAULT_EXPERIMENT_RECIPES, runExperiment } from '../experiment/run.js';
 import { PRETRAIN_RECIPE_NAMES, type PretrainRecipe } from '../train/recipes.js';
 import { DEFAULT_PRETRAIN_OPTIONS } from '../train/pretrain.js';

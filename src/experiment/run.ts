@@ -7,13 +7,14 @@ import { holdOutSpeakers, protocolSplit, type SplitScheme } from '../corpora/spl
 import { loadCorpus } from '../corpora/load.js';
 import type { FeatureConfig } from '../features/config.js';
 import { bootstrapMeanUar } from '../eval/bootstrap.js';
-import { computeMetrics, summarise, type Metrics } from '../eval/metrics.js';
+import { computeMetrics, summarise, type Metrics } from '../infer/metrics.js';
 import { writeExperimentReport, type ExperimentResults, type ProtocolSetting } from '../eval/experimentReport.js';
 import { scoreStore } from '../eval/score.js';
 import { activeBackendChoice, type BackendChoice } from '../model/backend.js';
 import { loadModel, saveModel, type ModelCard } from '../model/io.js';
 import { openFeatureStore, preprocessCorpus, type FeatureStore } from '../store/index.js';
-import { labelledItems, pretrain, pretrainOnSources, type PretrainOptions } from '../train/pretrain.js';
+import { labelledItems } from '../store/items.js';
+import { pretrain, pretrainOnSources, type PretrainOptions } from '../train/pretrain.js';
 import { recipeOptions, type PretrainRecipe } from '../train/recipes.js';
 import type { EpochReport } from '../train/trainer.js';
 import { writeJsonAtomic } from '../util/fs.js';

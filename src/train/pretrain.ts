@@ -2,14 +2,15 @@ import * as tf from '@tensorflow/tfjs';
 import { TAXONOMIES } from '../corpora/labels.js';
 import { buildEmotionModel, DEFAULT_MODEL_SPEC, type ModelSpec } from '../model/emotionModel.js';
 import { MODEL_CARD_FORMAT, type ModelCard } from '../model/io.js';
+import { argMax, predictProbabilities } from '../infer/infer.js';
+import { activeFrames } from '../infer/inputs.js';
+import { computeMetrics } from '../infer/metrics.js';
+import { fitNormalisation, normaliseSet, speakersOf, type NormalisationMode } from '../infer/normalise.js';
+import { classesOf, labelIndices, labelledItems, readMatrices } from '../store/items.js';
 import type { FeatureStore, StoreItem } from '../store/index.js';
 import { PACKAGE_VERSION } from '../util/version.js';
 import { DEFAULT_SPEC_AUGMENT } from './batches.js';
-import type { NormalisationMode } from './normalise.js';
-import { activeMatrices, classesOf, labelIndices, normaliseDomain, speakersOf } from './prepare.js';
-import { computeMetrics } from '../eval/metrics.js';
-import { predictProbabilities } from './predict.js';
-import { argMax, trainClassifier, type EpochReport, type TrainResult } from './trainer.js';
+import { trainClassifier, type EpochReport, type TrainResult } from './trainer.js';
 
 export interface PretrainOptions {
   seed: number;
@@ -55,10 +56,6 @@ export interface PretrainedModel {
   result: TrainResult;
 }
 
-export function labelledItems(store: FeatureStore): StoreItem[] {
-  return store.items.filter((item) => item.label !== null);
-}
-
 /** One source corpus of a pretraining: its store and the speakers held out of it for validation. */
 export interface PretrainSource {
   store: FeatureStore;
@@ -82,16 +79,18 @@ export function prepareSource(source: PretrainSource, options: Omit<PretrainOpti
   const trainItems = items.filter((item) => !held.has(item.speaker));
   const validationItems = items.filter((item) => held.has(item.speaker));
   if (trainItems.length === 0) throw new Error(`${store.dir}: every speaker is held out for validation; hold out fewer`);
-  const trainFrames = activeMatrices(store, trainItems, options.activeFrameThresholdDb);
-  const { apply } = normaliseDomain(trainFrames, options.normalisation, store.corpus, options.activeFrameThresholdDb, speakersOf(trainItems));
+  const trainFrames = activeFrames(readMatrices(store, trainItems), store.config, options.activeFrameThresholdDb);
+  const normalisation = fitNormalisation(trainFrames, options.normalisation, store.corpus, options.activeFrameThresholdDb, speakersOf(trainItems));
+  const validationFrames = activeFrames(readMatrices(store, validationItems), store.config, options.activeFrameThresholdDb);
   return {
     source,
     items,
     trainItems,
     validationItems,
     trainFrames,
-    train: apply(trainFrames, speakersOf(trainItems)),
-    validation: apply(activeMatrices(store, validationItems, options.activeFrameThresholdDb), speakersOf(validationItems)),
+    normalisation,
+    train: normaliseSet(trainFrames, speakersOf(trainItems), normalisation),
+    validation: normaliseSet(validationFrames, speakersOf(validationItems), normalisation),
   };
 }
 
@@ -118,7 +117,8 @@ export async function pretrainOnSources(sources: PretrainSource[], options: Omit
   const trainItems = prepared.flatMap((p) => p.trainItems);
   const validationItems = prepared.flatMap((p) => p.validationItems);
   const domain = sources.length === 1 ? first.store.corpus : corpora.join('+');
-  const { normalisation } = normaliseDomain(
+  // One source: its own statistics; several: all sources' training frames together.
+  const normalisation = sources.length === 1 ? prepared[0].normalisation : fitNormalisation(
     prepared.flatMap((p) => p.trainFrames),
     options.normalisation,
     domain,

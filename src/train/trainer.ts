@@ -9,7 +9,8 @@ import { writeJsonAtomic } from '../util/fs.js';
 import { createRng, shuffle, type Rng } from '../util/random.js';
 import { balancedOrder, cellClassWeights } from './balance.js';
 import { windowBatch, type SpecAugmentOptions } from './batches.js';
-import { computeMetrics } from '../eval/metrics.js';
+import { argMax } from '../infer/infer.js';
+import { computeMetrics } from '../infer/metrics.js';
 import { cutBatch, TrainingWorkers, shardCount } from './dataParallel.js';
 import { batchWeight, shardLoss, trainableVariables, type ObjectiveSettings, type Shard } from './objective.js';
 
@@ -24,6 +25,11 @@ export interface AlignmentLoss {
   /** Parameters of the loss itself (a discriminator's), trained with the model. */
   variables: tf.Variable[];
   loss(source: tf.Tensor2D, target: tf.Tensor2D, progress: number): tf.Scalar;
+  /**
+   * Figures the loss computed at its last call and kept (DANN: `discriminatorAccuracy`); the trainer reads
+   * them after each step, disposes them and reports their epoch means in `EpochReport.alignmentMetrics`.
+   */
+  takeMetrics?(): Record<string, tf.Scalar>;
 }
 
 export interface TrainOptions {
@@ -65,6 +71,8 @@ export interface EpochReport {
   epochs: number;
   loss: number;
   alignmentLoss: number | null;
+  /** Epoch means of the figures the alignment loss reports (see `AlignmentLoss.takeMetrics`). */
+  alignmentMetrics?: Record<string, number>;
   validationUar: number | null;
   best: boolean;
   seconds: number;
@@ -117,7 +125,7 @@ async function trainStep(
   { model, optimizer, settings, workers, alignment }: StepContext,
   batch: Shard,
   target: { frames: Float32Array; count: number; progress: number } | null,
-): Promise<{ loss: number; alignment: number | null }> {
+): Promise<{ loss: number; alignment: number | null; alignmentMetrics: Record<string, number> }> {
   const modelVariables = trainableVariables(model);
   const trainable = [...modelVariables, ...(alignment?.loss.variables ?? [])];
   const total = batchWeight(batch.labels, settings);
@@ -147,7 +155,12 @@ async function trainStep(
   const aligned = alignmentValue as tf.Scalar | null;
   const alignmentNumber = aligned ? (await aligned.data())[0] : null;
   aligned?.dispose();
-  return { loss, alignment: alignmentNumber };
+  const alignmentMetrics: Record<string, number> = {};
+  for (const [name, scalar] of Object.entries(alignment?.loss.takeMetrics?.() ?? {})) {
+    alignmentMetrics[name] = (await scalar.data())[0];
+    scalar.dispose();
+  }
+  return { loss, alignment: alignmentNumber, alignmentMetrics };
 }
 
 /**
@@ -191,6 +204,7 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
       const targetOrder = options.alignment ? shuffle(options.alignment.target.map((_, i) => i), rng) : [];
       let lossSum = 0;
       let alignmentSum = 0;
+      const alignmentMetricSums: Record<string, number> = {};
       for (let step = 0; step < stepsPerEpoch; step++) {
         const indices = order.slice(step * options.batchSize, (step + 1) * options.batchSize);
         const frames = windowBatch(indices.map((i) => data.matrices[i]), options.windowFrames, rng, options.augment);
@@ -213,6 +227,7 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
         const result = await trainStep(context, batch, target);
         lossSum += result.loss;
         alignmentSum += result.alignment ?? 0;
+        for (const [name, value] of Object.entries(result.alignmentMetrics)) alignmentMetricSums[name] = (alignmentMetricSums[name] ?? 0) + value;
         options.onStep?.(step + 1, stepsPerEpoch, epoch);
       }
 
@@ -241,6 +256,9 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
         epochs: options.epochs,
         loss: lossSum / stepsPerEpoch,
         alignmentLoss: options.alignment ? alignmentSum / stepsPerEpoch : null,
+        ...(Object.keys(alignmentMetricSums).length > 0
+          ? { alignmentMetrics: Object.fromEntries(Object.entries(alignmentMetricSums).map(([name, sum]) => [name, sum / stepsPerEpoch])) }
+          : {}),
         validationUar,
         best,
         seconds: (Date.now() - started) / 1000,
@@ -271,10 +289,4 @@ async function writeCheckpoint(dir: string, model: tf.LayersModel, bestWeights: 
   await writeJsonAtomic(join(dir, 'state.json'), state);
   const previous = state.epoch - 1;
   await Promise.all(['model', 'best', 'optimizer'].map((kind) => rm(join(dir, `${kind}-${previous}.bin`), { force: true })));
-}
-
-export function argMax(values: number[]): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
 }

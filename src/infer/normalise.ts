@@ -24,12 +24,25 @@ function centred(stats: CmvnStats): CmvnStats {
  * Per-dimension mean and std over every frame of a domain. In 'utterance' mode each utterance's own mean
  * is removed first (so the std is that of the centred frames), which needs no data of the domain at all
  * at test time beyond the clip itself. In 'speaker' mode these corpus statistics are the fallback for
- * speakers with too little audio (see `normaliseSet`).
+ * speakers with too little audio (see `normaliseSet`); given each clip's speaker, the card names them.
  */
-export function fitNormalisation(matrices: FeatureMatrix[], mode: NormalisationMode, fittedOn: string, activeFrameThresholdDb: number): NormalisationCard {
+export function fitNormalisation(
+  matrices: FeatureMatrix[],
+  mode: NormalisationMode,
+  fittedOn: string,
+  activeFrameThresholdDb: number,
+  speakers?: readonly string[],
+): NormalisationCard {
   const stats = matrices.map(accumulateStats).map((s) => (mode === 'utterance' ? centred(s) : s));
   const { mean, std } = normalisationFromStats(mergeStats(stats));
-  return { mode, mean: Array.from(mean), std: Array.from(std), fittedOn, activeFrameThresholdDb };
+  const fitted: NormalisationCard = { mode, mean: Array.from(mean), std: Array.from(std), fittedOn, activeFrameThresholdDb };
+  // Where speaker statistics fall back to these, the card says for whom.
+  return mode === 'speaker' && speakers ? { ...fitted, speakersOnCorpusStatistics: speakersOnCorpusStatistics(matrices, speakers) } : fitted;
+}
+
+/** The speaker of each clip. */
+export function speakersOf(items: readonly { speaker: string }[]): string[] {
+  return items.map((item) => item.speaker);
 }
 
 /** One clip standardised on its own ('utterance' mean) or the card's statistics ('corpus'; 'speaker' without a speaker's set: the corpus fallback). */
