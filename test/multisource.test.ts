@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { fitNormalisation, MIN_SPEAKER_FRAMES, normaliseSet, speakersOnCorpusSta
 import { prepareSource, pretrainOnSources } from '../src/train/pretrain.js';
 import { recipeOptions } from '../src/train/recipes.js';
 import { createRng } from '../src/util/random.js';
+import { compiledCli, runCli } from './helpers/cli.js';
 
 const demo = resolve(__dirname, '..', 'data', 'demo');
 
@@ -137,5 +138,19 @@ describe('pretraining on several sources (demo corpora)', () => {
     const adapted = await adaptModel(model, card, [stores[0], stores[2]], target, { ...DEFAULT_ADAPT_OPTIONS, method: 'mmd', shots: 1, epochs: 1, adaptationSpeakers: protocolSplit(['en03', 'en04']).adaptation });
     expect(adapted.card.adaptation?.labelledClips).toHaveLength(4);
     await expect(adaptModel(model, card, [], target, { ...DEFAULT_ADAPT_OPTIONS, method: 'selftrain', shots: 0 })).rejects.toThrow(/--source/);
+  });
+
+  it.skipIf(!existsSync(compiledCli))('`ser train` takes --source once per corpus, validation speakers as corpus/speaker', async () => {
+    const out = join(root, 'cli-model');
+    const dirs = [stores[0].dir, stores[2].dir];
+    const trained = await runCli(['train', '--backend', 'wasm', ...dirs.flatMap((d) => ['--source', d]), '--recipe', 'functionals', '--epochs', '1', '--validation-speakers', 'en-a/en01,de/de02', '--out', out]);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stderr).toContain('Training on en-a (en, 32 labelled clips), de (de, 64 labelled clips)');
+    const card = JSON.parse(readFileSync(join(out, 'card.json'), 'utf8'));
+    expect(card.source.validationSpeakers).toEqual(['de/de02', 'en-a/en01']);
+    expect(card.sources.map((s: { corpus: string; trainClips: number }) => [s.corpus, s.trainClips])).toEqual([['en-a', 16], ['de', 48]]);
+    const refused = await runCli(['train', '--backend', 'wasm', ...dirs.flatMap((d) => ['--source', d]), '--validation-speakers', 'en01', '--out', out]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('--validation-speakers: en01 name no source corpus (write corpus/speaker');
   });
 });
