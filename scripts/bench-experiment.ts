@@ -14,7 +14,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatSettingUar, sourceName } from '../src/eval/experimentReport.js';
+import { comparisonTable, formatSettingUar, sourceName, type ExperimentResults } from '../src/eval/experimentReport.js';
+import { markdownTable } from '../src/eval/markdown.js';
 import { resolveFeatureConfig } from '../src/features/config.js';
 import { classicalBaseline, SHARED_CORPORA } from '../src/experiment/baselines.js';
 import { DEFAULT_EXPERIMENT_METHODS, DEFAULT_EXPERIMENT_RECIPES, runExperiment } from '../src/experiment/run.js';
@@ -50,6 +51,7 @@ const out = resolve(argument('out', join(repoRoot, 'runs', protocol)));
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 const rows: string[] = [];
+const experiments: ExperimentResults[] = [];
 for (const target of targets) {
   const sources = leaveOneOut ? SHARED_CORPORA.filter((corpus) => corpus !== target) : ['ravdess'];
   const baseline = classicalBaseline(sources, target);
@@ -75,10 +77,11 @@ for (const target of targets) {
     log: (message) => process.stderr.write(`[${elapsed()}] ${target}: ${message}\n`),
     onEpoch: (run, r) => process.stderr.write(`[${elapsed()}] ${target}:   ${run} epoch ${r.epoch}/${r.epochs} loss ${r.loss.toFixed(3)}\n`),
   });
+  experiments.push(results);
   rows.push(`${sourceName(results)} -> ${target}, ${normalisation} normalisation (${((Date.now() - targetStarted) / 60000).toFixed(1)} min, backend ${backend})`);
   for (const [key, scores] of Object.entries(results.settings)) {
     const setting = key.split('/')[0] as keyof NonNullable<typeof baseline>;
     rows.push(`  ${key.padEnd(28)} UAR ${formatSettingUar(scores).padEnd(37)} baseline ${baseline?.[setting] ?? '-'}`);
   }
 }
-process.stdout.write(`${rows.join('\n')}\nResults in ${out}/<target>/results.md (${elapsed()})\n`);
+process.stdout.write(`${rows.join('\n')}\nResults in ${out}/<target>/results.md (${elapsed()})\n\n${markdownTable(comparisonTable(experiments))}\n`);
