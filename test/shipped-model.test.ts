@@ -2,7 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { shippedModelOnDemo } from '../src/experiment/demo.js';
 import { trainReleaseModel } from '../src/experiment/release.js';
+import { loadModel } from '../src/model/io.js';
 import { resolveFeatureConfig } from '../src/features/config.js';
 import { selectBackend } from '../src/model/backend.js';
 import { SHIPPED_MODEL_NAME, shippedModelDir } from '../src/model/shipped.js';
@@ -49,6 +51,14 @@ describe('the release model command (on the demo corpora, 2 epochs)', () => {
     expect(card.labels).toEqual(['neutral', 'happy', 'sad', 'angry']);
     expect(card.sources.map((s: { corpus: string; language: string }) => `${s.corpus}:${s.language}`).sort()).toEqual(['emodb:de', 'ravdess:en', 'turev-db:tr', 'urdu:ur']);
     expect(readFileSync(join(dir!, 'README.md'), 'utf8')).toContain('CC BY-NC-SA 4.0');
+  });
+
+  it('adapted with AdaBN to the demo German pool audio alone (what npm start shows), it gains on the test speakers', async () => {
+    // The German store the reproducibility test extracted.
+    const { asIsUar, adaptedUar, adapted } = await shippedModelOnDemo(await loadModel(shippedModelDir()!), join(work, 'features', 'de'), 0);
+    expect(adapted.card.adaptation).toMatchObject({ method: 'adabn', labelledClips: [], adaptationSpeakers: ['de01', 'de03'] });
+    expect(adaptedUar).toBeGreaterThan(asIsUar);
+    expect(adaptedUar).toBeGreaterThan(0.4);
   });
 });
 
