@@ -65,6 +65,12 @@ export const COMMANDS = {
     needsModel: true,
     load: async (): Promise<AnyCommandModule> => (await import('./evaluate.js')).evaluateCommand,
   },
+  web: {
+    command: 'web',
+    describe: 'Serve a page that runs the model in the browser: drop or record a clip, nothing is uploaded',
+    needsModel: true,
+    load: async (): Promise<AnyCommandModule> => (await import('./web.js')).webCommand,
+  },
 } satisfies Record<string, CommandEntry>;
 
 export type CommandName = keyof typeof COMMANDS;
