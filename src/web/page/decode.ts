@@ -1,26 +1,12 @@
+import { UnsupportedWavCodecError } from '../../audio/errors.js';
 import { resample } from '../../audio/resample.js';
+import { decodeWavBuffer, looksLikeWav } from '../../audio/wav.js';
 
 /**
- * Compressed formats (MP3, Ogg, WebM from the recorder, …) are decoded by the browser at this rate and then
- * brought to the model's rate by the project's own resampler; most are recorded at 48 or 44.1 kHz.
+ * Formats other than WAV (MP3, Ogg, WebM from the recorder, …) are decoded by the browser at this rate and
+ * then brought to the model's rate by the toolkit's resampler; most are recorded at 48 or 44.1 kHz.
  */
-const COMPRESSED_DECODE_RATE = 48000;
-
-/**
- * A WAV file's sample rate, read from its `fmt ` chunk, or undefined for anything else. Decoding a WAV at its
- * own rate keeps the browser's resampler out: the samples are then exactly those Node reads.
- */
-export function wavSampleRate(bytes: ArrayBuffer): number | undefined {
-  const view = new DataView(bytes);
-  const text = (offset: number) => String.fromCharCode(...new Uint8Array(bytes, offset, 4));
-  if (bytes.byteLength < 12 || text(0) !== 'RIFF' || text(8) !== 'WAVE') return undefined;
-  for (let offset = 12; offset + 8 <= bytes.byteLength; ) {
-    const size = view.getUint32(offset + 4, true);
-    if (text(offset) === 'fmt ' && offset + 16 <= bytes.byteLength) return view.getUint32(offset + 12, true);
-    offset += 8 + size + (size % 2);
-  }
-  return undefined;
-}
+const BROWSER_DECODE_RATE = 48000;
 
 /** The mean of the channels, as src/audio/wav.ts downmixes. */
 function downmix(buffer: AudioBuffer): Float32Array {
@@ -35,9 +21,25 @@ function downmix(buffer: AudioBuffer): Float32Array {
   return mono;
 }
 
-/** Any audio the browser can decode, as mono samples at `sampleRate` (Web Audio decodes, the toolkit resamples). */
-export async function decodeAudioBytes(bytes: ArrayBuffer, sampleRate: number): Promise<Float32Array> {
-  const decodeRate = wavSampleRate(bytes) ?? COMPRESSED_DECODE_RATE;
-  const buffer = await new OfflineAudioContext(1, 1, decodeRate).decodeAudioData(bytes);
+async function decodeInBrowser(bytes: ArrayBuffer, sampleRate: number): Promise<Float32Array> {
+  const buffer = await new OfflineAudioContext(1, 1, BROWSER_DECODE_RATE).decodeAudioData(bytes);
   return resample(downmix(buffer), buffer.sampleRate, sampleRate);
+}
+
+/**
+ * Any audio the browser can decode, as mono samples at `sampleRate`. A WAV goes through the toolkit's own
+ * decoder, so the page reads exactly the samples Node reads (Chromium's decoder scales positive 16-bit
+ * samples by 1/32767, not 1/32768: features then differ by up to 0.006); WAV codecs that decoder does not
+ * read (µ-law, ADPCM) and every other format go through Web Audio.
+ */
+export async function decodeAudioBytes(bytes: ArrayBuffer, name: string, sampleRate: number): Promise<Float32Array> {
+  const view = new Uint8Array(bytes);
+  if (looksLikeWav(view)) {
+    try {
+      return decodeWavBuffer(view, name, sampleRate).samples;
+    } catch (error) {
+      if (!(error instanceof UnsupportedWavCodecError)) throw error;
+    }
+  }
+  return decodeInBrowser(bytes, sampleRate);
 }

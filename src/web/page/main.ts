@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { AudioError } from '../../audio/errors.js';
 import type { ModelCard } from '../../model/io.js';
 import '../../model/layers.js';
 import { infer } from '../../train/predict.js';
@@ -158,14 +159,15 @@ async function analyseBytes(model: tf.LayersModel, card: ModelCard, bytes: Array
   state.error = undefined;
   try {
     const started = performance.now();
-    const samples = await decodeAudioBytes(bytes, card.featureConfig.sampleRate);
+    const samples = await decodeAudioBytes(bytes, name, card.featureConfig.sampleRate);
     const analysis = analyseClip(model, card, samples, timelineSegments(samples, card.featureConfig.sampleRate));
     state.analysisMs = performance.now() - started;
     state.analysis = analysis;
     showAnalysis(card, analysis, name);
     say(`Analysed ${seconds(analysis.duration)} of audio in ${(state.analysisMs / 1000).toFixed(2)} s, on this device (${state.backend}).`);
   } catch (error) {
-    say(`Could not analyse ${name}: ${error instanceof Error ? error.message : String(error)}`, true);
+    const reason = error instanceof AudioError ? error.reason : error instanceof Error ? error.message : String(error);
+    say(`Could not analyse ${name}: ${reason}`, true);
   }
 }
 
