@@ -15,11 +15,11 @@ import { resolveFeatureConfig } from '../src/features/config.js';
 import { selectBackend } from '../src/model/backend.js';
 import { loadModel, saveModel } from '../src/model/io.js';
 import { openFeatureStore, preprocessCorpus, type FeatureStore } from '../src/store/index.js';
-import { DEFAULT_PRETRAIN_OPTIONS, labelledItems, pretrain, type PretrainedModel } from '../src/train/pretrain.js';
-import { predictProbabilities } from '../src/train/predict.js';
-import { applyNormalisation, fitNormalisation } from '../src/train/normalise.js';
-import { activeMatrices } from '../src/train/prepare.js';
-import { argMax } from '../src/train/trainer.js';
+import { DEFAULT_PRETRAIN_OPTIONS, pretrain, type PretrainedModel } from '../src/train/pretrain.js';
+import { argMax, predictProbabilities } from '../src/infer/infer.js';
+import { activeFrames } from '../src/infer/inputs.js';
+import { applyNormalisation, fitNormalisation } from '../src/infer/normalise.js';
+import { labelledItems, readMatrices } from '../src/store/items.js';
 
 const demo = resolve(__dirname, '..', 'data', 'demo');
 
@@ -86,7 +86,7 @@ describe('adaptation on the bundled demo corpus (English -> German)', () => {
   });
 
   it('pseudo-labels the clips two views of the real model agree on, the most confident share of each class', () => {
-    const frames = activeMatrices(target, labelledItems(target), 40);
+    const frames = activeFrames(readMatrices(target, labelledItems(target)), target.config, 40);
     const sourceView = predictProbabilities(pretrained.model, frames.map((m) => applyNormalisation(m, pretrained.card.normalisation)));
     const targetStatistics = fitNormalisation(frames, 'corpus', target.corpus, 40);
     const targetView = predictProbabilities(pretrained.model, frames.map((m) => applyNormalisation(m, targetStatistics)));

@@ -169,13 +169,31 @@ describe('loadCorpus from manifest.csv', () => {
     expect(corpus.unknownLabels).toEqual([]);
   });
 
-  it('reports rows whose file is missing and loads the rest', async () => {
+  // issue 16 fault 14: rows whose file was missing were left out unsaid (exit 0, absent from errors.json).
+  it('keeps rows whose file is missing, so that preprocessing reports them as failures', async () => {
     const root = await folderWith(['here.wav'], {
       'manifest.csv': 'path,speaker,emotion\ngone.wav,a,sad\nhere.wav,a,sad\n',
     });
     const corpus = await loadCorpus(root, { language: 'en' });
-    expect(corpus.utterances.map((utterance) => utterance.relativePath)).toEqual(['here.wav']);
-    expect(corpus.skippedFiles).toEqual([{ relativePath: 'gone.wav', reason: 'listed on manifest.csv line 2 but not found' }]);
+    expect(corpus.utterances.map((utterance) => utterance.relativePath)).toEqual(['gone.wav', 'here.wav']);
+    expect(corpus.skippedFiles).toEqual([]);
+  });
+
+  // issue 16 fault 17: a manifest with CR-only line ends was read as one line ("header names ... more than once").
+  it('reads a manifest whose lines end in a lone CR', async () => {
+    const root = await folderWith(['a.wav', 'b.wav'], { 'manifest.csv': 'path,speaker,emotion\ra.wav,s1,sad\rb.wav,s2,angry\r' });
+    const corpus = await loadCorpus(root, { language: 'en' });
+    expect(corpus.utterances.map(({ relativePath, speaker, label }) => [relativePath, speaker, label])).toEqual([
+      ['a.wav', 's1', 'sad'],
+      ['b.wav', 's2', 'angry'],
+    ]);
+  });
+
+  // issue 16 fault 14: `" a.wav"` was silently trimmed to another file's name.
+  it('takes a path as written, spaces included', async () => {
+    const root = await folderWith([' a.wav', 'a.wav'], { 'manifest.csv': 'path,speaker,emotion\n a.wav,s1,sad\n' });
+    const corpus = await loadCorpus(root, { language: 'en' });
+    expect(corpus.utterances.map(({ relativePath }) => relativePath)).toEqual([' a.wav']);
   });
 
   it.each([

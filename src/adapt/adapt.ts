@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { protocolSplit } from '../corpora/split.js';
 import { buildEmotionModel } from '../model/emotionModel.js';
+import { predictProbabilities } from '../infer/infer.js';
+import { activeFrames, modelInputs } from '../infer/inputs.js';
+import { applyNormalisation, fitNormalisation } from '../infer/normalise.js';
 import { assertFeaturesMatch, type ModelCard } from '../model/io.js';
 import type { FeatureStore, StoreItem } from '../store/index.js';
+import { labelIndices, labelledItems, readMatrices } from '../store/items.js';
 import { DEFAULT_SPEC_AUGMENT } from '../train/batches.js';
 import { reestimateBatchNorm } from '../train/batchNorm.js';
-import { applyNormalisation } from '../train/normalise.js';
-import { predictProbabilities } from '../train/predict.js';
-import { activeMatrices, labelIndices, normaliseDomain } from '../train/prepare.js';
-import { labelledItems } from '../train/pretrain.js';
 import { trainClassifier, type AlignmentLoss, type EpochReport, type LabelledSet } from '../train/trainer.js';
 import { createRng, shuffle } from '../util/random.js';
 import { coralLoss } from './coral.js';
@@ -103,19 +103,20 @@ export async function adaptModel(
   const threshold = card.normalisation.activeFrameThresholdDb;
   const classes = card.labels;
 
-  const targetFrames = activeMatrices(target, targetItems, threshold);
-  const targetDomain = normaliseDomain(targetFrames, card.normalisation.mode, target.corpus, threshold);
-  const targetMatrices = targetDomain.apply(targetFrames);
+  const targetRaw = readMatrices(target, targetItems);
+  const targetFrames = activeFrames(targetRaw, card.featureConfig, threshold);
+  const targetCard = { ...card, normalisation: fitNormalisation(targetFrames, card.normalisation.mode, target.corpus, threshold) };
+  const targetMatrices = targetFrames.map((matrix) => applyNormalisation(matrix, targetCard.normalisation));
   const shotItems = options.shots > 0 ? drawShots(targetItems.filter((i) => i.label !== null && classes.includes(i.label)), classes, options.shots, options.seed) : [];
 
   const adapted = copyModel(model, card);
   const windowFrames = Number(card.training.windowFrames ?? 200);
-  let labelledTarget: LabelledSet = { matrices: targetDomain.apply(activeMatrices(target, shotItems, threshold)), labels: labelIndices(shotItems, classes) };
+  let labelledTarget: LabelledSet = { matrices: modelInputs(readMatrices(target, shotItems), targetCard), labels: labelIndices(shotItems, classes) };
   let pseudoLabelledClips: { id: string; label: string }[] | undefined;
   if (options.method === 'selftrain') {
     const shotIds = new Set(shotItems.map((item) => item.id));
     const unlabelled = targetItems.flatMap((item, index) => (shotIds.has(item.id) ? [] : [index]));
-    const sourceView = predictProbabilities(model, unlabelled.map((index) => applyNormalisation(targetFrames[index], card.normalisation)));
+    const sourceView = predictProbabilities(model, modelInputs(unlabelled.map((index) => targetRaw[index]), card));
     reestimateBatchNorm(adapted, targetMatrices, windowFrames, options.seed);
     const poolView = predictProbabilities(adapted, unlabelled.map((index) => targetMatrices[index]));
     const pseudo = agreedPseudoLabels([sourceView, poolView], options.pseudoLabelFraction);
@@ -129,8 +130,9 @@ export async function adaptModel(
   let threads = 1;
   if (needsTraining) {
     const sourceItems = labelledItems(source).filter((item) => classes.includes(item.label!));
-    const sourceFrames = activeMatrices(source, sourceItems, threshold);
-    const sourceMatrices = normaliseDomain(sourceFrames, card.normalisation.mode, source.corpus, threshold).apply(sourceFrames);
+    const sourceFrames = activeFrames(readMatrices(source, sourceItems), card.featureConfig, threshold);
+    const sourceNormalisation = fitNormalisation(sourceFrames, card.normalisation.mode, source.corpus, threshold);
+    const sourceMatrices = sourceFrames.map((matrix) => applyNormalisation(matrix, sourceNormalisation));
     // Labelled target clips are repeated until they are about a third of each epoch, so they are not drowned by the source.
     const targetCount = labelledTarget.labels.length;
     const repeats = targetCount > 0 ? Math.max(1, Math.round(sourceMatrices.length / 2 / targetCount)) : 0;
@@ -163,7 +165,7 @@ export async function adaptModel(
 
   const adaptedCard: ModelCard = {
     ...card,
-    normalisation: targetDomain.normalisation,
+    normalisation: targetCard.normalisation,
     adaptation: {
       method: options.method,
       targetCorpus: target.corpus,

@@ -1,4 +1,4 @@
-import { argMax } from '../train/trainer.js';
+import { argMax } from '../infer/infer.js';
 
 export interface PseudoLabel {
   /** Position of the clip in the views' rows. */

@@ -1,11 +1,13 @@
-import { readFile } from 'node:fs/promises';
+import { UnreadableFileError, readRegularFile } from '../util/fs.js';
 import {
   UnsupportedWavCodecError,
   assertUsableSamples,
   emptyFileError,
   fileAccessError,
 } from './errors.js';
+import { AudioError } from './errors.js';
 import { decodeWithFfmpeg } from './ffmpeg.js';
+import { AUDIO_LIMITS } from './limits.js';
 import { assertSampleRate } from './resample.js';
 import { type Audio, DEFAULT_SAMPLE_RATE, WAV_SIGNATURE_LENGTH, decodeWavBuffer, looksLikeWav } from './wav.js';
 
@@ -14,12 +16,16 @@ export interface DecodeOptions {
   sampleRate?: number;
 }
 
-/** The whole file; refuses one that is missing, unreadable (a directory, say) or empty. */
+/**
+ * The whole file; refuses one that is missing, unreadable, empty, over AUDIO_LIMITS.maxFileBytes, or not a
+ * regular file (a folder, a FIFO, a device such as /dev/zero, also behind a symlink).
+ */
 async function readContents(path: string): Promise<Uint8Array> {
   let contents: Uint8Array;
   try {
-    contents = await readFile(path);
+    contents = await readRegularFile(path, AUDIO_LIMITS.maxFileBytes);
   } catch (error) {
+    if (error instanceof UnreadableFileError) throw new AudioError(path, error.reason);
     throw fileAccessError(path, error);
   }
   if (contents.length === 0) throw emptyFileError(path);

@@ -3,6 +3,7 @@ import { access, stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { AudioError } from './errors.js';
+import { AUDIO_LIMITS, assertBearableDuration } from './limits.js';
 
 const INSTALL_HINT =
   'install it (apt-get install ffmpeg, or brew install ffmpeg) or set FFMPEG_PATH to the ffmpeg binary';
@@ -57,9 +58,15 @@ export async function decodeWithFfmpeg(file: string, sampleRate: number): Promis
   // Loaded on first use: WAV corpora never need it, and each preprocessing worker would pay for the import.
   const { default: ffmpeg } = await import('fluent-ffmpeg');
   const chunks: Buffer[] = [];
+  // ffmpeg's output is capped at AUDIO_LIMITS.maxSeconds: past it the decoder is stopped, not waited for.
+  const maxBytes = AUDIO_LIMITS.maxSeconds * sampleRate * FLOAT32_BYTES;
+  let received = 0;
+  let stopAtLimit = (): void => {};
   const collector = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk);
+      received += chunk.length;
+      if (received > maxBytes) stopAtLimit();
+      else chunks.push(chunk);
       done();
     },
     // fluent-ffmpeg treats an output stream's 'close' as an early abort and may report a spurious error.
@@ -69,7 +76,7 @@ export async function decodeWithFfmpeg(file: string, sampleRate: number): Promis
   // Without the explicit protocol ffmpeg reads "take:1.wav" as protocol "take" and "data:…" as inline data.
   const input = `file:${file}`;
   const finished = new Promise<void>((resolve, reject) => {
-    ffmpeg(input)
+    const command = ffmpeg(input)
       .setFfmpegPath(binary)
       .noVideo()
       .audioChannels(1)
@@ -80,8 +87,17 @@ export async function decodeWithFfmpeg(file: string, sampleRate: number): Promis
       .audioCodec('pcm_f32le')
       .format('f32le')
       .on('error', (error: Error) => reject(ffmpegFailure(file, input, error)))
-      .on('end', () => resolve())
-      .pipe(collector, { end: true });
+      .on('end', () => resolve());
+    stopAtLimit = () => {
+      stopAtLimit = () => {};
+      try {
+        assertBearableDuration(received / FLOAT32_BYTES / sampleRate, file);
+      } catch (error) {
+        reject(error);
+      }
+      command.kill('SIGKILL');
+    };
+    command.pipe(collector, { end: true });
   });
   await Promise.all([finished, collected]);
 

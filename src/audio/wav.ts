@@ -1,5 +1,6 @@
 import type wavefilePackage from 'wavefile';
 import { AudioError, UnsupportedWavCodecError, assertHasSamples, assertUsableSamples, emptyFileError } from './errors.js';
+import { assertBearableDuration, assertPlausibleSampleRate } from './limits.js';
 import { assertSampleRate, resample } from './resample.js';
 import { wavefile } from './wavefile.js';
 
@@ -125,7 +126,7 @@ interface SampleEncoding {
 function sampleEncoding(format: FormatChunk, file: string): SampleEncoding {
   const { audioFormat, numChannels, sampleRate, blockAlign } = format;
   if (numChannels < 1) throw corrupt(file, 'the header declares 0 channels');
-  if (sampleRate < 1) throw corrupt(file, 'the header declares a sample rate of 0 Hz');
+  assertPlausibleSampleRate(sampleRate, file);
   const bytesPerSample = blockAlign / numChannels;
   if (!Number.isInteger(bytesPerSample) || bytesPerSample < 1) {
     throw corrupt(file, `block size ${blockAlign} bytes does not fit ${numChannels} channels`);
@@ -212,6 +213,7 @@ export function decodeWavBuffer(buffer: Uint8Array, file: string, sampleRate = D
   const format = wave.fmt as FormatChunk;
   const bytes = sampleBytes(wave, file);
   const encoding = sampleEncoding(format, file);
+  assertBearableDuration(bytes.length / format.blockAlign / format.sampleRate, file);
   const mono = decodeMono(bytes, format, encoding.convert, wave.container !== 'RIFX');
   if (encoding.integer) assertHasSamples(mono, file);
   else assertUsableSamples(mono, file);

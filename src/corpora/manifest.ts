@@ -22,7 +22,9 @@ export interface ManifestRow {
   durationSeconds?: number;
 }
 
-const FIELD_END = /,|\r?\n/g;
+/** Lines end in LF, CRLF, or a lone CR (classic Mac OS, and what some spreadsheets still export). */
+const FIELD_END = /,|\r\n|\r|\n/g;
+const LINE_BREAK = /\r\n|\r|\n/;
 
 /** The value of the quoted field whose opening quote is at `start`, and the position after its closing quote. */
 function readQuotedField(text: string, start: number, file: string, line: number): { value: string; end: number } {
@@ -38,7 +40,7 @@ function readQuotedField(text: string, start: number, file: string, line: number
   }
 }
 
-/** RFC 4180: comma-separated, `"`-quoted fields may hold commas, line breaks and doubled quotes; LF or CRLF. */
+/** RFC 4180: comma-separated, `"`-quoted fields may hold commas, line breaks and doubled quotes; LF, CRLF or CR. */
 export function parseCsv(text: string, file: string): CsvRecord[] {
   const records: CsvRecord[] = [];
   let position = text.startsWith('\uFEFF') ? 1 : 0;
@@ -49,7 +51,7 @@ export function parseCsv(text: string, file: string): CsvRecord[] {
       if (text[position] === '"') {
         const { value, end } = readQuotedField(text, position, file, line);
         record.fields.push(value);
-        line += value.split('\n').length - 1;
+        line += value.split(LINE_BREAK).length - 1;
         position = end;
       } else {
         FIELD_END.lastIndex = position;
@@ -64,7 +66,7 @@ export function parseCsv(text: string, file: string): CsvRecord[] {
       if (text[position] !== ',') break;
       position += 1;
     }
-    const lineBreak = text.startsWith('\r\n', position) ? 2 : text[position] === '\n' ? 1 : 0;
+    const lineBreak = text.startsWith('\r\n', position) ? 2 : text[position] === '\n' || text[position] === '\r' ? 1 : 0;
     if (lineBreak === 0 && position < text.length) {
       throw new CorpusError(file, 'a closing quote must be followed by a comma or the end of the line', line);
     }
@@ -112,7 +114,9 @@ export async function readManifest(file: string): Promise<ManifestRow[]> {
       return value;
     };
 
-    const relativePath = relativeAudioPath(required('path'), file, line);
+    // The path is taken as written: spaces may be part of a file name, so trimming them would name another file.
+    required('path');
+    const relativePath = relativeAudioPath(fields[columns.indexOf('path')], file, line);
     const earlier = firstLineOfPath.get(relativePath);
     if (earlier !== undefined) throw new CorpusError(file, `${relativePath} is listed again (first on line ${earlier})`, line);
     firstLineOfPath.set(relativePath, line);

@@ -9,7 +9,7 @@ import './layers.js';
 
 export const MODEL_CARD_FORMAT = 'ser-model-card/1';
 
-/** How frames are standardised before the model sees them (see src/train/normalise.ts). */
+/** How frames are standardised before the model sees them (see src/infer/normalise.ts). */
 export interface NormalisationCard {
   mode: 'corpus' | 'utterance';
   /** Per-dimension statistics fitted on the domain named by `fittedOn`; per-corpus mode refits them on a new domain. */

@@ -8,7 +8,8 @@ import { loadTensors, saveTensors } from '../model/tensorFile.js';
 import { writeJsonAtomic } from '../util/fs.js';
 import { createRng, shuffle, type Rng } from '../util/random.js';
 import { windowBatch, type SpecAugmentOptions } from './batches.js';
-import { computeMetrics } from '../eval/metrics.js';
+import { argMax } from '../infer/infer.js';
+import { computeMetrics } from '../infer/metrics.js';
 import { cutBatch, TrainingWorkers, shardCount } from './dataParallel.js';
 import { batchWeight, shardLoss, trainableVariables, type ObjectiveSettings, type Shard } from './objective.js';
 
@@ -264,10 +265,4 @@ async function writeCheckpoint(dir: string, model: tf.LayersModel, bestWeights: 
   await writeJsonAtomic(join(dir, 'state.json'), state);
   const previous = state.epoch - 1;
   await Promise.all(['model', 'best', 'optimizer'].map((kind) => rm(join(dir, `${kind}-${previous}.bin`), { force: true })));
-}
-
-export function argMax(values: number[]): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
 }

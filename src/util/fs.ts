@@ -1,4 +1,5 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 function temporaryName(path: string): string {
@@ -27,4 +28,48 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   await writeFileAtomic(path, `${JSON.stringify(value, null, 1)}\n`);
+}
+
+/** A path that is not a regular file of bearable size: a FIFO, a device, a folder, or a file over the limit. */
+export class UnreadableFileError extends Error {
+  constructor(readonly file: string, readonly reason: string) {
+    super(`${file}: ${reason}`);
+  }
+}
+
+function kindOf(info: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+  if (info.isDirectory()) return 'a folder';
+  if (info.isFIFO()) return 'a FIFO (named pipe)';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  if (info.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Reads a whole regular file of at most `maxBytes`. A FIFO, device, socket or folder (also behind a
+ * symlink) is refused before a byte is read, so `/dev/zero` cannot fill memory nor a FIFO hang the run:
+ * the file is opened non-blocking (opening a FIFO would otherwise wait for a writer) and checked on the
+ * open handle, so it cannot be swapped between the check and the read. Open errors (ENOENT, EACCES...)
+ * are thrown as they are, for the caller to word.
+ */
+export async function readRegularFile(path: string, maxBytes: number): Promise<Buffer> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new UnreadableFileError(path, `is ${kindOf(info)}, not a regular file; only regular files are read`);
+    if (info.size > maxBytes) {
+      throw new UnreadableFileError(path, `is ${info.size} bytes, over the ${maxBytes}-byte limit for such files; split or shorten it`);
+    }
+    // At most the size seen on the handle: a file growing while it is read cannot outgrow the limit.
+    const contents = Buffer.alloc(info.size);
+    let filled = 0;
+    while (filled < contents.length) {
+      const { bytesRead } = await handle.read(contents, filled, contents.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return contents.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
 }
