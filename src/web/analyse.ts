@@ -1,9 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
-import { dropQuietFrames, extractFeatures, type FeatureMatrix } from '../features/index.js';
+import { extractFeatures, type FeatureMatrix } from '../features/index.js';
+import { argMax, infer } from '../infer/infer.js';
+import { modelInputs } from '../infer/inputs.js';
 import { fewestInputFrames } from '../model/emotionModel.js';
 import type { ModelCard } from '../model/io.js';
-import { applyNormalisation } from '../train/normalise.js';
-import { infer } from '../train/predict.js';
 
 /** A stretch of the clip, in seconds from its start. */
 export interface Span {
@@ -33,7 +33,7 @@ function byLabel(labels: string[], probabilities: number[]): Record<string, numb
 }
 
 function mostProbable(labels: string[], probabilities: number[]): string {
-  return labels[probabilities.indexOf(Math.max(...probabilities))];
+  return labels[argMax(probabilities)];
 }
 
 /**
@@ -45,16 +45,15 @@ function mostProbable(labels: string[], probabilities: number[]): string {
 export function analyseClip(model: tf.LayersModel, card: ModelCard, samples: Float32Array, segments: Span[]): ClipAnalysis {
   const { featureConfig: config, normalisation, labels } = card;
   const fewestFrames = fewestInputFrames(model);
-  const modelInput = (matrix: FeatureMatrix) => applyNormalisation(dropQuietFrames(matrix, config, normalisation.activeFrameThresholdDb), normalisation);
   const features = extractFeatures(samples, config.sampleRate, config);
-  const clipInput = modelInput(features);
+  const [clipInput] = modelInputs([features], card);
   if (clipInput.frames < fewestFrames) {
     throw new Error(`too little sound: ${clipInput.frames} frames within ${normalisation.activeFrameThresholdDb} dB of the loudest, the model needs at least ${fewestFrames}`);
   }
-  const segmentInputs = segments.map((span) => {
-    const first = Math.round(span.start * config.sampleRate);
-    return modelInput(extractFeatures(samples.subarray(first, Math.round(span.end * config.sampleRate)), config.sampleRate, config));
-  });
+  const segmentInputs = modelInputs(
+    segments.map((span) => extractFeatures(samples.subarray(Math.round(span.start * config.sampleRate), Math.round(span.end * config.sampleRate)), config.sampleRate, config)),
+    card,
+  );
   const judged = segmentInputs.flatMap((input, k) => (input.frames >= fewestFrames ? [k] : []));
   const [clipProbabilities, ...judgedProbabilities] = infer(model, [clipInput, ...judged.map((k) => segmentInputs[k])]).probabilities;
   const estimates = new Map(judged.map((k, j) => [k, judgedProbabilities[j]]));

@@ -3,7 +3,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { AudioError } from '../../audio/errors.js';
 import type { ModelCard } from '../../model/io.js';
 import '../../model/layers.js';
-import { infer } from '../../train/predict.js';
+import { infer } from '../../infer/infer.js';
 import { analyseClip, type ClipAnalysis } from '../analyse.js';
 import { timelineSegments } from '../segments.js';
 import { decodeAudioBytes } from './decode.js';
