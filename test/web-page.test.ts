@@ -6,17 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import wavefile from 'wavefile';
 import { decodeAudio } from '../src/audio/index.js';
 import { resample } from '../src/audio/resample.js';
-import { loadCorpus } from '../src/corpora/index.js';
-import { extractFeatures, resolveFeatureConfig } from '../src/features/index.js';
+import { extractFeatures } from '../src/features/index.js';
 import { selectBackend } from '../src/model/backend.js';
-import { loadModel, saveModel, type SavedModel } from '../src/model/io.js';
+import { loadModel, type SavedModel } from '../src/model/io.js';
 import { DEFAULT_WINDOW_OPTIONS, isClipFailure, predictFiles, type ClipPrediction } from '../src/predict/predict.js';
-import { openFeatureStore, preprocessCorpus } from '../src/store/index.js';
-import { DEFAULT_PRETRAIN_OPTIONS, pretrain } from '../src/train/pretrain.js';
 import type { ClipAnalysis } from '../src/web/analyse.js';
 import { buildPage } from '../src/web/build.js';
 import { startWebServer, type WebServer } from '../src/web/server.js';
 import { repoRoot } from './helpers/cli.js';
+import { trainTinyModel } from './helpers/tinyModel.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -119,17 +117,7 @@ describe.skipIf(!haveChromium)('the page in headless Chromium', () => {
   beforeAll(async () => {
     mkdirSync(artefacts, { recursive: true });
     await selectBackend('wasm');
-    // A real (if briefly trained) model, as `ser train` writes it.
-    const storeDir = join(work, 'store');
-    await preprocessCorpus(await loadCorpus(join(repoRoot, 'data/demo/en')), storeDir, { config: resolveFeatureConfig(), workers: 0 });
-    const trained = await pretrain(openFeatureStore(storeDir), {
-      ...DEFAULT_PRETRAIN_OPTIONS,
-      epochs: 1,
-      validationSpeakers: ['en02'],
-      model: { channels: [8, 8, 8], embeddingDim: 16 },
-    });
-    const modelDir = join(work, 'model');
-    await saveModel(modelDir, trained.model, trained.card);
+    const modelDir = await trainTinyModel(work);
     saved = await loadModel(modelDir);
 
     const speaker = join(repoRoot, 'data/demo/en/en01');
