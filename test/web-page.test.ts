@@ -161,13 +161,22 @@ describe.skipIf(!haveChromium)('the page in headless Chromium', () => {
     for (const label of saved.card.labels) expect(Math.abs(analysis.probabilities[label] - predicted.probabilities[label])).toBeLessThan(1e-3);
     expect(await page.locator('#top').textContent()).toContain(`en01_angry_01.wav: ${predicted.emotion}`);
     expect(await page.locator('#card').textContent()).toContain(saved.card.labels.join(', '));
+    await page.keyboard.press('Tab');
     await page.screenshot({ path: join(artefacts, 'result-desktop.png'), fullPage: true });
     await page.close();
   });
 
-  it('downmixes and resamples a 44.1 kHz stereo WAV as Node does', async () => {
+  it('downmixes and resamples a 44.1 kHz stereo WAV dropped on the page as Node does', async () => {
     const page = await newPage(await browser.newContext());
-    const state = await analysed(page, () => page.getByLabel('Choose a file').setInputFiles(clips.stereo));
+    const state = await analysed(page, async () => {
+      const dataTransfer = await page.evaluateHandle((base64) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], 'stereo-44k.wav', { type: 'audio/wav' }));
+        return transfer;
+      }, readFileSync(clips.stereo).toString('base64'));
+      await page.dispatchEvent('#drop', 'drop', { dataTransfer });
+    });
+    expect(await page.locator('#top').textContent()).toMatch(/^stereo-44k\.wav: /);
     const node = extractFeatures((await decodeAudio(clips.stereo, { sampleRate: SAMPLE_RATE })).samples, SAMPLE_RATE, saved.card.featureConfig);
     expect(maxDifference(state.analysis!.features.data, node.data)).toBeLessThan(1e-4);
     const predicted = await nodePrediction(clips.stereo);
