@@ -59,7 +59,7 @@ describe('the web server', () => {
     writeFileSync(join(pageDir, 'app.js'), 'console.log(1)');
     writeFileSync(join(root, 'secret.txt'), 'secret');
     symlinkSync(join(root, 'secret.txt'), join(pageDir, 'linked.txt'));
-    for (const file of ['model.json', 'weights.bin', 'card.json']) writeFileSync(join(modelDir, file), file);
+    for (const file of ['model.json', 'weights.bin', 'card.json', 'README.md']) writeFileSync(join(modelDir, file), file);
     writeFileSync(join(modelDir, 'checkpoints/state.json'), '{}');
     writeFileSync(join(modelDir, 'notes.txt'), 'private');
     server = await startWebServer({ pageDir, modelDir, host: '127.0.0.1', port: 0 });
@@ -67,14 +67,15 @@ describe('the web server', () => {
   });
   afterAll(() => server.close());
 
-  it('listens on 127.0.0.1 and serves the page, the model\'s three files and tfjs\'s wasm binaries', async () => {
+  it('listens on 127.0.0.1 and serves the page, the model\'s files and README, and tfjs\'s wasm binaries', async () => {
     expect(server.url).toBe(`http://127.0.0.1:${port}/`);
     const index = await get('/');
     expect(index.status).toBe(200);
     expect(index.body).toContain('<title>page</title>');
     expect(index.headers['content-type']).toBe('text/html; charset=utf-8');
     expect((await get('/app.js')).headers['content-type']).toBe('text/javascript; charset=utf-8');
-    for (const file of ['model.json', 'weights.bin', 'card.json']) expect((await get(`/model/${file}`)).body).toBe(file);
+    for (const file of ['model.json', 'weights.bin', 'card.json', 'README.md']) expect((await get(`/model/${file}`)).body).toBe(file);
+    expect((await get('/model/README.md')).headers['content-type']).toBe('text/plain; charset=utf-8');
     const wasm = await get('/tfjs-wasm/tfjs-backend-wasm-simd.wasm', {}, 'HEAD');
     expect(wasm.status).toBe(200);
     expect(wasm.headers['content-type']).toBe('application/wasm');

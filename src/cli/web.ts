@@ -37,7 +37,7 @@ function builder(yargs: Argv) {
     .epilog(
       'The page decodes, extracts features and runs the model in the browser (WebGL, else WebAssembly): ' +
         'audio dropped, chosen or recorded there never leaves it. The server sends only the page, the model ' +
-        'folder\'s model.json, weights.bin and card.json, and tfjs\'s wasm binaries. Stop it with Ctrl-C.',
+        'folder\'s model.json, weights.bin, card.json and README.md, and tfjs\'s wasm binaries. Stop it with Ctrl-C.',
     );
 }
 

@@ -21,8 +21,8 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-/** The only files of the model folder that are served: checkpoints and anything else beside them are not. */
-const MODEL_FILES = new Set(['model.json', 'weights.bin', 'card.json']);
+/** The only files of the model folder that are served (README.md: the model card in words, when it has one). */
+const MODEL_FILES = new Set(['model.json', 'weights.bin', 'card.json', 'README.md']);
 /** tfjs-backend-wasm's binaries, served from the installed package so that the page never reaches a CDN. */
 const WASM_DIR = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
 const WASM_FILES = new Set(['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']);
@@ -36,6 +36,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.bin': 'application/octet-stream',
   '.svg': 'image/svg+xml',
   '.txt': 'text/plain; charset=utf-8',
+  '.md': 'text/plain; charset=utf-8',
 };
 
 /**

@@ -84,7 +84,8 @@ function classColour(card: ModelCard, label: string | null): string {
   return label === null ? 'none' : `c${card.labels.indexOf(label) % 7}`;
 }
 
-function showCard(card: ModelCard): void {
+/** The model card, and a link to the model folder's README.md when it has one (its terms and limits in full). */
+function showCard(card: ModelCard, hasReadme: boolean): void {
   const languages = [card.source.language, card.adaptation?.targetLanguage].filter((language): language is string => Boolean(language));
   const rows: [string, string][] = [
     ['Languages', [...new Set(languages)].join(', ')],
@@ -107,6 +108,16 @@ function showCard(card: ModelCard): void {
       return [dt, dd];
     }),
   );
+  if (hasReadme) {
+    const link = document.createElement('a');
+    link.href = 'model/README.md';
+    link.textContent = 'The model\'s README: training data, terms of use, expected accuracy';
+    const dd = document.createElement('dd');
+    dd.append(link);
+    const dt = document.createElement('dt');
+    dt.textContent = 'More';
+    ui.card.append(dt, dd);
+  }
 }
 
 function showAnalysis(card: ModelCard, analysis: ClipAnalysis, name: string): void {
@@ -227,7 +238,7 @@ async function start(): Promise<void> {
     const card = (await response.json()) as ModelCard;
     const model = await tf.loadLayersModel('model/model.json');
     warmUp(model, card);
-    showCard(card);
+    showCard(card, (await fetch('model/README.md', { method: 'HEAD' })).ok);
     acceptFiles(model, card);
     acceptRecordings(model, card);
     ui.file.disabled = false;
