@@ -39,17 +39,14 @@ const CONTENT_TYPES: Record<string, string> = {
   '.md': 'text/plain; charset=utf-8',
 };
 
-/**
- * Only this origin, for everything; 'wasm-unsafe-eval' lets the page compile tfjs's WebAssembly (it allows
- * no JavaScript eval); blob: media is the microphone recording the page decodes itself.
- */
+/** Only this origin, for everything; 'wasm-unsafe-eval' lets the page compile tfjs's WebAssembly (it allows no JavaScript eval). */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
   "connect-src 'self'",
   "img-src 'self'",
   "style-src 'self'",
-  "media-src 'self' blob:",
+  "media-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",
