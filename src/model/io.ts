@@ -39,6 +39,8 @@ export interface ModelCard {
     /** `selftrain`: the pool clips it trained on and the label it gave each. */
     pseudoLabelledClips?: { id: string; label: string }[];
     schedule: string;
+    /** Each epoch of the adaptation's training, where it trained. */
+    history?: AdaptationEpoch[];
   };
   training: Record<string, unknown>;
   /** Scores on held-out source speakers at the chosen epoch. */
@@ -46,6 +48,17 @@ export interface ModelCard {
   backend: string;
   packageVersion: string;
   createdAt: string;
+}
+
+/** One epoch of an adaptation's training, as the card keeps it. */
+export interface AdaptationEpoch {
+  epoch: number;
+  /** Mean classification loss over the epoch's batches. */
+  loss: number;
+  /** Mean alignment loss over the epoch's batches; null without one. */
+  alignmentLoss: number | null;
+  /** Figures the alignment loss reports, averaged over the epoch (dann: `discriminatorAccuracy`). */
+  alignmentMetrics?: Record<string, number>;
 }
 
 export interface SavedModel {
