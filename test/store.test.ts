@@ -218,6 +218,13 @@ describe('preprocessCorpus', () => {
     expect(storeContents(openFeatureStore(interruptedDir))).toEqual(storeContents(openFeatureStore(referenceDir)));
     expect(readErrors(interruptedDir)).toEqual(readErrors(referenceDir));
     expect(existsSync(leftover)).toBe(false);
+
+    // A queue worker killed mid-write, while a run goes on, leaves a temporary frame file: gone at the end.
+    const midRun = join(interruptedDir, 'frames', 'x.f32.tmp-4343-def456');
+    let written = 0;
+    const rewrite = await preprocessCorpus(corpus, interruptedDir, { config, workers: 0, onProgress: () => writeFileSync(midRun, `half ${++written}`) });
+    expect([rewrite.processed, written]).toEqual([0, bad.length]);
+    expect(existsSync(midRun)).toBe(false);
   });
 
   it('names the folder when no utterance has a label in the taxonomy', async () => {

@@ -253,6 +253,8 @@ async function planRun(
         await writeStoreHeader(outDir, { ...header, count });
         const failed = corpus.utterances.flatMap((utterance) => failures.get(utterance.id) ?? []);
         await writeStoreErrors(outDir, failed);
+        // A queue worker killed mid-write leaves its temporary frame file; the job was redone elsewhere.
+        await removeLeftoverTemporaries(outDir);
         return { processed, failed, audioSeconds };
       } finally {
         await release();
