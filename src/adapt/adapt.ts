@@ -109,7 +109,7 @@ export async function adaptModel(
   const shotItems = options.shots > 0 ? drawShots(targetItems.filter((i) => i.label !== null && classes.includes(i.label)), classes, options.shots, options.seed) : [];
 
   const adapted = copyModel(model, card);
-  const windowFrames = Number(card.training.windowFrames ?? 200);
+  const { windowFrames, dropout } = card.training;
   let labelledTarget: LabelledSet = { matrices: targetDomain.apply(activeMatrices(target, shotItems, threshold)), labels: labelIndices(shotItems, classes) };
   let pseudoLabelledClips: { id: string; label: string }[] | undefined;
   if (options.method === 'selftrain') {
@@ -148,7 +148,7 @@ export async function adaptModel(
       learningRate: options.learningRate,
       windowFrames,
       seed: options.seed,
-      dropout: Number(card.training.dropout ?? 0.3),
+      dropout,
       classBalanced: true,
       augment: DEFAULT_SPEC_AUGMENT,
       alignment,

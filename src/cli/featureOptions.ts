@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { numberOption } from './shared.js';
 import { checkDescriptorNames, DEFAULT_FEATURE_CONFIG, DESCRIPTOR_NAMES, featureDims, resolveFeatureConfig, type FeatureConfig } from '../features/index.js';
 
 /** The parsed feature options, as a command handler sees them. */
@@ -18,8 +19,8 @@ export function withFeatureOptions<T>(yargs: Argv<T>) {
       default: DEFAULT_FEATURE_CONFIG.kind,
       describe: 'mfcc: cepstra of the mel bank; fbank: the log mel filterbank energies themselves',
     })
-    .option('num-ceps', { type: 'number', default: DEFAULT_FEATURE_CONFIG.numCeps, describe: 'cepstral coefficients kept (mfcc only)' })
-    .option('num-mel-bins', { type: 'number', default: DEFAULT_FEATURE_CONFIG.numMelBins, describe: 'triangular mel filters' })
+    .option('num-ceps', numberOption('num-ceps', { default: DEFAULT_FEATURE_CONFIG.numCeps, describe: 'cepstral coefficients kept (mfcc only)' }))
+    .option('num-mel-bins', numberOption('num-mel-bins', { default: DEFAULT_FEATURE_CONFIG.numMelBins, describe: 'triangular mel filters' }))
     .option('deltas', {
       type: 'boolean',
       default: DEFAULT_FEATURE_CONFIG.deltas,
@@ -32,9 +33,6 @@ export function withFeatureOptions<T>(yargs: Argv<T>) {
 }
 
 export function featureConfigFromArgs(args: FeatureOptionArgs): FeatureConfig {
-  for (const [flag, value] of [['--num-ceps', args.numCeps], ['--num-mel-bins', args.numMelBins]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} must be a whole number >= 1, got ${value}`);
-  }
   if (args.type === 'mfcc' && args.numCeps > args.numMelBins) {
     throw new Error(`--num-ceps ${args.numCeps} exceeds --num-mel-bins ${args.numMelBins}: an MFCC cannot have more coefficients than mel bins`);
   }

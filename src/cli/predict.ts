@@ -2,17 +2,17 @@ import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadModel } from '../model/io.js';
 import { DEFAULT_WINDOW_OPTIONS, isClipFailure, listAudioInputs, predictFiles, predictionsCsv, type ClipPrediction } from '../predict/predict.js';
-import { EXIT_SOME_FILES_SKIPPED } from './preprocess.js';
-import { FileProgressBar } from './progressBar.js';
 import { commandLine } from './commands.js';
+import { ProgressBar } from './progress.js';
+import { exitStatusFor, folderOption, numberOption } from './shared.js';
 
 function builder(yargs: Argv) {
   return yargs
     .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'audio files (any format ffmpeg reads) or folders, searched recursively' })
-    .option('model', { type: 'string', demandOption: true, describe: 'model folder written by `ser train` or `ser adapt`' })
+    .option('model', folderOption('model', { demandOption: true, describe: 'model folder written by `ser train` or `ser adapt`' }))
     .option('format', { choices: ['json', 'csv'] as const, default: 'json' as const, describe: 'output on stdout' })
-    .option('window', { type: 'number', default: DEFAULT_WINDOW_OPTIONS.windowSeconds, describe: 'seconds per window; clips longer than this also get a prediction per window' })
-    .option('hop', { type: 'number', default: DEFAULT_WINDOW_OPTIONS.hopSeconds, describe: 'seconds between window starts (at most --window)' })
+    .option('window', numberOption('window', { default: DEFAULT_WINDOW_OPTIONS.windowSeconds, describe: 'seconds per window; clips longer than this also get a prediction per window' }))
+    .option('hop', numberOption('hop', { default: DEFAULT_WINDOW_OPTIONS.hopSeconds, describe: 'seconds between window starts (at most --window)' }))
     .example('$0 predict --model models/ravdess clip.mp3', 'top emotion and class probabilities of one clip, as JSON')
     .example('$0 predict --model models/emodb-dann recordings/ --format csv > emotions.csv', 'every audio file under a folder, one CSV row per clip and window')
     .epilog(
@@ -33,7 +33,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
     const saved = await loadModel(resolve(args.model));
     const windowOptions = { windowSeconds: args.window, hopSeconds: args.hop };
     const { files, failures } = await listAudioInputs(args.inputs);
-    const bar = files.length > 1 ? new FileProgressBar(files.length) : undefined;
+    const bar = files.length > 1 ? new ProgressBar({ total: files.length, unit: 'files' }) : undefined;
     const predicted = await predictFiles(saved, files, windowOptions, (done, _total, audioSeconds) => bar?.update(done, audioSeconds));
     bar?.finish();
     const outcomes = [...predicted, ...failures];
@@ -45,6 +45,6 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
         `${failed.length} of ${outcomes.length} inputs could not be predicted:\n${failed.map(({ file, error }) => `  ${file}: ${error}\n`).join('')}`,
       );
     }
-    process.exitCode = failed.length > 0 ? EXIT_SOME_FILES_SKIPPED : 0;
+    process.exitCode = exitStatusFor(predictions.length, failed.length);
   },
 };

@@ -4,11 +4,9 @@ import type { Argv, CommandModule } from 'yargs';
 import { loadCorpus, type Corpus } from '../corpora/index.js';
 import { preprocessCorpus, type PreprocessSummary } from '../store/index.js';
 import { describeFeatureConfig, featureConfigFromArgs, withFeatureOptions } from './featureOptions.js';
-import { FileProgressBar } from './progressBar.js';
+import { ProgressBar } from './progress.js';
+import { exitStatusFor, folderOption, numberOption, prepareOutputFolder } from './shared.js';
 import { commandLine } from './commands.js';
-
-/** Exit status when some files could not be read but every other one is in the store. */
-export const EXIT_SOME_FILES_SKIPPED = 3;
 
 function report(corpus: Corpus, summary: PreprocessSummary, allLabels: boolean, wallSeconds: number): string {
   const lines = [
@@ -33,8 +31,8 @@ function report(corpus: Corpus, summary: PreprocessSummary, allLabels: boolean, 
 function builder(yargs: Argv) {
   return withFeatureOptions(yargs)
     .positional('corpus', { type: 'string', demandOption: true, describe: 'corpus folder: manifest.csv, or the file layout of a known corpus' })
-    .option('out', { type: 'string', demandOption: true, describe: 'feature store folder; a rerun into it skips what is already there' })
-    .option('workers', { type: 'number', default: availableParallelism(), describe: 'worker threads (default: one per core)' })
+    .option('out', folderOption('out', { demandOption: true, describe: 'feature store folder; a rerun into it skips what is already there' }))
+    .option('workers', numberOption('workers', { default: availableParallelism(), describe: 'worker threads (default: one per core)' }))
     .option('taxonomy', { choices: ['4class', '7class'] as const, default: '4class' as const, describe: 'emotion classes the labels map to' })
     .option('language', { type: 'string', describe: 'ISO 639-1 code of the corpus, where neither a manifest language column nor a known layout gives it' })
     .option('all-labels', { type: 'boolean', default: false, describe: 'also extract utterances whose emotion has no class in the taxonomy (label null)' })
@@ -55,24 +53,23 @@ export const preprocessCommand: CommandModule<object, PreprocessArgs> = {
   builder,
   handler: async (args) => {
     const config = featureConfigFromArgs(args);
-    if (!Number.isInteger(args.workers) || args.workers < 1) throw new Error(`--workers must be a whole number >= 1, got ${args.workers}`);
     const corpus = await loadCorpus(resolve(args.corpus), { taxonomy: args.taxonomy, language: args.language });
-    const outDir = resolve(args.out);
+    const outDir = await prepareOutputFolder('out', args.out);
     process.stderr.write(`${corpus.root} → ${outDir}\n  ${describeFeatureConfig(config)}, ${args.workers} worker thread(s)\n`);
     const started = Date.now();
-    let bar: FileProgressBar | undefined;
+    let bar: ProgressBar | undefined;
     const summary = await preprocessCorpus(corpus, outDir, {
       config,
       workers: args.workers,
       allLabels: args.allLabels,
       overwrite: args.overwrite,
       onProgress: (done, total, item) => {
-        bar ??= new FileProgressBar(total, started);
+        bar ??= new ProgressBar({ total, unit: 'files', started });
         bar.update(done, item.audioSeconds);
       },
     });
     bar?.finish();
     process.stdout.write(`${report(corpus, summary, args.allLabels, (Date.now() - started) / 1000)}\n`);
-    process.exitCode = summary.failed.length > 0 ? EXIT_SOME_FILES_SKIPPED : 0;
+    process.exitCode = exitStatusFor(summary.processed + summary.skipped, summary.failed.length);
   },
 };

@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_ADAPT_OPTIONS, adaptModel, type AdaptationMethod } from '../adapt/adapt.js';
 import { holdOutSpeakers, protocolSplit } from '../corpora/split.js';
 import { loadCorpus } from '../corpora/load.js';
-import type { FeatureConfig } from '../features/config.js';
+import { featureConfigKey, type FeatureConfig } from '../features/config.js';
 import { bootstrapMeanUar } from '../eval/bootstrap.js';
 import { computeMetrics, summarise, type Metrics } from '../eval/metrics.js';
 import { writeExperimentReport, type ExperimentResults, type ProtocolSetting } from '../eval/experimentReport.js';
@@ -17,6 +19,7 @@ import { labelledItems, pretrain, type PretrainOptions } from '../train/pretrain
 import { recipeOptions, type PretrainRecipe } from '../train/recipes.js';
 import type { EpochReport } from '../train/trainer.js';
 import { writeJsonAtomic } from '../util/fs.js';
+import { readJsonFile } from '../util/validate.js';
 
 export interface ExperimentOptions {
   source: string;
@@ -44,16 +47,20 @@ export interface ExperimentOptions {
 export const DEFAULT_EXPERIMENT_METHODS: AdaptationMethod[] = ['none', 'adabn', 'selftrain', 'dann', 'mmd', 'coral'];
 export const DEFAULT_EXPERIMENT_RECIPES: ExperimentOptions['recipes'] = { crossLingual: 'functionals', inLanguage: 'conv' };
 
-interface RunResult {
-  classes: string[];
-  uar: number;
-  accuracy: number;
-  macroF1: number;
-  confusion: number[][];
-  /** Class indices per test clip, in store order (absent from runs cached before reports had intervals). */
-  yTrue?: number[];
-  yPred?: number[];
-}
+const share = z.number().min(0).max(1);
+const classIndices = z.array(z.number().int().nonnegative());
+/** A cached run's result file (runs/seed-<seed>/<setting>-<method>-<settings key>.json). */
+const runResultSchema = z.object({
+  classes: z.array(z.string().min(1)).min(2),
+  uar: share,
+  accuracy: share,
+  macroF1: share,
+  confusion: z.array(z.array(z.number().int().nonnegative())),
+  /** Class indices per test clip, in store order. */
+  yTrue: classIndices,
+  yPred: classIndices,
+});
+type RunResult = z.infer<typeof runResultSchema>;
 
 interface TestScore {
   metrics: Metrics;
@@ -61,7 +68,7 @@ interface TestScore {
   yPred: number[];
 }
 
-/** What a run scored, kept on disk so an interrupted experiment resumes where it stopped. */
+/** What a run scored, kept on disk under a name holding its settings key, so an interrupted experiment resumes where it stopped. */
 async function cachedRun(file: string, run: () => Promise<TestScore>): Promise<void> {
   if (existsSync(file)) return;
   const { metrics, yTrue, yPred } = await run();
@@ -74,10 +81,9 @@ async function cachedRun(file: string, run: () => Promise<TestScore>): Promise<v
 /** 95% interval of the mean UAR over seeds, resampling the test clips; none when a run lacks its predictions. */
 function meanUarInterval(runs: RunResult[]) {
   const [{ yTrue, classes }] = runs;
-  if (!yTrue) return undefined;
   const clips = yTrue.join();
-  if (!runs.every((run) => run.yPred !== undefined && run.yTrue?.join() === clips)) return undefined;
-  return bootstrapMeanUar(yTrue, runs.map((run) => run.yPred!), classes, { seed: 0 });
+  if (!runs.every((run) => run.yTrue.join() === clips)) return undefined;
+  return bootstrapMeanUar(yTrue, runs.map((run) => run.yPred), classes, { seed: 0 });
 }
 
 async function storeFor(corpusDir: string, cacheDir: string, options: ExperimentOptions): Promise<FeatureStore> {
@@ -114,8 +120,40 @@ function runKeys(options: Pick<ExperimentOptions, 'methods' | 'shots'>): { key: 
   ];
 }
 
-function runFile(out: string, seed: number, key: string): string {
-  return join(out, 'runs', `seed-${seed}`, `${key.replace('/', '-')}.json`);
+/**
+ * A short hash of everything that shapes a result. Cached models and runs are stored under it, so a rerun
+ * with other settings (epochs, recipe, shots, features, changed audio...) never reuses a result of the old
+ * ones: it computes its own beside them.
+ */
+function settingsKey(settings: Record<string, unknown>): string {
+  return createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 12);
+}
+
+/** The identity of a store's contents: its feature configuration and, per item, id, label, speaker and frame sums. */
+function storeContents(store: FeatureStore): string {
+  const hash = createHash('sha256').update(store.configKey);
+  for (const item of store.items) hash.update(JSON.stringify([item.id, item.label, item.speaker, item.frames, item.sum]));
+  return hash.digest('hex');
+}
+
+/** The settings each cached result of one seed depends on: the source model, and every run beside it. */
+function seedSettings(options: Pick<ExperimentOptions, 'featureConfig' | 'recipes' | 'pretrain' | 'adaptEpochs' | 'targetSupervisedEpochs'>, context: ExperimentContext, seed: number) {
+  const features = featureConfigKey(options.featureConfig);
+  const sourceModel = settingsKey({ features, source: storeContents(context.source), recipe: options.recipes.crossLingual, pretrain: options.pretrain, seed });
+  const target = storeContents(context.target);
+  return {
+    sourceModel,
+    run: (key: string, method: AdaptationMethod | null, shots: number): string =>
+      settingsKey(
+        key === 'target-supervised/scratch'
+          ? { key, features, target, recipe: options.recipes.inLanguage, pretrain: options.pretrain, epochs: options.targetSupervisedEpochs, seed }
+          : { key, sourceModel, target, method, shots, ...(method === null ? {} : { adaptEpochs: options.adaptEpochs }), seed },
+      ),
+  };
+}
+
+function runFile(out: string, seed: number, key: string, settings: string): string {
+  return join(out, 'runs', `seed-${seed}`, `${key.replace('/', '-')}-${settings}.json`);
 }
 
 /**
@@ -128,7 +166,8 @@ export async function runSeed(options: ExperimentOptions, context: ExperimentCon
     const { group } = scoreStore(model, card, target, { speakers: split.test });
     return { metrics: computeMetrics(group.yTrue, group.yPred, group.classes), yTrue: group.yTrue, yPred: group.yPred };
   };
-  const sourceModelDir = join(options.out, 'models', `seed-${seed}`, 'source');
+  const settings = seedSettings(options, context, seed);
+  const sourceModelDir = join(options.out, 'models', `seed-${seed}`, `source-${settings.sourceModel}`);
   let pretrained: { model: tf.LayersModel; card: ModelCard };
   if (existsSync(join(sourceModelDir, 'card.json'))) {
     pretrained = await loadModel(sourceModelDir);
@@ -148,7 +187,7 @@ export async function runSeed(options: ExperimentOptions, context: ExperimentCon
   }
 
   for (const { key, method, shots } of runKeys(options).filter((run) => keys.includes(run.key))) {
-    await cachedRun(runFile(options.out, seed, key), async () => {
+    await cachedRun(runFile(options.out, seed, key, settings.run(key, method, shots)), async () => {
       options.log(`seed ${seed}: ${key}`);
       if (key === 'source-only/none') return scoreOnTest(pretrained.model, pretrained.card);
       const trained =
@@ -207,11 +246,12 @@ async function runInWorkers(options: ExperimentOptions, context: ExperimentConte
     await Promise.all(Array.from({ length: Math.min(options.parallel, jobs.length) }, runWorker));
   };
   await runJobs(options.seeds.map((seed) => ({ seed, keys: [] })));
-  const remaining = options.seeds.flatMap((seed) =>
-    runKeys(options)
-      .filter(({ key }) => !existsSync(runFile(options.out, seed, key)))
-      .map(({ key }) => ({ seed, keys: [key] })),
-  );
+  const remaining = options.seeds.flatMap((seed) => {
+    const settings = seedSettings(options, context, seed);
+    return runKeys(options)
+      .filter(({ key, method, shots }) => !existsSync(runFile(options.out, seed, key, settings.run(key, method, shots))))
+      .map(({ key }) => ({ seed, keys: [key] }));
+  });
   await runJobs(remaining);
 }
 
@@ -241,8 +281,20 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     for (const seed of options.seeds) await runSeed(options, context, seed);
   }
 
-  const keys = runKeys(options).map((r) => r.key);
-  const runsOf = (key: string) => options.seeds.map((seed) => JSON.parse(readFileSync(runFile(options.out, seed, key), 'utf8')) as RunResult);
+  const runs = runKeys(options);
+  const keys = runs.map((r) => r.key);
+  const cached = new Map<string, RunResult[]>();
+  for (const { key, method, shots } of runs) {
+    cached.set(
+      key,
+      await Promise.all(
+        options.seeds.map((seed) =>
+          readJsonFile(runFile(options.out, seed, key, seedSettings(options, context, seed).run(key, method, shots)), runResultSchema, 'delete the file and rerun the experiment to compute the run again'),
+        ),
+      ),
+    );
+  }
+  const runsOf = (key: string) => cached.get(key)!;
   const results: ExperimentResults = {
     source: source.corpus,
     target: target.corpus,
