@@ -106,7 +106,12 @@ export async function adaptModel(
   const targetFrames = activeMatrices(target, targetItems, threshold);
   const targetDomain = normaliseDomain(targetFrames, card.normalisation.mode, target.corpus, threshold);
   const targetMatrices = targetDomain.apply(targetFrames);
-  const shotItems = options.shots > 0 ? drawShots(targetItems.filter((i) => i.label !== null && classes.includes(i.label)), classes, options.shots, options.seed) : [];
+  const labelledPool = targetItems.filter((i) => i.label !== null && classes.includes(i.label));
+  const largestClass = Math.max(0, ...classes.map((label) => labelledPool.filter((item) => item.label === label).length));
+  if (options.shots > largestClass) {
+    throw new Error(`${target.dir}: ${options.shots} shots per class asked for, but no class of the adaptation pool has more than ${largestClass} labelled clips; ask for at most ${largestClass}`);
+  }
+  const shotItems = options.shots > 0 ? drawShots(labelledPool, classes, options.shots, options.seed) : [];
 
   const adapted = copyModel(model, card);
   const { windowFrames, dropout } = card.training;

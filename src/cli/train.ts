@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs';
 import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { holdOutSpeakers } from '../corpora/split.js';
-import { DEFAULT_MODEL_SPEC } from '../model/emotionModel.js';
 import { saveModel } from '../model/io.js';
 import { openFeatureStore } from '../store/index.js';
 import { DEFAULT_PRETRAIN_OPTIONS, labelledItems, pretrain } from '../train/pretrain.js';
@@ -62,7 +61,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     if (unknown.length > 0) throw new Error(`--validation-speakers: ${unknown.join(', ')} not in ${store.dir} (speakers: ${[...new Set(speakers)].sort().join(', ')})`);
     const out = await prepareOutputFolder('out', args.out);
     const recipe = recipeOptions(args.recipe);
-    const threads = trainingThreads(args.threads, { channels: recipe.model.channels ?? DEFAULT_MODEL_SPEC.channels });
+    const threads = trainingThreads(args.threads, { channels: recipe.model.channels });
     process.stderr.write(`Training on ${store.corpus} (${store.language}), ${labelledItems(store).length} labelled clips; validation speakers: ${validationSpeakers.join(', ')}; ${threads} thread(s)\n`);
     const progress = trainingProgress('train');
     const { model, card } = await pretrain(store, {
