@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adaptModel, drawShots, DEFAULT_ADAPT_OPTIONS } from '../src/adapt/adapt.js';
 import { coralLoss } from '../src/adapt/coral.js';
-import { dannLoss } from '../src/adapt/dann.js';
+import { dannLoss, domainDiscriminator } from '../src/adapt/dann.js';
 import { reverseGradient, warmStartCoefficient } from '../src/adapt/grl.js';
 import { mmdLoss } from '../src/adapt/mmd.js';
 import { agreedPseudoLabels } from '../src/adapt/selfTraining.js';
@@ -15,11 +15,11 @@ import { resolveFeatureConfig } from '../src/features/config.js';
 import { selectBackend } from '../src/model/backend.js';
 import { loadModel, saveModel } from '../src/model/io.js';
 import { openFeatureStore, preprocessCorpus, type FeatureStore } from '../src/store/index.js';
-import { DEFAULT_PRETRAIN_OPTIONS, labelledItems, pretrain, type PretrainedModel } from '../src/train/pretrain.js';
-import { predictProbabilities } from '../src/train/predict.js';
-import { applyNormalisation, fitNormalisation } from '../src/train/normalise.js';
-import { activeMatrices } from '../src/train/prepare.js';
-import { argMax } from '../src/train/trainer.js';
+import { DEFAULT_PRETRAIN_OPTIONS, pretrain, type PretrainedModel } from '../src/train/pretrain.js';
+import { argMax, predictProbabilities } from '../src/infer/infer.js';
+import { activeFrames } from '../src/infer/inputs.js';
+import { applyNormalisation, fitNormalisation } from '../src/infer/normalise.js';
+import { labelledItems, readMatrices } from '../src/store/items.js';
 
 const demo = resolve(__dirname, '..', 'data', 'demo');
 
@@ -50,7 +50,7 @@ describe('alignment losses', () => {
   });
 
   it('the DANN discriminator loss has gradients for the encoder side that oppose the discriminator', () => {
-    const loss = dannLoss(4, 0, 8);
+    const loss = dannLoss(domainDiscriminator(4, 0, 8));
     const source = tf.variable(tf.randomNormal([8, 4], 1, 1, 'float32', 4));
     const target = tf.variable(tf.randomNormal([8, 4], -1, 1, 'float32', 5));
     const { grads } = tf.variableGrads(() => loss.loss(source as unknown as tf.Tensor2D, target as unknown as tf.Tensor2D, 1), [source, target, ...loss.variables]);
@@ -86,7 +86,7 @@ describe('adaptation on the bundled demo corpus (English -> German)', () => {
   });
 
   it('pseudo-labels the clips two views of the real model agree on, the most confident share of each class', () => {
-    const frames = activeMatrices(target, labelledItems(target), 40);
+    const frames = activeFrames(readMatrices(target, labelledItems(target)), target.config, 40);
     const sourceView = predictProbabilities(pretrained.model, frames.map((m) => applyNormalisation(m, pretrained.card.normalisation)));
     const targetStatistics = fitNormalisation(frames, 'corpus', target.corpus, 40);
     const targetView = predictProbabilities(pretrained.model, frames.map((m) => applyNormalisation(m, targetStatistics)));
@@ -134,6 +134,15 @@ describe('adaptation on the bundled demo corpus (English -> German)', () => {
       }
     } else {
       expect(card.adaptation?.pseudoLabelledClips).toBeUndefined();
+    }
+    // Every method but adabn (no shots here) trained one epoch, and the card keeps it; DANN reports how often its discriminator was right.
+    const history = card.adaptation?.history ?? [];
+    expect(history.map((entry) => entry.epoch)).toEqual(method === 'adabn' ? [] : [1]);
+    for (const entry of history) {
+      expect(entry.alignmentLoss === null).toBe(method === 'selftrain');
+      if (method === 'dann') expect(entry.alignmentMetrics?.discriminatorAccuracy).toBeGreaterThanOrEqual(0);
+      if (method === 'dann') expect(entry.alignmentMetrics?.discriminatorAccuracy).toBeLessThanOrEqual(1);
+      else expect(entry.alignmentMetrics).toBeUndefined();
     }
     // The source model is left as it was.
     expect(pretrained.model.getWeights().length).toBe(adapted.model.getWeights().length);

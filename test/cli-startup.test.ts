@@ -32,7 +32,7 @@ describe.skipIf(!existsSync(compiledCli))('compiled `ser`: only the command that
   it('preprocesses a corpus without loading tfjs', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'ser-startup-')), 'store');
     await runWithoutTfjs(['preprocess', join(repoRoot, 'data/demo/en'), '--out', out, '--workers', '1']);
-    expect(JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')).items.length).toBe(64);
+    expect(JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')).count).toBe(64);
   });
 
   it('a model command does load tfjs (the guard works) and names its backend', async () => {

@@ -99,7 +99,7 @@ describe.skipIf(!existsSync(compiledIndex))('data-parallel training (compiled bu
     const compiled = (module: string) => import(pathToFileURL(join(repoRoot, 'dist/src/train', module)).href);
     const { TrainingWorkers } = (await compiled('dataParallel.js')) as typeof import('../src/train/dataParallel.js');
     const { reestimateBatchNorm } = (await compiled('batchNorm.js')) as typeof import('../src/train/batchNorm.js');
-    const { predictProbabilities } = (await compiled('predict.js')) as typeof import('../src/train/predict.js');
+    const { predictProbabilities } = (await import(pathToFileURL(join(repoRoot, 'dist/src/infer/infer.js')).href)) as typeof import('../src/infer/infer.js');
     const spec = { inputDims: 6, numClasses: 4, channels: [8], kernelSize: 3, embeddingDim: 16, inputStatistics: true, utteranceNorm: true, seed: 4 };
     const [single, shared] = [api.buildEmotionModel(spec), api.buildEmotionModel(spec)];
     const data = syntheticSet(72, 6).matrices;

@@ -6,8 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildEmotionModel, fewestInputFrames, type ModelSpec } from '../src/model/emotionModel.js';
 import { forward } from '../src/model/forward.js';
 import { reestimateBatchNorm } from '../src/train/batchNorm.js';
-import { trainClassifier, argMax, type LabelledSet } from '../src/train/trainer.js';
-import { infer, predictProbabilities } from '../src/train/predict.js';
+import { trainClassifier, type LabelledSet } from '../src/train/trainer.js';
+import { argMax, infer, predictProbabilities } from '../src/infer/infer.js';
 import { classes, syntheticSet } from './helpers/synthetic.js';
 
 const spec: ModelSpec = { inputDims: 6, numClasses: 4, channels: [8, 8], kernelSize: 3, embeddingDim: 16, inputStatistics: true, seed: 1 };

@@ -1,13 +1,14 @@
 import { compiledCli, repoRoot, runCli } from './helpers/cli.js';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import wavefile from 'wavefile';
 import { decodeAudio } from '../src/audio/index.js';
 import { loadCorpus, type Corpus } from '../src/corpora/index.js';
 import { extractFeatures, featureConfigKey, resolveFeatureConfig, type FeatureMatrix } from '../src/features/index.js';
-import { openFeatureStore, preprocessCorpus, type FeatureStore, type StoreError, type StoreIndex } from '../src/store/index.js';
+import { openFeatureStore, preprocessCorpus, type FeatureStore, type StoreError, type StoreHeader, type StoreItem } from '../src/store/index.js';
 
 const fixtureWav = join(repoRoot, 'test/fixtures/mfcc/espeak-en.wav');
 const config = resolveFeatureConfig();
@@ -66,8 +67,12 @@ let corpus: Corpus;
 let referenceDir: string;
 let firstRun: Awaited<ReturnType<typeof preprocessCorpus>>;
 
-function readIndex(dir: string): StoreIndex {
-  return JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as StoreIndex;
+function readIndex(dir: string): StoreHeader {
+  return JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as StoreHeader;
+}
+
+function readLogLines(dir: string): string[] {
+  return readFileSync(join(dir, 'items.jsonl'), 'utf8').split('\n').filter((line) => line !== '');
 }
 
 function readErrors(dir: string): StoreError[] {
@@ -79,8 +84,8 @@ async function expectedMatrix(path: string): Promise<FeatureMatrix> {
   return extractFeatures(audio.samples, audio.sampleRate, config);
 }
 
-function storeContents(store: FeatureStore): Array<{ id: string; label: string | null; data: number[]; sum: number[]; sumSq: number[] }> {
-  return store.loadAll().map(({ item, matrix }) => ({ id: item.id, label: item.label, data: Array.from(matrix.data), sum: item.sum, sumSq: item.sumSq }));
+function storeContents(store: FeatureStore): Array<{ item: StoreItem; data: number[] }> {
+  return store.loadAll().map(({ item, matrix }) => ({ item, data: Array.from(matrix.data) }));
 }
 
 beforeAll(async () => {
@@ -127,17 +132,11 @@ describe('preprocessCorpus', () => {
       expect([stored.frames, stored.dims]).toEqual([expected.frames, expected.dims]);
       expect(stored.data).toEqual(expected.data);
       expect(statSync(join(referenceDir, item.file)).size).toBe(item.frames * item.dims * 4);
-      for (let d = 0; d < item.dims; d++) {
-        let sum = 0;
-        let sumSq = 0;
-        for (let t = 0; t < item.frames; t++) {
-          sum += stored.data[t * item.dims + d];
-          sumSq += stored.data[t * item.dims + d] ** 2;
-        }
-        expect(item.sum[d]).toBeCloseTo(sum, 6);
-        expect(item.sumSq[d]).toBeCloseTo(sumSq, 4);
-      }
+      const audio = statSync(item.path);
+      expect([item.size, item.mtimeMs]).toEqual([audio.size, audio.mtimeMs]);
     }
+    expect(readIndex(referenceDir)).toMatchObject({ format: 'ser-feature-store/2', count: labelledGood.length });
+    expect(existsSync(join(referenceDir, 'lock'))).toBe(false);
     // Frames of 25 ms every 10 ms lying wholly inside the clip: 356 for the fixture, as Kaldi gives
     // (test/fixtures/mfcc/espeak-en.mfcc.json); 1.2 s, 0.7 s and 0.9 s (44.1 kHz, resampled) for the others.
     expect(store.items.map((item) => item.frames)).toEqual([356, 118, 68, 88]);
@@ -199,14 +198,15 @@ describe('preprocessCorpus', () => {
         },
       }),
     ).rejects.toThrow('simulated interruption');
-    const saved = readIndex(interruptedDir);
-    expect(saved.items).toHaveLength(storedBeforeAbort);
+    const saved = openFeatureStore(interruptedDir).items;
+    expect(saved).toHaveLength(storedBeforeAbort);
 
-    // As if killed between writing a frame file and saving the index (the file exists, its entry does not),
-    // with a frame file lost after its entry was saved and a temporary file left by a write cut short.
-    const [unindexed, lost] = saved.items;
-    saved.items = saved.items.filter((item) => item !== unindexed);
-    writeFileSync(join(interruptedDir, 'index.json'), JSON.stringify(saved));
+    // As if killed between writing a frame file and appending its record (the file exists, its record does
+    // not), and in the middle of appending one (a torn last line), with a frame file lost after its record
+    // was written and a temporary file left by a write cut short.
+    const [unindexed, lost] = saved;
+    const lines = readLogLines(interruptedDir).filter((line) => !line.includes(JSON.stringify(unindexed.id)));
+    writeFileSync(join(interruptedDir, 'items.jsonl'), `${lines.join('\n')}\n{"id":"good/vow`);
     unlinkSync(join(interruptedDir, lost.file));
     const leftover = join(interruptedDir, `${unindexed.file}.tmp-4242-abc123`);
     writeFileSync(leftover, new Uint8Array(12));
@@ -223,6 +223,91 @@ describe('preprocessCorpus', () => {
     await expect(preprocessCorpus(unlabelled, join(workDir, 'none'), { config, workers: 0 })).rejects.toThrow(
       new RegExp(`${corpusDir}.*--all-labels`),
     );
+  });
+});
+
+describe('store faults (issue 16)', () => {
+  it('2: a path read from the index that leaves the store is refused, and nothing outside is deleted', async () => {
+    const victim = join(workDir, 'victim.txt');
+    writeFileSync(victim, 'keep me');
+    // A format-1 index, hand-edited: its item names a file outside the store.
+    const legacyDir = join(workDir, 'legacy-escape');
+    mkdirSync(legacyDir);
+    const item = { id: 'x', path: join(corpusDir, 'good/espeak.wav'), speaker: 's', emotion: 'angry', label: 'angry', frames: 1, dims: 39, file: '../victim.txt', sum: [], sumSq: [] };
+    const legacy = { format: 'ser-feature-store/1', config, configKey: featureConfigKey(config), corpus: corpus.name, language: 'en', items: [item] };
+    writeFileSync(join(legacyDir, 'index.json'), JSON.stringify(legacy));
+    await expect(preprocessCorpus(corpus, legacyDir, { config, workers: 0 })).rejects.toThrow(/index\.json: path "\.\.\/victim\.txt" points outside/);
+    expect(() => openFeatureStore(legacyDir)).toThrow(/points outside/);
+    // A format-2 log, hand-edited: an id made of separators; the frame file name follows from the id, escaped.
+    const currentDir = join(workDir, 'current-escape');
+    cpSync(referenceDir, currentDir, { recursive: true });
+    const record = { ...JSON.parse(readLogLines(currentDir)[0]!), id: '../../victim.txt' };
+    writeFileSync(join(currentDir, 'items.jsonl'), `${[...readLogLines(currentDir), JSON.stringify(record)].join('\n')}\n`);
+    await preprocessCorpus(corpus, currentDir, { config, workers: 0 });
+    expect(readFileSync(victim, 'utf8')).toBe('keep me');
+    // A record of the wrong shape names the file, line and field.
+    writeFileSync(join(currentDir, 'items.jsonl'), '{"id":"a","path":"/a","speaker":"s","emotion":"e","label":null,"frames":"many","dims":39,"size":1,"mtimeMs":1}\n');
+    expect(() => openFeatureStore(currentDir)).toThrow(/items\.jsonl:1: field frames: Expected number/);
+  });
+
+  it('2: a format-1 store is read as it is and migrated on the next run, with a notice', async () => {
+    const legacyDir = join(workDir, 'legacy');
+    cpSync(referenceDir, legacyDir, { recursive: true });
+    const items = openFeatureStore(referenceDir).items.map(({ size: _size, mtimeMs: _mtimeMs, ...item }) => ({ ...item, sum: [0], sumSq: [0] }));
+    const { count: _count, ...header } = readIndex(referenceDir);
+    writeFileSync(join(legacyDir, 'index.json'), JSON.stringify({ ...header, format: 'ser-feature-store/1', items }));
+    rmSync(join(legacyDir, 'items.jsonl'));
+    expect(openFeatureStore(legacyDir).items.map((item) => item.id)).toEqual(items.map((item) => item.id));
+    const notices: string[] = [];
+    const migrated = await preprocessCorpus(corpus, legacyDir, { config, workers: 0, onNotice: (message) => notices.push(message) });
+    expect(migrated).toMatchObject({ processed: 0, skipped: labelledGood.length });
+    expect(notices.join('\n')).toMatch(/migrating the store from ser-feature-store\/1 to ser-feature-store\/2/);
+    expect(storeContents(openFeatureStore(legacyDir))).toEqual(storeContents(openFeatureStore(referenceDir)));
+  });
+
+  it('4: two runs into one store at once: one is refused, the store the other writes is whole', async () => {
+    const sharedDir = join(workDir, 'concurrent');
+    const runs = await Promise.allSettled([
+      preprocessCorpus(corpus, sharedDir, { config, workers: 0 }),
+      preprocessCorpus(corpus, sharedDir, { config, workers: 0, overwrite: true }),
+    ]);
+    const refused = runs.filter((run) => run.status === 'rejected');
+    expect(refused).toHaveLength(1);
+    expect(String((refused[0] as PromiseRejectedResult).reason)).toMatch(new RegExp(`${sharedDir} is being written by another run \\(pid ${process.pid} .*wait for it to finish or choose another --out`));
+    expect(storeContents(openFeatureStore(sharedDir))).toEqual(storeContents(openFeatureStore(referenceDir)));
+    expect(existsSync(join(sharedDir, 'lock'))).toBe(false);
+  });
+
+  it('4: a lock left by a process that died is taken over, with a notice', async () => {
+    const staleDir = join(workDir, 'stale-lock');
+    mkdirSync(staleDir);
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    writeFileSync(join(staleDir, 'lock'), JSON.stringify({ pid: dead, host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
+    const notices: string[] = [];
+    await preprocessCorpus(corpus, staleDir, { config, workers: 0, onNotice: (message) => notices.push(message) });
+    expect(notices).toEqual([expect.stringMatching(new RegExp(`taking over the lock of a run that stopped.*pid ${dead}`))]);
+    expect(storeContents(openFeatureStore(staleDir))).toEqual(storeContents(openFeatureStore(referenceDir)));
+  });
+
+  it('5: a rerun without allLabels keeps a store made with it; changed audio is extracted again', async () => {
+    const copyDir = join(workDir, 'relabel-corpus');
+    cpSync(corpusDir, copyDir, { recursive: true });
+    const copy = await loadCorpus(copyDir, { taxonomy: '4class' });
+    const storeDir = join(workDir, 'relabel-store');
+    await preprocessCorpus(copy, storeDir, { config, workers: 0, allLabels: true });
+    const framesBefore = readdirSync(join(storeDir, 'frames')).sort();
+    const rerun = await preprocessCorpus(copy, storeDir, { config, workers: 0 });
+    expect(rerun).toMatchObject({ processed: 0, skipped: labelledGood.length });
+    expect(readdirSync(join(storeDir, 'frames')).sort()).toEqual(framesBefore);
+    expect(openFeatureStore(storeDir).items.find((item) => item.path.endsWith('surprise.wav'))).toMatchObject({ label: null });
+
+    // Same name, new audio: re-extracted, and the store holds the new frames.
+    const changed = join(copyDir, 'good/vowel-a.wav');
+    writeFileSync(changed, pcm16Wav(syntheticSpeech(0.8, 16000, 300, 9), 16000));
+    const afterChange = await preprocessCorpus(copy, storeDir, { config, workers: 0 });
+    expect(afterChange).toMatchObject({ processed: 1, skipped: labelledGood.length - 1 });
+    const item = openFeatureStore(storeDir).items.find((entry) => entry.path === changed)!;
+    expect(openFeatureStore(storeDir).readMatrix(item).data).toEqual((await expectedMatrix(changed)).data);
   });
 });
 

@@ -8,7 +8,7 @@ import { formatInterval, formatPercent } from '../eval/format.js';
 import { embeddingPlot, scoreStore, type ScoredItems } from '../eval/score.js';
 import { loadModel, type ModelCard, type SavedModel } from '../model/io.js';
 import { openFeatureStore, preprocessCorpus, type FeatureStore } from '../store/index.js';
-import { labelledItems } from '../train/pretrain.js';
+import { labelledItems } from '../store/items.js';
 import { commandLine } from './commands.js';
 import { ProgressBar } from './progress.js';
 import { folderOption, numberOption, parseSpeakerList, prepareOutputFolder } from './shared.js';

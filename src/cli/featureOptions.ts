@@ -9,6 +9,7 @@ export interface FeatureOptionArgs {
   numMelBins: number;
   deltas: boolean;
   descriptors?: string;
+  pitch?: boolean;
 }
 
 /** The feature options shared by every command that extracts features; names follow Kaldi's compute-mfcc-feats. */
@@ -29,6 +30,11 @@ export function withFeatureOptions<T>(yargs: Argv<T>) {
     .option('descriptors', {
       type: 'string',
       describe: `comma-separated meyda descriptors appended to every frame, e.g. rms,zcr (from: ${DESCRIPTOR_NAMES.join(', ')})`,
+    })
+    .option('pitch', {
+      type: 'boolean',
+      default: false,
+      describe: 'append log F0 (YIN, 60-500 Hz, interpolated over unvoiced frames), voicing strength and log energy after the base features; the deltas cover them too',
     });
 }
 
@@ -42,12 +48,12 @@ export function featureConfigFromArgs(args: FeatureOptionArgs): FeatureConfig {
   } catch (error) {
     throw new Error(`--descriptors: ${(error as Error).message}`);
   }
-  return resolveFeatureConfig({ kind: args.type, numCeps: args.numCeps, numMelBins: args.numMelBins, deltas: args.deltas, descriptors });
+  return resolveFeatureConfig({ kind: args.type, numCeps: args.numCeps, numMelBins: args.numMelBins, deltas: args.deltas, descriptors, pitch: args.pitch });
 }
 
 /** e.g. "mfcc: 13 ceps of 23 mel bins + deltas = 39 dims per frame". */
 export function describeFeatureConfig(config: FeatureConfig): string {
   const base = config.kind === 'mfcc' ? `mfcc: ${config.numCeps} ceps of ${config.numMelBins} mel bins` : `fbank: ${config.numMelBins} mel bins`;
-  const extras = [config.deltas ? 'deltas' : '', ...config.descriptors].filter((extra) => extra !== '');
+  const extras = [config.pitch ? 'pitch' : '', config.deltas ? 'deltas' : '', ...config.descriptors].filter((extra) => extra !== '');
   return `${[base, ...extras].join(' + ')} = ${featureDims(config)} dims per frame`;
 }

@@ -27,7 +27,8 @@ function builder(yargs: Argv) {
       describe: 'print {"sampleRate","frames","dims","data":[[...frame 0],...]}, the layout of the test fixtures, to compare with other toolkits',
     })
     .example('$0 features clip.wav --no-deltas --json', '13 MFCCs per frame, as Kaldi compute-mfcc-feats / torchaudio.compliance.kaldi.mfcc')
-    .example('$0 features clip.wav --type fbank --num-mel-bins 40 --no-deltas --json', '40 log mel energies per frame (Kaldi compute-fbank-feats)');
+    .example('$0 features clip.wav --type fbank --num-mel-bins 40 --no-deltas --json', '40 log mel energies per frame (Kaldi compute-fbank-feats)')
+    .example('$0 features clip.wav --pitch --no-deltas --json', '13 MFCCs, then log F0, voicing strength and log energy per frame');
 }
 
 type FeaturesArgs = ReturnType<typeof builder> extends Argv<infer Args> ? Args : never;

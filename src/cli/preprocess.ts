@@ -40,6 +40,7 @@ function builder(yargs: Argv) {
     .example('$0 preprocess corpora/ravdess --out feats/ravdess', '13 MFCCs + deltas (39 dims), 4-class labels')
     .example('$0 preprocess corpora/emodb --out feats/emodb40 --type fbank --num-mel-bins 40 --no-deltas', '40 log mel energies')
     .example('$0 preprocess corpora/urdu --out feats/urdu --descriptors rms,zcr --workers 2', '+ 2 meyda descriptors, 2 threads')
+    .example('$0 preprocess corpora/emodb --out feats/emodb-pitch --pitch', '(13 MFCCs + log F0, voicing, log energy) + deltas = 48 dims')
     .epilog(
       'Progress goes to stderr, the summary to stdout. Exit status: 0 every file processed; 3 some files could not ' +
         'be read (listed with their reasons, and in <out>/errors.json) but all others were written; 1 nothing could be done.',
@@ -63,6 +64,7 @@ export const preprocessCommand: CommandModule<object, PreprocessArgs> = {
       workers: args.workers,
       allLabels: args.allLabels,
       overwrite: args.overwrite,
+      onNotice: (message) => process.stderr.write(`${message}\n`),
       onProgress: (done, total, item) => {
         bar ??= new ProgressBar({ total, unit: 'files', started });
         bar.update(done, item.audioSeconds);

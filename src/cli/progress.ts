@@ -91,6 +91,7 @@ export function trainingProgress(label: string, stream: NodeJS.WriteStream = pro
         `${label} epoch ${report.epoch}/${report.epochs}`,
         `loss ${report.loss.toFixed(4)}`,
         report.alignmentLoss !== null ? `alignment ${report.alignmentLoss.toFixed(4)}` : '',
+        ...Object.entries(report.alignmentMetrics ?? {}).map(([name, value]) => `${name} ${value.toFixed(3)}`),
         report.validationUar !== null ? `validation UAR ${(100 * report.validationUar).toFixed(1)}%${report.best ? ' (best)' : ''}` : '',
         `${report.seconds.toFixed(1)} s`,
       ];

@@ -1,5 +1,5 @@
 import { createRng, randomInteger } from '../util/random.js';
-import { computeMetrics } from './metrics.js';
+import { computeMetrics } from '../infer/metrics.js';
 
 /** A closed interval of a score, as fractions in [0, 1]. */
 export interface Interval {

@@ -3,7 +3,7 @@ import { formatInterval, formatMeanStd, formatPercent, type Table } from './form
 import { barChartSvg, escapeHtml, htmlDocument, htmlFigure, htmlTable } from './html.js';
 import { writeReportFiles, type ReportFiles } from './io.js';
 import { escapeMarkdown, markdownTable } from './markdown.js';
-import type { Summary } from './metrics.js';
+import type { Summary } from '../infer/metrics.js';
 
 /** The settings of the cross-lingual protocol, in the order reports list them. */
 export const PROTOCOL_SETTINGS = ['source-only', 'unsupervised', 'few-shot', 'target-supervised'] as const;

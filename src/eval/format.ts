@@ -1,5 +1,5 @@
 import type { Interval } from './bootstrap.js';
-import type { Summary } from './metrics.js';
+import type { Summary } from '../infer/metrics.js';
 
 /** Rows of already formatted cells, rendered both as Markdown and as HTML so the two never disagree. */
 export interface Table {

@@ -1,4 +1,4 @@
-export { computeMetrics, summarise, type ClassMetrics, type Metrics, type Summary } from './metrics.js';
+export { computeMetrics, summarise, type ClassMetrics, type Metrics, type Summary } from '../infer/metrics.js';
 export { bootstrapMeanUar, bootstrapUar, type BootstrapOptions, type Interval } from './bootstrap.js';
 export { pca2d } from './projection.js';
 export {

@@ -3,7 +3,7 @@ import { formatInterval, formatPercent, type Table } from './format.js';
 import { barChartSvg, confusionHeatmapSvg, escapeHtml, htmlDocument, htmlFigure, htmlTable, scatterSvg } from './html.js';
 import { writeReportFiles, type ReportFiles } from './io.js';
 import { escapeMarkdown, markdownTable } from './markdown.js';
-import { computeMetrics, type Metrics } from './metrics.js';
+import { computeMetrics, type Metrics } from '../infer/metrics.js';
 
 /** Predictions of one model on one corpus: class indices into `classes`. */
 export interface EvaluationGroup {

@@ -1,10 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import { assertFeaturesMatch, type ModelCard } from '../model/io.js';
+import { argMax, infer } from '../infer/infer.js';
+import { modelInputs } from '../infer/inputs.js';
 import type { FeatureStore, StoreItem } from '../store/index.js';
-import { applyNormalisation } from '../train/normalise.js';
-import { infer } from '../train/predict.js';
-import { activeMatrices, labelIndices } from '../train/prepare.js';
-import { argMax } from '../train/trainer.js';
+import { labelIndices, readMatrices } from '../store/items.js';
 import { pca2d } from './projection.js';
 import type { EmbeddingPlot, EvaluationGroup } from './report.js';
 
@@ -17,7 +16,7 @@ export interface ScoredItems {
 
 /**
  * The model's predictions on the labelled items of a store (optionally only some speakers), with the
- * frames prepared exactly as in training: quiet frames dropped, the card's normalisation applied.
+ * frames prepared exactly as in training (`modelInputs`).
  */
 export function scoreStore(
   model: tf.LayersModel,
@@ -29,8 +28,7 @@ export function scoreStore(
   const speakers = options.speakers ? new Set(options.speakers) : null;
   const items = store.items.filter((item) => item.label !== null && card.labels.includes(item.label) && (!speakers || speakers.has(item.speaker)));
   if (items.length === 0) throw new Error(`${store.dir}: no labelled utterances of the model's classes (${card.labels.join(', ')})${speakers ? ` among speakers ${[...speakers].join(', ')}` : ''}`);
-  const matrices = activeMatrices(store, items, card.normalisation.activeFrameThresholdDb).map((m) => applyNormalisation(m, card.normalisation));
-  const { probabilities, embeddings } = infer(model, matrices);
+  const { probabilities, embeddings } = infer(model, modelInputs(readMatrices(store, items), card));
   return {
     group: { corpus: store.corpus, language: store.language, classes: card.labels, yTrue: labelIndices(items, card.labels), yPred: probabilities.map(argMax) },
     items,

@@ -5,11 +5,12 @@ import { holdOutSpeakers, protocolSplit } from '../corpora/split.js';
 import { loadCorpus } from '../corpora/load.js';
 import { resolveFeatureConfig } from '../features/config.js';
 import { buildEvaluationReport, writeEvaluationReport, type EvaluationReport } from '../eval/report.js';
-import { computeMetrics } from '../eval/metrics.js';
+import { computeMetrics } from '../infer/metrics.js';
 import { embeddingPlot, scoreStore, type ScoredItems } from '../eval/score.js';
 import { saveModel, type ModelCard } from '../model/io.js';
 import { openFeatureStore, preprocessCorpus } from '../store/index.js';
-import { labelledItems, pretrain } from '../train/pretrain.js';
+import { labelledItems } from '../store/items.js';
+import { pretrain } from '../train/pretrain.js';
 import { recipeOptions, type PretrainRecipe } from '../train/recipes.js';
 import type { EpochReport } from '../train/trainer.js';
 

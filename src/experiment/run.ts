@@ -9,13 +9,14 @@ import { holdOutSpeakers, protocolSplit } from '../corpora/split.js';
 import { loadCorpus } from '../corpora/load.js';
 import { featureConfigKey, type FeatureConfig } from '../features/config.js';
 import { bootstrapMeanUar } from '../eval/bootstrap.js';
-import { computeMetrics, summarise, type Metrics } from '../eval/metrics.js';
+import { computeMetrics, summarise, type Metrics } from '../infer/metrics.js';
 import { writeExperimentReport, type ExperimentResults, type ProtocolSetting } from '../eval/experimentReport.js';
 import { scoreStore } from '../eval/score.js';
 import { activeBackendChoice, type BackendChoice } from '../model/backend.js';
 import { loadModel, saveModel, type ModelCard } from '../model/io.js';
 import { openFeatureStore, preprocessCorpus, type FeatureStore } from '../store/index.js';
-import { labelledItems, pretrain, type PretrainOptions } from '../train/pretrain.js';
+import { labelledItems } from '../store/items.js';
+import { pretrain, type PretrainOptions } from '../train/pretrain.js';
 import { recipeOptions, type PretrainRecipe } from '../train/recipes.js';
 import type { EpochReport } from '../train/trainer.js';
 import { writeJsonAtomic } from '../util/fs.js';
@@ -129,10 +130,10 @@ function settingsKey(settings: Record<string, unknown>): string {
   return createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 12);
 }
 
-/** The identity of a store's contents: its feature configuration and, per item, id, label, speaker and frame sums. */
+/** The identity of a store's contents: its feature configuration and, per item, id, label, speaker, frames and its audio's size and mtime. */
 function storeContents(store: FeatureStore): string {
   const hash = createHash('sha256').update(store.configKey);
-  for (const item of store.items) hash.update(JSON.stringify([item.id, item.label, item.speaker, item.frames, item.sum]));
+  for (const item of store.items) hash.update(JSON.stringify([item.id, item.label, item.speaker, item.frames, item.size, item.mtimeMs]));
   return hash.digest('hex');
 }
 

@@ -19,21 +19,28 @@ export function frameLogEnergy(matrix: FeatureMatrix, config: FeatureConfig): Fl
   return energy;
 }
 
+/** The energy below which a frame is quiet: `thresholdDb` under the loudest frame's (energies are natural-log powers). */
+export function quietFloor(energy: Float32Array, thresholdDb: number): number {
+  let loudest = -Infinity;
+  for (const value of energy) loudest = Math.max(loudest, value);
+  return loudest - (thresholdDb / 10) * Math.LN10;
+}
+
+/** Rows `first` … `end`−1 of the matrix whose energy (`frameLogEnergy` of it) reaches `floor`; the matrix itself when that is all of it. */
+export function framesReaching(matrix: FeatureMatrix, energy: Float32Array, floor: number, first = 0, end = matrix.frames): FeatureMatrix {
+  const kept: number[] = [];
+  for (let t = first; t < end; t++) if (energy[t] >= floor) kept.push(t);
+  if (kept.length === matrix.frames) return matrix;
+  const data = new Float32Array(kept.length * matrix.dims);
+  kept.forEach((t, row) => data.set(matrix.data.subarray(t * matrix.dims, (t + 1) * matrix.dims), row * matrix.dims));
+  return { frames: kept.length, dims: matrix.dims, data };
+}
+
 /**
  * Keeps the frames within `thresholdDb` of the utterance's loudest one. Padding and pauses carry no
  * emotion but dominate statistics (a clip zero-padded to 2 s has a floor-valued tail).
  */
 export function dropQuietFrames(matrix: FeatureMatrix, config: FeatureConfig, thresholdDb: number): FeatureMatrix {
   const energy = frameLogEnergy(matrix, config);
-  let loudest = -Infinity;
-  for (const value of energy) loudest = Math.max(loudest, value);
-  const floor = loudest - (thresholdDb / 10) * Math.LN10;
-  const kept: number[] = [];
-  energy.forEach((value, t) => {
-    if (value >= floor) kept.push(t);
-  });
-  if (kept.length === matrix.frames) return matrix;
-  const data = new Float32Array(kept.length * matrix.dims);
-  kept.forEach((t, row) => data.set(matrix.data.subarray(t * matrix.dims, (t + 1) * matrix.dims), row * matrix.dims));
-  return { frames: kept.length, dims: matrix.dims, data };
+  return framesReaching(matrix, energy, quietFloor(energy, thresholdDb));
 }

@@ -19,6 +19,12 @@ export interface FeatureConfig {
   deltas: boolean;
   /** meyda spectral descriptors appended per frame, e.g. ['rms', 'zcr', 'spectralCentroid']. */
   descriptors: string[];
+  /**
+   * Append [log F0, voicing strength, log energy] per frame (pitch.ts) after the base features, before the
+   * deltas, which then cover them too (Kaldi's paste-feats of MFCC and pitch, then add-deltas). Absent
+   * means false; left out of the key when false, so stores and models made before it still match.
+   */
+  pitch?: boolean;
 }
 
 export const DEFAULT_FEATURE_CONFIG: FeatureConfig = {
@@ -39,12 +45,16 @@ export const DEFAULT_FEATURE_CONFIG: FeatureConfig = {
 };
 
 export function resolveFeatureConfig(overrides: Partial<FeatureConfig> = {}): FeatureConfig {
-  return { ...DEFAULT_FEATURE_CONFIG, ...overrides, descriptors: [...(overrides.descriptors ?? DEFAULT_FEATURE_CONFIG.descriptors)] };
+  const { pitch, ...config } = { ...DEFAULT_FEATURE_CONFIG, ...overrides, descriptors: [...(overrides.descriptors ?? DEFAULT_FEATURE_CONFIG.descriptors)] };
+  return pitch ? { ...config, pitch } : config;
 }
 
 /** A stable identifier of a configuration: two stores or a store and a model match when their keys do. */
 export function featureConfigKey(config: FeatureConfig): string {
-  const ordered = Object.keys(config).sort().map((k) => [k, (config as unknown as Record<string, unknown>)[k]]);
+  const ordered = Object.keys(config)
+    .filter((k) => k !== 'pitch' || config.pitch)
+    .sort()
+    .map((k) => [k, (config as unknown as Record<string, unknown>)[k]]);
   return JSON.stringify(Object.fromEntries(ordered));
 }
 

@@ -4,6 +4,7 @@ import { deltaScales, writeDeltas } from './deltas.js';
 import { createDescriptorExtractor, type DescriptorExtractor } from './descriptors.js';
 import { applyMelFilterBank, logWithFloor, melFilterBank, type MelFilterBank } from './filterbank.js';
 import { countFrames, createWindow, msToSamples, windowFrame } from './frames.js';
+import { PITCH_DIMS, trackPitch, writePitchColumns } from './pitch.js';
 import { nextPowerOfTwo, powerSpectrum, powerSpectrumPlan, spectrumBins, type PowerSpectrumPlan } from './spectrum.js';
 
 /** Kaldi works on int16-valued samples; its log energies, and the golden fixtures, assume that scale. */
@@ -15,9 +16,14 @@ function baseDims(config: FeatureConfig): number {
   return config.kind === 'mfcc' ? config.numCeps : config.numMelBins;
 }
 
-/** Columns per frame: [base | Δ | ΔΔ | descriptors]. */
+/** The columns the deltas are taken of: the cepstra or mel energies, then the pitch columns when asked. */
+function deltaSourceDims(config: FeatureConfig): number {
+  return baseDims(config) + (config.pitch ? PITCH_DIMS : 0);
+}
+
+/** Columns per frame: [base | pitch | Δ | ΔΔ | descriptors], the deltas of [base | pitch]. */
 export function featureDims(config: FeatureConfig): number {
-  return baseDims(config) * (config.deltas ? DELTA_ORDER + 1 : 1) + config.descriptors.length;
+  return deltaSourceDims(config) * (config.deltas ? DELTA_ORDER + 1 : 1) + config.descriptors.length;
 }
 
 /**
@@ -29,6 +35,7 @@ interface ExtractionPlan {
   frameLength: number;
   frameShift: number;
   baseDims: number;
+  deltaSourceDims: number;
   dims: number;
   removesDc: boolean;
   preemphasisCoefficient: number;
@@ -64,6 +71,7 @@ function buildPlan(config: FeatureConfig): ExtractionPlan {
     frameLength,
     frameShift,
     baseDims: baseDims(config),
+    deltaSourceDims: deltaSourceDims(config),
     dims: featureDims(config),
     removesDc: config.removeDcOffset,
     preemphasisCoefficient: config.preemphasisCoefficient,
@@ -108,7 +116,7 @@ function extractionPlan(config: FeatureConfig): ExtractionPlan {
 
 /**
  * Kaldi-compatible features (snip_edges, no dither) of samples in −1 … 1, one row per 10 ms frame by
- * default, laid out [base | Δ | ΔΔ | descriptors]; deltas cover the base features only.
+ * default, laid out [base | pitch | Δ | ΔΔ | descriptors]; deltas cover the base and pitch columns only.
  */
 export function extractFeatures(samples: Float32Array, sampleRate: number, config: FeatureConfig): FeatureMatrix {
   if (sampleRate !== config.sampleRate) {
@@ -129,6 +137,10 @@ export function extractFeatures(samples: Float32Array, sampleRate: number, confi
     writeBaseFeatures(plan, samples, start, data, t * dims);
     writeDescriptors?.(samples, start, data, t * dims + descriptorOffset);
   }
-  if (plan.deltaScales) writeDeltas(data, frames, dims, plan.baseDims, plan.deltaScales);
+  if (config.pitch) {
+    const track = trackPitch(samples, { sampleRate, frameLength: plan.frameLength, frameShift: plan.frameShift, removeDcOffset: config.removeDcOffset });
+    writePitchColumns(track, data, dims, plan.baseDims);
+  }
+  if (plan.deltaScales) writeDeltas(data, frames, dims, plan.deltaSourceDims, plan.deltaScales);
   return { frames, dims, data };
 }

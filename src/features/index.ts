@@ -9,3 +9,4 @@ export * from './descriptors.js';
 export * from './cmvn.js';
 export * from './extract.js';
 export * from './activity.js';
+export * from './pitch.js';

@@ -70,6 +70,8 @@ export const epochReportSchema = z.object({
   epochs: positiveInteger,
   loss: finite,
   alignmentLoss: finite.nullable(),
+  /** Figures the alignment loss reports, averaged over the epoch (dann: `discriminatorAccuracy`). */
+  alignmentMetrics: z.record(finite).optional(),
   validationUar: share.nullable(),
   best: z.boolean(),
   seconds: z.number().nonnegative(),
@@ -94,6 +96,18 @@ export const trainingRecordSchema = z.object({
 });
 export type TrainingRecord = z.infer<typeof trainingRecordSchema>;
 
+/** One epoch of an adaptation's training, as the card keeps it. */
+const adaptationEpochSchema = z.object({
+  epoch: positiveInteger,
+  /** Mean classification loss over the epoch's batches. */
+  loss: finite,
+  /** Mean alignment loss over the epoch's batches; null without one. */
+  alignmentLoss: finite.nullable(),
+  /** Figures the alignment loss reports, averaged over the epoch (dann: `discriminatorAccuracy`). */
+  alignmentMetrics: z.record(finite).optional(),
+});
+export type AdaptationEpoch = z.infer<typeof adaptationEpochSchema>;
+
 const adaptationSchema = z.object({
   method: name,
   targetCorpus: name,
@@ -105,6 +119,8 @@ const adaptationSchema = z.object({
   /** `selftrain`: the pool clips it trained on and the label it gave each. */
   pseudoLabelledClips: z.array(z.object({ id: z.string(), label: name })).optional(),
   schedule: z.string(),
+  /** Each epoch of the adaptation's training, where it trained. */
+  history: z.array(adaptationEpochSchema).optional(),
 });
 
 export const modelCardSchema = z

@@ -9,7 +9,7 @@ import { modelCardSchema, type ModelCard } from './card.js';
 import { nonFiniteWeight } from './weights.js';
 import './layers.js';
 
-export { MODEL_CARD_FORMAT, type ModelCard, type NormalisationCard, type TrainingRecord } from './card.js';
+export { MODEL_CARD_FORMAT, type AdaptationEpoch, type ModelCard, type NormalisationCard, type TrainingRecord } from './card.js';
 
 export interface SavedModel {
   model: tf.LayersModel;

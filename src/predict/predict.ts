@@ -3,12 +3,12 @@ import { join, resolve } from 'node:path';
 import { AudioError, decodeAudio, type Audio } from '../audio/index.js';
 import { AUDIO_EXTENSIONS } from '../corpora/layouts.js';
 import { listAudioFiles } from '../corpora/load.js';
-import { dropQuietFrames, extractFeatures, frameLogEnergy, msToSamples, type FeatureMatrix } from '../features/index.js';
+import { extractFeatures, frameLogEnergy, framesReaching, msToSamples, quietFloor } from '../features/index.js';
+import { argMax, infer } from '../infer/infer.js';
+import { modelInputs } from '../infer/inputs.js';
+import { applyNormalisation } from '../infer/normalise.js';
 import { fewestInputFrames } from '../model/emotionModel.js';
 import type { SavedModel } from '../model/io.js';
-import { applyNormalisation } from '../train/normalise.js';
-import { infer } from '../train/predict.js';
-import { argMax } from '../train/trainer.js';
 
 export interface WindowOptions {
   /** Length of each window in seconds; a clip no longer than this gets no windows. */
@@ -104,21 +104,6 @@ function windowSpans(totalSamples: number, sampleRate: number, options: WindowOp
   return spans;
 }
 
-/** Rows first … end-1 of the clip whose energy reaches the floor. */
-function framesWithSound(clip: FeatureMatrix, energy: Float32Array, floor: number, first: number, end: number): FeatureMatrix {
-  const kept: number[] = [];
-  for (let t = first; t < end; t++) if (energy[t] >= floor) kept.push(t);
-  const data = new Float32Array(kept.length * clip.dims);
-  kept.forEach((t, row) => data.set(clip.data.subarray(t * clip.dims, (t + 1) * clip.dims), row * clip.dims));
-  return { frames: kept.length, dims: clip.dims, data };
-}
-
-function smallest(values: Float32Array): number {
-  let lowest = Infinity;
-  for (const value of values) lowest = Math.min(lowest, value);
-  return lowest;
-}
-
 function estimate(labels: string[], probabilities: number[]): EmotionEstimate {
   return {
     emotion: labels[argMax(probabilities)],
@@ -141,24 +126,24 @@ export function predictAudio(saved: SavedModel, file: string, audio: Audio, opti
     throw new Error(`too short: ${audio.samples.length / audio.sampleRate} s of audio; the model needs at least ${shortest / audio.sampleRate} s`);
   }
   const clip = extractFeatures(audio.samples, audio.sampleRate, config);
-  const active = dropQuietFrames(clip, config, normalisation.activeFrameThresholdDb);
-  if (active.frames < needs.fewestFrames) {
+  const [clipInput] = modelInputs([clip], card);
+  if (clipInput.frames < needs.fewestFrames) {
     throw new Error(
-      `too little sound: ${active.frames} frames within ${normalisation.activeFrameThresholdDb} dB of its loudest, the model needs at least ${needs.fewestFrames}`,
+      `too little sound: ${clipInput.frames} frames within ${normalisation.activeFrameThresholdDb} dB of its loudest, the model needs at least ${needs.fewestFrames}`,
     );
   }
-  // The quietest frame dropQuietFrames kept is the clip's threshold, read back so that its rule stays in one place.
-  const floor = smallest(frameLogEnergy(active, config));
+  // A window keeps the frames the clip kept: those above the clip's floor, not the window's own.
   const energy = frameLogEnergy(clip, config);
+  const floor = quietFloor(energy, normalisation.activeFrameThresholdDb);
   const spans = windowSpans(audio.samples.length, audio.sampleRate, options);
   const windowFrames = spans.map((span) => {
     // The frames lying wholly inside the span: those its own audio, cut out, would give.
     const first = Math.ceil(span.start / needs.frameShift);
     const end = Math.min(clip.frames, Math.floor((span.end - needs.frameLength) / needs.frameShift) + 1);
-    return framesWithSound(clip, energy, floor, first, end);
+    return framesReaching(clip, energy, floor, first, end);
   });
   const judged = windowFrames.flatMap((matrix, k) => (matrix.frames >= needs.fewestFrames ? [k] : []));
-  const inputs = [active, ...judged.map((k) => windowFrames[k])].map((matrix) => applyNormalisation(matrix, normalisation));
+  const inputs = [clipInput, ...judged.map((k) => applyNormalisation(windowFrames[k], normalisation))];
   const [clipProbabilities, ...judgedProbabilities] = infer(model, inputs).probabilities;
   const windowEstimates = new Map(judged.map((k, j) => [k, estimate(card.labels, judgedProbabilities[j])]));
   return {

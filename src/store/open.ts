@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FeatureConfig, FeatureMatrix } from '../features/index.js';
-import { decodeFrames, readStoreIndex, type StoreItem } from './format.js';
+import { resolveInside } from '../util/paths.js';
+import { INDEX_FILE, ITEMS_FILE, decodeFrames, frameFileFor, itemOf, readStoreIndex, type StoreItem } from './format.js';
+import { readItemLogSync } from './itemLog.js';
 
 export interface StoredUtterance {
   item: StoreItem;
@@ -20,12 +22,30 @@ export interface FeatureStore {
   loadAll(): StoredUtterance[];
 }
 
+/** The items of the store: its log (the last record of an id wins), or the item list of a format-1 index, read as it is. */
+function storeItems(dir: string, index: NonNullable<ReturnType<typeof readStoreIndex>>): StoreItem[] {
+  if (index.kind === 'legacy') {
+    return index.index.items.map((item) => {
+      resolveInside(dir, item.file, join(dir, INDEX_FILE));
+      return { ...item, file: item.file, size: -1, mtimeMs: -1 };
+    });
+  }
+  const byId = new Map<string, StoreItem>();
+  for (const record of readItemLogSync(dir)) {
+    byId.delete(record.id);
+    byId.set(record.id, itemOf(record));
+  }
+  return [...byId.values()];
+}
+
 export function openFeatureStore(dir: string): FeatureStore {
   const index = readStoreIndex(dir);
   if (!index) throw new Error(`${dir} holds no feature store (no index.json); create one with: ser preprocess <corpus folder> --out ${dir}`);
+  const header = index.kind === 'current' ? index.header : index.index;
+  const items = storeItems(dir, index);
 
   const readMatrix = (item: StoreItem): FeatureMatrix => {
-    const path = join(dir, item.file);
+    const path = resolveInside(dir, item.file ?? frameFileFor(item.id), join(dir, index.kind === 'current' ? ITEMS_FILE : INDEX_FILE));
     let bytes: Buffer;
     try {
       bytes = readFileSync(path);
@@ -41,12 +61,12 @@ export function openFeatureStore(dir: string): FeatureStore {
 
   return {
     dir,
-    corpus: index.corpus,
-    language: index.language,
-    config: index.config,
-    configKey: index.configKey,
-    items: index.items,
+    corpus: header.corpus,
+    language: header.language,
+    config: header.config as FeatureConfig,
+    configKey: header.configKey,
+    items,
     readMatrix,
-    loadAll: () => index.items.map((item) => ({ item, matrix: readMatrix(item) })),
+    loadAll: () => items.map((item) => ({ item, matrix: readMatrix(item) })),
   };
 }

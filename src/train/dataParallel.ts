@@ -7,7 +7,7 @@ import type { FeatureMatrix } from '../features/config.js';
 import type { Windows } from './batches.js';
 import { applyBatchStatistics, batchStatistics, hasBatchNorm, statisticsBatches } from './batchNorm.js';
 import { trainableVariables, type ObjectiveSettings, type Shard } from './objective.js';
-import { predictProbabilities } from './predict.js';
+import { predictProbabilities } from '../infer/infer.js';
 import { evenRanges } from '../util/ranges.js';
 
 /**

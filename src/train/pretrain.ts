@@ -2,14 +2,15 @@ import * as tf from '@tensorflow/tfjs';
 import { TAXONOMIES } from '../corpora/labels.js';
 import { buildEmotionModel, DEFAULT_MODEL_SPEC, type ModelSpec } from '../model/emotionModel.js';
 import { MODEL_CARD_FORMAT, type ModelCard } from '../model/io.js';
-import type { FeatureStore, StoreItem } from '../store/index.js';
+import { argMax, predictProbabilities } from '../infer/infer.js';
+import { activeFrames, modelInputs } from '../infer/inputs.js';
+import { computeMetrics } from '../infer/metrics.js';
+import { applyNormalisation, fitNormalisation, type NormalisationMode } from '../infer/normalise.js';
+import { classesOf, labelIndices, labelledItems, readMatrices } from '../store/items.js';
+import type { FeatureStore } from '../store/index.js';
 import { PACKAGE_VERSION } from '../util/version.js';
 import { DEFAULT_SPEC_AUGMENT } from './batches.js';
-import type { NormalisationMode } from './normalise.js';
-import { activeMatrices, classesOf, labelIndices, normaliseDomain } from './prepare.js';
-import { computeMetrics } from '../eval/metrics.js';
-import { predictProbabilities } from './predict.js';
-import { argMax, trainClassifier, type EpochReport, type TrainResult } from './trainer.js';
+import { trainClassifier, type EpochReport, type TrainResult } from './trainer.js';
 
 export interface PretrainOptions {
   seed: number;
@@ -43,10 +44,6 @@ export interface PretrainedModel {
   result: TrainResult;
 }
 
-export function labelledItems(store: FeatureStore): StoreItem[] {
-  return store.items.filter((item) => item.label !== null);
-}
-
 /** Pretrains the emotion model on a source-language feature store. */
 export async function pretrain(store: FeatureStore, options: PretrainOptions): Promise<PretrainedModel> {
   const allowed = options.speakers ? new Set(options.speakers) : null;
@@ -58,12 +55,12 @@ export async function pretrain(store: FeatureStore, options: PretrainOptions): P
   const validationItems = items.filter((item) => held.has(item.speaker));
   if (trainItems.length === 0) throw new Error(`${store.dir}: every speaker is held out for validation; hold out fewer`);
 
-  const trainFrames = activeMatrices(store, trainItems, options.activeFrameThresholdDb);
-  const { normalisation, apply } = normaliseDomain(trainFrames, options.normalisation, store.corpus, options.activeFrameThresholdDb);
-  const train = { matrices: apply(trainFrames), labels: labelIndices(trainItems, classes) };
+  const trainFrames = activeFrames(readMatrices(store, trainItems), store.config, options.activeFrameThresholdDb);
+  const normalisation = fitNormalisation(trainFrames, options.normalisation, store.corpus, options.activeFrameThresholdDb);
+  const train = { matrices: trainFrames.map((matrix) => applyNormalisation(matrix, normalisation)), labels: labelIndices(trainItems, classes) };
   const validation =
     validationItems.length > 0
-      ? { matrices: apply(activeMatrices(store, validationItems, options.activeFrameThresholdDb)), labels: labelIndices(validationItems, classes) }
+      ? { matrices: modelInputs(readMatrices(store, validationItems), { featureConfig: store.config, normalisation }), labels: labelIndices(validationItems, classes) }
       : undefined;
 
   const modelSpec: ModelSpec = { ...DEFAULT_MODEL_SPEC, ...options.model, inputDims: store.items[0].dims, numClasses: classes.length, seed: options.seed };

@@ -3,7 +3,8 @@ import type { FeatureMatrix } from '../features/config.js';
 import { forward } from '../model/forward.js';
 import { createRng, shuffle, type Rng } from '../util/random.js';
 import { windowBatch, type SpecAugmentOptions } from './batches.js';
-import { computeMetrics } from '../eval/metrics.js';
+import { argMax } from '../infer/infer.js';
+import { computeMetrics } from '../infer/metrics.js';
 import { cutBatch, TrainingWorkers, shardCount } from './dataParallel.js';
 import { hashLabelledData, modelShapes, resumeCheckpoint, writeCheckpoint, type RunIdentity, type TrainingProgress } from './checkpoint.js';
 import { batchWeight, shardLoss, trainableVariables, type ObjectiveSettings, type Shard } from './objective.js';
@@ -19,6 +20,11 @@ export interface AlignmentLoss {
   /** Parameters of the loss itself (a discriminator's), trained with the model. */
   variables: tf.Variable[];
   loss(source: tf.Tensor2D, target: tf.Tensor2D, progress: number): tf.Scalar;
+  /**
+   * Figures the loss computed at its last call and kept (DANN: `discriminatorAccuracy`); the trainer reads
+   * them after each step, disposes them and reports their epoch means in `EpochReport.alignmentMetrics`.
+   */
+  takeMetrics?(): Record<string, tf.Scalar>;
 }
 
 export interface TrainOptions {
@@ -55,6 +61,8 @@ export interface EpochReport {
   epochs: number;
   loss: number;
   alignmentLoss: number | null;
+  /** Epoch means of the figures the alignment loss reports (see `AlignmentLoss.takeMetrics`). */
+  alignmentMetrics?: Record<string, number>;
   validationUar: number | null;
   best: boolean;
   seconds: number;
@@ -99,7 +107,7 @@ async function trainStep(
   { model, optimizer, settings, workers, alignment }: StepContext,
   batch: Shard,
   target: { frames: Float32Array; count: number; progress: number } | null,
-): Promise<{ loss: number; alignment: number | null }> {
+): Promise<{ loss: number; alignment: number | null; alignmentMetrics: Record<string, number> }> {
   const modelVariables = trainableVariables(model);
   const trainable = [...modelVariables, ...(alignment?.loss.variables ?? [])];
   const total = batchWeight(batch.labels, settings);
@@ -129,7 +137,12 @@ async function trainStep(
   const aligned = alignmentValue as tf.Scalar | null;
   const alignmentNumber = aligned ? (await aligned.data())[0] : null;
   aligned?.dispose();
-  return { loss, alignment: alignmentNumber };
+  const alignmentMetrics: Record<string, number> = {};
+  for (const [name, scalar] of Object.entries(alignment?.loss.takeMetrics?.() ?? {})) {
+    alignmentMetrics[name] = (await scalar.data())[0];
+    scalar.dispose();
+  }
+  return { loss, alignment: alignmentNumber, alignmentMetrics };
 }
 
 /**
@@ -172,6 +185,7 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
       const targetOrder = options.alignment ? shuffle(options.alignment.target.map((_, i) => i), rng) : [];
       let lossSum = 0;
       let alignmentSum = 0;
+      const alignmentMetricSums: Record<string, number> = {};
       for (let step = 0; step < stepsPerEpoch; step++) {
         const indices = order.slice(step * options.batchSize, (step + 1) * options.batchSize);
         const frames = windowBatch(indices.map((i) => data.matrices[i]), options.windowFrames, rng, options.augment);
@@ -202,6 +216,7 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
         }
         lossSum += result.loss;
         alignmentSum += result.alignment ?? 0;
+        for (const [name, value] of Object.entries(result.alignmentMetrics)) alignmentMetricSums[name] = (alignmentMetricSums[name] ?? 0) + value;
         options.onStep?.(step + 1, stepsPerEpoch, epoch);
       }
 
@@ -230,6 +245,9 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
         epochs: options.epochs,
         loss: lossSum / stepsPerEpoch,
         alignmentLoss: options.alignment ? alignmentSum / stepsPerEpoch : null,
+        ...(Object.keys(alignmentMetricSums).length > 0
+          ? { alignmentMetrics: Object.fromEntries(Object.entries(alignmentMetricSums).map(([name, sum]) => [name, sum / stepsPerEpoch])) }
+          : {}),
         validationUar,
         best,
         seconds: (Date.now() - started) / 1000,
@@ -271,10 +289,4 @@ function runIdentity(model: tf.LayersModel, data: LabelledSet, options: TrainOpt
       alignmentTarget: options.alignment ? hashLabelledData(options.alignment.target, null) : null,
     },
   };
-}
-
-export function argMax(values: number[]): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
 }

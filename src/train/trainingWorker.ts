@@ -4,7 +4,7 @@ import { selectBackend } from '../model/backend.js';
 import { batchStatistics } from './batchNorm.js';
 import type { TrainingWorkerSetup, WorkerReply, WorkerRequest } from './dataParallel.js';
 import { shardLoss, trainableVariables } from './objective.js';
-import { predictProbabilities } from './predict.js';
+import { predictProbabilities } from '../infer/infer.js';
 
 const { backend, topology, settings } = workerData as TrainingWorkerSetup;
 const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(reply, transfer);

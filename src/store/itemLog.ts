@@ -1,0 +1,124 @@
+import { createReadStream, createWriteStream, openSync, closeSync, readSync, fstatSync, readFileSync, type WriteStream } from 'node:fs';
+import { rename, truncate } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { parseWith, InvalidFileError } from '../util/validate.js';
+import { ITEMS_FILE, recordSchema, type StoreRecord } from './format.js';
+
+/**
+ * items.jsonl: one compact record per line (about 250 bytes for a RAVDESS clip). A run appends each item as
+ * its frame file lands, so saving costs the same whatever the store's size (the JSON index of format 1 was
+ * rewritten whole every 2 s); at the end the log is compacted: one record per item, in corpus order.
+ * A later record of the same id replaces an earlier one. A run killed mid-append leaves a last line without
+ * its newline: readers drop it (that item is extracted again), and the next writer cuts it off first.
+ */
+
+const FIX = 'delete the store folder and run ser preprocess again';
+
+function parseLine(line: string, file: string, lineNumber: number): StoreRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    throw new InvalidFileError(`${file}:${lineNumber}`, '', `not valid JSON (${(error as Error).message})`, FIX);
+  }
+  return parseWith(recordSchema, value, `${file}:${lineNumber}`, FIX) as StoreRecord;
+}
+
+/** Bytes of the file up to and including its last newline: what survives a write cut short. */
+function completeLength(file: string): number | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let end = size; end > 0; ) {
+      const start = Math.max(0, end - chunk.length);
+      const read = readSync(fd, chunk, 0, end - start, start);
+      const newline = chunk.subarray(0, read).lastIndexOf(0x0a);
+      if (newline >= 0) return start + newline + 1;
+      end = start;
+    }
+    return 0;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Every complete record of the store's log, synchronously (for openFeatureStore), in file order. */
+export function readItemLogSync(dir: string): StoreRecord[] {
+  const file = join(dir, ITEMS_FILE);
+  const length = completeLength(file);
+  if (length === undefined) return [];
+  const text = readFileSync(file).subarray(0, length).toString('utf8');
+  const records: StoreRecord[] = [];
+  let lineNumber = 0;
+  for (const line of text.split('\n')) {
+    lineNumber++;
+    if (line !== '') records.push(parseLine(line, file, lineNumber));
+  }
+  return records;
+}
+
+/**
+ * Streams the log's complete records to `onRecord` (memory independent of the log's size), after cutting
+ * off a torn last line, so that appends that follow start on a line of their own.
+ */
+export async function readItemLogForWriting(dir: string, onRecord: (record: StoreRecord) => void): Promise<void> {
+  const file = join(dir, ITEMS_FILE);
+  const length = completeLength(file);
+  if (length === undefined) return;
+  await truncate(file, length);
+  if (length === 0) return;
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  let lineNumber = 0;
+  for await (const line of lines) {
+    lineNumber++;
+    if (line !== '') onRecord(parseLine(line, file, lineNumber));
+  }
+}
+
+/** Appends records to items.jsonl; `close` waits until every one is written. */
+export class ItemLogWriter {
+  private readonly stream: WriteStream;
+  private failure: Error | undefined;
+
+  constructor(dir: string) {
+    this.stream = createWriteStream(join(dir, ITEMS_FILE), { flags: 'a' });
+    this.stream.on('error', (error) => (this.failure = error));
+  }
+
+  append(line: string): void {
+    if (this.failure) throw new Error(`Cannot append to the store's item log: ${this.failure.message}`);
+    this.stream.write(`${line}\n`);
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.stream.end(resolve));
+    if (this.failure) throw new Error(`Cannot append to the store's item log: ${this.failure.message}`);
+  }
+}
+
+/** Writes `lines` (one record each) as the new items.jsonl, through a temporary file and a rename. */
+export async function compactItemLog(dir: string, lines: Iterable<string>): Promise<number> {
+  const file = join(dir, ITEMS_FILE);
+  const temporary = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const stream = createWriteStream(temporary);
+  let count = 0;
+  const failed = new Promise<never>((_, reject) => stream.on('error', reject));
+  const written = (async () => {
+    for (const line of lines) {
+      count++;
+      if (!stream.write(`${line}\n`)) await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+    }
+    await new Promise<void>((resolve) => stream.end(resolve));
+  })();
+  await Promise.race([written, failed]);
+  await rename(temporary, file);
+  return count;
+}
