@@ -130,7 +130,8 @@ describe('predictFiles', () => {
     expect(outcomes.map(isClipFailure)).toEqual([true, false, true, true, true, false]);
     const reasons = outcomes.filter(isClipFailure).map((failure) => failure.error);
     expect(reasons[0]).toMatch(/not found/);
-    expect(reasons[1]).toMatch(/cannot decode/);
+    // Not a WAV, so it goes to ffmpeg, which refuses it (or, where ffmpeg is absent, is named as missing).
+    expect(reasons[1]).toMatch(ffmpegAvailable ? /cannot decode/ : /needs ffmpeg, which is not installed/);
     expect(reasons[2]).toMatch(/^too short: 0\.01 s of audio; the model needs at least 0\.055 s$/);
     expect(reasons[3]).toMatch(/^too little sound: 2 frames within 40 dB/);
   });
@@ -186,7 +187,7 @@ describe.skipIf(!existsSync(compiledCli))('compiled `ser predict` (dist/src/cli/
     const entries = JSON.parse(result.stdout) as ClipOutcome[];
     expect(entries.map((entry) => [entry.file, isClipFailure(entry)])).toEqual([[clips.wav, false], [clips.corrupt, true], [clips.missing, true]]);
     expectDistribution(entries[0] as ClipPrediction, saved.card.labels);
-    expect(result.stderr).toContain(`${clips.corrupt}: ffmpeg cannot decode`);
+    expect(result.stderr).toContain(`${clips.corrupt}: ${ffmpegAvailable ? 'ffmpeg cannot decode' : 'decoding it needs ffmpeg'}`);
     expect(result.stderr).toContain(`${clips.missing}: file not found`);
   });
 
