@@ -135,8 +135,9 @@ describe('the model card is validated field by field', () => {
     await expect(loadModel(dir)).rejects.toThrow(/field featureConfigKey: does not match featureConfig/);
   });
 
-  it('loads a model it saved', async () => {
-    const { card } = await loadModel(await savedModel());
+  it('loads a model it saved, keeping fields a later version adds', async () => {
+    const { card } = await loadModel(await edit((written) => Object.assign(written, { sources: ['en'] })));
     expect(card.labels).toEqual(classes);
+    expect((card as Record<string, unknown>).sources).toEqual(['en']);
   });
 });

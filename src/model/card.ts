@@ -78,22 +78,25 @@ export const epochReportSchema = z.object({
 });
 
 /** The pretraining that made the model, complete: adaptation reads its window and dropout from here. */
-export const trainingRecordSchema = z.object({
-  seed: z.number().int(),
-  epochs: positiveInteger,
-  epochsRun: count,
-  batchSize: positiveInteger,
-  learningRate: z.number().finite().positive(),
-  windowFrames: positiveInteger,
-  dropout: z.number().min(0).lt(1),
-  patience: positiveInteger,
-  specAugment: z.boolean(),
-  classBalanced: z.boolean(),
-  threads: positiveInteger,
-  trainClips: count,
-  validationClips: count,
-  history: z.array(epochReportSchema),
-});
+export const trainingRecordSchema = z
+  .object({
+    seed: z.number().int(),
+    epochs: positiveInteger,
+    epochsRun: count,
+    batchSize: positiveInteger,
+    learningRate: z.number().finite().positive(),
+    windowFrames: positiveInteger,
+    dropout: z.number().min(0).lt(1),
+    patience: positiveInteger,
+    specAugment: z.boolean(),
+    classBalanced: z.boolean(),
+    threads: positiveInteger,
+    trainClips: count,
+    validationClips: count,
+    history: z.array(epochReportSchema),
+  })
+  // Fields a later version records pass through, so that a card read and written again keeps them.
+  .passthrough();
 export type TrainingRecord = z.infer<typeof trainingRecordSchema>;
 
 /** One epoch of an adaptation's training, as the card keeps it. */
@@ -121,25 +124,28 @@ const adaptationSchema = z.object({
   schedule: z.string(),
   /** Each epoch of the adaptation's training, where it trained. */
   history: z.array(adaptationEpochSchema).optional(),
+}).passthrough();
+
+const cardShape = z.object({
+  format: z.literal(MODEL_CARD_FORMAT),
+  labels: z.array(name).min(2),
+  featureConfig: featureConfigSchema,
+  featureConfigKey: name,
+  normalisation: normalisationSchema,
+  modelSpec: modelSpecSchema,
+  source: z.object({ corpus: name, language: name, trainSpeakers: z.array(z.string()), validationSpeakers: z.array(z.string()) }),
+  adaptation: adaptationSchema.optional(),
+  training: trainingRecordSchema,
+  /** Scores on held-out source speakers at the chosen epoch. */
+  validation: z.object({ uar: share, accuracy: share, macroF1: share, epoch: count }).nullable(),
+  backend: z.string(),
+  packageVersion: z.string(),
+  createdAt: z.string(),
 });
 
-export const modelCardSchema = z
-  .object({
-    format: z.literal(MODEL_CARD_FORMAT),
-    labels: z.array(name).min(2),
-    featureConfig: featureConfigSchema,
-    featureConfigKey: name,
-    normalisation: normalisationSchema,
-    modelSpec: modelSpecSchema,
-    source: z.object({ corpus: name, language: name, trainSpeakers: z.array(z.string()), validationSpeakers: z.array(z.string()) }),
-    adaptation: adaptationSchema.optional(),
-    training: trainingRecordSchema,
-    /** Scores on held-out source speakers at the chosen epoch. */
-    validation: z.object({ uar: share, accuracy: share, macroF1: share, epoch: count }).nullable(),
-    backend: z.string(),
-    packageVersion: z.string(),
-    createdAt: z.string(),
-  })
+/** The card as loadModel checks it; fields a later version writes pass through, so a card read and written again keeps them. */
+export const modelCardSchema = cardShape
+  .passthrough()
   .superRefine((card, context) => {
     const issue = (path: (string | number)[], message: string) => context.addIssue({ code: z.ZodIssueCode.custom, path, message });
     if (new Set(card.labels).size !== card.labels.length) issue(['labels'], `names a class twice (${card.labels.join(', ')})`);
@@ -154,4 +160,4 @@ export const modelCardSchema = z
   });
 
 /** The card as code uses it; `featureConfig` keeps the full FeatureConfig type, whose later fields pass through the schema. */
-export type ModelCard = Omit<z.infer<typeof modelCardSchema>, 'featureConfig'> & { featureConfig: FeatureConfig };
+export type ModelCard = Omit<z.infer<typeof cardShape>, 'featureConfig'> & { featureConfig: FeatureConfig };
