@@ -5,12 +5,12 @@ import type { Argv, CommandModule } from 'yargs';
 import { loadCorpus, protocolSplit, TAXONOMIES, type TaxonomyName } from '../corpora/index.js';
 import { buildEvaluationReport, writeEvaluationReport, type EmbeddingPlot, type EvaluationReport } from '../eval/index.js';
 import { formatInterval, formatPercent } from '../eval/format.js';
-import { embeddingPlot, scoreStore, type ScoredItems } from '../eval/score.js';
+import { calibrationOf, embeddingPlot, scoreStore, type ScoredItems } from '../eval/score.js';
 import { loadModel, type ModelCard, type SavedModel } from '../model/io.js';
-import { openFeatureStore, preprocessCorpus, type FeatureStore } from '../store/index.js';
+import { openFeatureStore, type FeatureStore } from '../store/index.js';
 import { labelledItems } from '../store/items.js';
+import { extractStore } from './storeInput.js';
 import { commandLine } from './commands.js';
-import { ProgressBar } from './progress.js';
 import { folderOption, numberOption, parseSpeakerList, prepareOutputFolder } from './shared.js';
 
 /** Any fixed seed will do: it makes the bootstrap intervals, and so the report, the same on every run. */
@@ -47,24 +47,7 @@ async function openData(dir: string, reportDir: string, card: ModelCard, workers
   }
   const corpus = await loadCorpus(dir, { taxonomy: taxonomyFor(card.labels) });
   claimCorpus(claimed, corpus.name, dir);
-  const storeDir = join(reportDir, 'features', corpus.name);
-  process.stderr.write(`Extracting the features of ${corpus.name} (${corpus.utterances.length} clips) into ${storeDir}\n`);
-  let bar: ProgressBar | undefined;
-  const summary = await preprocessCorpus(corpus, storeDir, {
-    config: card.featureConfig,
-    workers,
-    // The cache belongs to this report folder: features of another configuration (another model) are replaced, not refused.
-    overwrite: true,
-    onProgress: (done, total, item) => {
-      bar ??= new ProgressBar({ total, unit: 'files' });
-      bar.update(done, item.audioSeconds);
-    },
-  });
-  bar?.finish();
-  if (summary.failed.length > 0) {
-    process.stderr.write(`  ${summary.failed.length} files of ${corpus.name} could not be read and are left out (listed in ${join(storeDir, 'errors.json')})\n`);
-  }
-  return openFeatureStore(storeDir);
+  return extractStore(corpus, join(reportDir, 'features', corpus.name), card.featureConfig, workers);
 }
 
 /** The speakers scored in each store: the protocol test speakers, the listed ones, or all (undefined). */
@@ -116,7 +99,7 @@ function languageSummary(report: EvaluationReport): string {
 
 function builder(yargs: Argv) {
   return yargs
-    .option('model', folderOption('model', { demandOption: true, describe: 'model folder written by `ser train` or `ser adapt`' }))
+    .option('model', { type: 'string', demandOption: true, describe: 'model folder written by `ser train` or `ser adapt`' })
     .option('data', {
       type: 'string',
       array: true,
@@ -126,7 +109,7 @@ function builder(yargs: Argv) {
     .option('report', folderOption('report', { demandOption: true, describe: 'folder for report.json, report.md and report.html' }))
     .option('speakers', { type: 'string', describe: 'score only these speakers of every --data (comma list, or a file with one per line)' })
     .option('test-split', { type: 'boolean', describe: 'score only the protocol test speakers of each corpus (odd positions of its sorted speaker ids)' })
-    .option('compare', folderOption('compare', { describe: 'another model folder (e.g. before adaptation) whose embeddings are plotted beside the model\'s' }))
+    .option('compare', { type: 'string', describe: 'another model folder (e.g. before adaptation) whose embeddings are plotted beside the model\'s' })
     .option('workers', numberOption('workers', { default: availableParallelism(), describe: 'threads extracting the features of corpus folders' }))
     .conflicts('speakers', 'test-split')
     .example('$0 evaluate --model models/emodb-dann --data features/ravdess features/emodb --test-split --report reports/dann', 'UAR per language on the test speakers')
@@ -162,9 +145,12 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       `${basename(model.dir)} on ${stores.map((store) => store.corpus).join(', ')} (${selection})`,
       { path: model.dir, card: model.card },
       scored.map((set) => set.group),
-      { bootstrapSeed: BOOTSTRAP_SEED, embeddings: embeddingPlots(models) },
+      { bootstrapSeed: BOOTSTRAP_SEED, embeddings: embeddingPlots(models), calibration: scored.map((set) => calibrationOf(set, model.card)) },
     );
     const files = await writeEvaluationReport(reportDir, report);
-    process.stdout.write(`${report.title}\n${languageSummary(report)}\nReport: ${files.html} (also ${files.markdown}, ${files.json})\n`);
+    const calibration = (report.calibration ?? [])
+      .map(({ corpus, temperature, before, after }) => `${corpus}: ECE ${formatPercent(before.ece)}% -> ${formatPercent(after.ece)}% with temperature ${temperature.toFixed(3)}\n`)
+      .join('');
+    process.stdout.write(`${report.title}\n${languageSummary(report)}\n${calibration}Report: ${files.html} (also ${files.markdown}, ${files.json})\n`);
   },
 };

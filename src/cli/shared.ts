@@ -1,6 +1,8 @@
 import { mkdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Options } from 'yargs';
+import type { Corpus } from '../corpora/index.js';
+import type { PreprocessSummary } from '../store/index.js';
 import type { ModelSpec } from '../model/emotionModel.js';
 import { defaultTrainingThreads } from '../train/dataParallel.js';
 import { readRegularFile, UnreadableFileError } from '../util/fs.js';
@@ -59,6 +61,15 @@ export const NUMBER_RANGES = {
   'num-mel-bins': { min: 1, max: 1000, integer: true },
   window: { min: 0, max: 24 * 3600, minExclusive: true },
   hop: { min: 0.001, max: 24 * 3600 },
+  'min-confidence': { min: 0, max: 1 },
+  'low-freq': { min: 0, max: 384_000 },
+  'batch-files': { min: 1, max: MANY, integer: true },
+  'batch-mb': { min: 0, max: 1_000_000, minExclusive: true },
+  attempts: { min: 1, max: 100, integer: true },
+  concurrency: { min: 1, max: CORES, integer: true },
+  'lock-seconds': { min: 1, max: 24 * 3600 },
+  port: { min: 0, max: 65_535, integer: true },
+  'high-freq': { min: -384_000, max: 384_000 },
 } satisfies Record<string, NumberRange>;
 
 export type NumberOptionName = keyof typeof NUMBER_RANGES;
@@ -183,4 +194,25 @@ export const threadsOption = numberOption('threads', {
 /** The thread count to train with: the one asked for (checked by its option's range), or the default for the model and the backend in use. */
 export function trainingThreads(requested: number | undefined, spec: Pick<ModelSpec, 'channels'>): number {
   return requested ?? defaultTrainingThreads(spec);
+}
+
+/** The summary `preprocess` (and `queue`) print: files processed, skipped, failed with their reasons, unknown labels. */
+export function preprocessReport(corpus: Corpus, summary: PreprocessSummary, allLabels: boolean, wallSeconds: number): string {
+  const lines = [
+    `Feature store ${summary.outDir} (corpus ${corpus.name}, ${corpus.language})`,
+    `  processed ${summary.processed} files, ${summary.audioSeconds.toFixed(1)} s of audio in ${wallSeconds.toFixed(1)} s`,
+    `  skipped   ${summary.skipped} already in the store`,
+    `  failed    ${summary.failed.length}${summary.failed.length > 0 ? ' (listed in errors.json):' : ''}`,
+    ...summary.failed.map(({ path, reason }) => `    ${path}: ${reason}`),
+  ];
+  if (corpus.unknownLabels.length > 0) {
+    const words = corpus.unknownLabels.map(({ emotion, count }) => `${emotion} (${count})`).join(', ');
+    const fate = allLabels ? 'kept with label null' : 'left out; --all-labels keeps them';
+    lines.push(`Emotions with no class in the ${corpus.taxonomy} taxonomy, ${fate}: ${words}`);
+  }
+  if (corpus.skippedFiles.length > 0) {
+    lines.push(`Files the corpus loader passed over (${corpus.skippedFiles.length}):`);
+    lines.push(...corpus.skippedFiles.map(({ relativePath, reason }) => `    ${relativePath}: ${reason}`));
+  }
+  return lines.join('\n');
 }

@@ -54,13 +54,16 @@ export type ModelSpec = z.infer<typeof modelSpecSchema>;
 
 /** How frames are standardised before the model sees them (see src/train/normalise.ts). */
 export const normalisationSchema = z.object({
-  mode: z.enum(['corpus', 'utterance']),
+  /** 'speaker': each speaker's clips on that speaker's own statistics, `mean`/`std` (the corpus's) for speakers with too little audio. */
+  mode: z.enum(['corpus', 'utterance', 'speaker']),
   /** Per-dimension statistics fitted on the domain named by `fittedOn`; per-corpus mode refits them on a new domain. */
   mean: z.array(finite),
   std: z.array(z.number().finite().positive()),
   fittedOn: name,
   /** Frames more than this many dB below an utterance's loudest are dropped. */
   activeFrameThresholdDb: z.number().finite().positive(),
+  /** 'speaker' mode: the speakers of the fitted domain with too little audio, standardised on the corpus statistics. */
+  speakersOnCorpusStatistics: z.array(z.string()).optional(),
 });
 export type NormalisationCard = z.infer<typeof normalisationSchema>;
 
@@ -99,6 +102,32 @@ export const trainingRecordSchema = z
   .passthrough();
 export type TrainingRecord = z.infer<typeof trainingRecordSchema>;
 
+/** One source corpus of a model pretrained on several, with its language and clip counts. */
+const sourceCardSchema = z.object({
+  corpus: name,
+  language: name,
+  /** Labelled clips used: training and validation together. */
+  clips: count,
+  trainClips: count,
+  validationClips: count,
+  trainSpeakers: z.array(z.string()),
+  validationSpeakers: z.array(z.string()),
+});
+export type SourceCard = z.infer<typeof sourceCardSchema>;
+
+/** Temperature scaling of a model's probabilities: p_T ∝ p^(1/T) (see src/infer/calibration.ts). */
+const calibrationSchema = z.object({
+  /** 1 leaves probabilities as the model gives them. */
+  temperature: z.number().finite().positive(),
+  /** Which clips it was fitted on: the held-out source speakers, or the labelled shots of an adaptation. */
+  fittedOn: z.string(),
+  clips: count,
+  /** ECE of those clips before and after scaling (in-sample: the clips T was fitted on). */
+  eceBefore: share,
+  eceAfter: share,
+});
+export type CalibrationCard = z.infer<typeof calibrationSchema>;
+
 /** One epoch of an adaptation's training, as the card keeps it. */
 const adaptationEpochSchema = z.object({
   epoch: positiveInteger,
@@ -133,9 +162,14 @@ const cardShape = z.object({
   featureConfigKey: name,
   normalisation: normalisationSchema,
   modelSpec: modelSpecSchema,
+  /** With several source corpora: names and languages joined by '+', speakers prefixed by their corpus (`emodb/03`). */
   source: z.object({ corpus: name, language: name, trainSpeakers: z.array(z.string()), validationSpeakers: z.array(z.string()) }),
+  /** Each source corpus of a model pretrained on several, with its language and clip counts. */
+  sources: z.array(sourceCardSchema).optional(),
   adaptation: adaptationSchema.optional(),
   training: trainingRecordSchema,
+  /** Temperature scaling of the probabilities (src/infer/calibration.ts); absent: none. */
+  calibration: calibrationSchema.optional(),
   /** Scores on held-out source speakers at the chosen epoch. */
   validation: z.object({ uar: share, accuracy: share, macroF1: share, epoch: count }).nullable(),
   backend: z.string(),

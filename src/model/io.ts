@@ -9,7 +9,15 @@ import { modelCardSchema, type ModelCard } from './card.js';
 import { nonFiniteWeight } from './weights.js';
 import './layers.js';
 
-export { MODEL_CARD_FORMAT, type AdaptationEpoch, type ModelCard, type NormalisationCard, type TrainingRecord } from './card.js';
+export {
+  MODEL_CARD_FORMAT,
+  type AdaptationEpoch,
+  type CalibrationCard,
+  type ModelCard,
+  type NormalisationCard,
+  type SourceCard,
+  type TrainingRecord,
+} from './card.js';
 
 export interface SavedModel {
   model: tf.LayersModel;
