@@ -1,8 +1,8 @@
-import { createRequire } from 'node:module';
 import type wavefilePackage from 'wavefile';
 import { AudioError, UnsupportedWavCodecError, assertHasSamples, assertUsableSamples, emptyFileError } from './errors.js';
 import { assertBearableDuration, assertPlausibleSampleRate } from './limits.js';
 import { assertSampleRate, resample } from './resample.js';
+import { wavefile } from './wavefile.js';
 
 /** Mono audio; samples are nominally in −1..1 (lossy decoders and resampling may overshoot slightly). */
 export interface Audio {
@@ -10,11 +10,6 @@ export interface Audio {
   sampleRate: number;
 }
 
-/**
- * Required rather than imported: importing the CommonJS bundle as a module makes Node scan all of its
- * source for export names, several times the cost of loading it, paid again by every preprocessing worker.
- */
-const wavefile = createRequire(import.meta.url)('wavefile') as typeof wavefilePackage;
 
 export const DEFAULT_SAMPLE_RATE = 16000;
 
