@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadModel } from '../model/io.js';
+import { modelDirOrShipped, SHIPPED_MODEL_NAME } from '../model/shipped.js';
 import { OUTPUT_FORMATS, PredictionWriter, SINGLE_RECORDING_FORMATS } from '../predict/formats.js';
 import { predictStream } from '../predict/live.js';
 import {
@@ -33,7 +34,7 @@ function builder(yargs: Argv) {
       demandOption: true,
       describe: `audio files (any format ffmpeg reads) or folders, searched recursively; ${STDIN} reads live audio from standard input`,
     })
-    .option('model', { type: 'string', demandOption: true, describe: 'model folder written by `ser train` or `ser adapt`' })
+    .option('model', { type: 'string', describe: `model folder written by \`ser train\` or \`ser adapt\` (default: the shipped models/${SHIPPED_MODEL_NAME}, four languages, 4 classes; see its README.md)` })
     .option('format', {
       choices: OUTPUT_FORMATS,
       describe: 'output on stdout: json (default for files), jsonl (default for -), csv, vtt or srt (subtitle cues), audacity (label track)',
@@ -74,7 +75,7 @@ async function predictStdin(args: PredictArgs): Promise<void> {
   if (args.window !== undefined || args.hop !== undefined || args.segments !== undefined) {
     throw new Error('--window, --hop and --segments apply to files; standard input is scored by speech segments');
   }
-  const saved = await loadModel(resolve(args.model));
+  const saved = await loadModel(resolve(modelDirOrShipped(args.model)));
   const format = !args.format || args.format === 'json' ? 'jsonl' : args.format;
   const writer = new PredictionWriter(format, saved.card.labels, (text) => process.stdout.write(text));
   // Ctrl-C (or a kill) ends the input as its end would: the open segment is scored and written first.
@@ -106,7 +107,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
   handler: async (args) => {
     assertMinConfidence(args['min-confidence']);
     if (readsStdin()) return predictStdin(args);
-    const saved = await loadModel(resolve(args.model));
+    const saved = await loadModel(resolve(modelDirOrShipped(args.model)));
     const format = args.format ?? 'json';
     const { files, failures } = await listAudioInputs(args.inputs);
     if (SINGLE_RECORDING_FORMATS.includes(format) && files.length !== 1) {
