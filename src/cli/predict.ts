@@ -98,7 +98,8 @@ async function predictStdin(args: PredictArgs): Promise<void> {
   process.stderr.write(`standard input: ${summary.seconds.toFixed(1)} s of audio, ${summary.segments} speech segments\n`);
   if (summary.error) process.stderr.write(`${summary.error}\n`);
   process.exitCode = summary.error ? EXIT_SOME_FILES_SKIPPED : 0;
-  if (controller.signal.aborted) process.exit();
+  // After Ctrl-C standard input may still be open; closing it lets the process end once stdout is flushed.
+  if (controller.signal.aborted) process.stdin.destroy();
 }
 
 export const predictCommand: CommandModule<object, PredictArgs> = {
