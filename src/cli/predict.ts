@@ -59,7 +59,7 @@ function builder(yargs: Argv) {
         'each segment as it finishes; Ctrl-C or the end of the stream scores what is open. Progress and errors go to stderr. ' +
         'Exit status: 0 everything predicted; 3 some inputs could not be (a file that fails, an RTTM line that cannot be read, a stream ' +
         'that breaks: each named, with its line or byte, on stderr) but everything else was, and written; 1 nothing could be done ' +
-        '(bad options, the model cannot be read).',
+        '(bad options, the model cannot be read, every file failing).',
     );
 }
 
