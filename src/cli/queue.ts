@@ -7,8 +7,8 @@ import { DEFAULT_WINDOW_OPTIONS, listAudioInputs, type ClipOutcome } from '../pr
 import { DEFAULT_BATCH_LIMITS, parseRedisUrl, queuePredictFiles, queuePreprocessCorpus, type BatchLimits } from '../queue/index.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { describeFeatureConfig, featureConfigFromArgs, withFeatureOptions } from './featureOptions.js';
-import { EXIT_SOME_FILES_SKIPPED, report } from './preprocess.js';
-import { FileProgressBar } from './progressBar.js';
+import { ProgressBar } from './progress.js';
+import { exitStatusFor, folderOption, numberOption, preprocessReport } from './shared.js';
 import { commandLine } from './commands.js';
 
 function wholeNumber(name: string, value: number, min: number, max: number): number {
@@ -19,9 +19,9 @@ function wholeNumber(name: string, value: number, min: number, max: number): num
 function withQueueOptions<T>(yargs: Argv<T>) {
   return yargs
     .option('redis', { type: 'string', demandOption: true, describe: 'Redis URL: redis://[user:password@]host[:port][/db], rediss:// for TLS (the password is never printed)' })
-    .option('batch-files', { type: 'number', default: DEFAULT_BATCH_LIMITS.files, describe: 'files per job at most (small files travel together)' })
-    .option('batch-mb', { type: 'number', default: DEFAULT_BATCH_LIMITS.bytes / 2 ** 20, describe: 'megabytes of audio per job at most (a bigger file is a job of its own)' })
-    .option('attempts', { type: 'number', default: 3, describe: 'tries of a job before its files are reported failed' });
+    .option('batch-files', numberOption('batch-files', { default: DEFAULT_BATCH_LIMITS.files, describe: 'files per job at most (small files travel together)' }))
+    .option('batch-mb', numberOption('batch-mb', { default: DEFAULT_BATCH_LIMITS.bytes / 2 ** 20, describe: 'megabytes of audio per job at most (a bigger file is a job of its own)' }))
+    .option('attempts', numberOption('attempts', { default: 3, describe: 'tries of a job before its files are reported failed' }));
 }
 
 function batchLimits(args: { batchFiles: number; batchMb: number }): BatchLimits {
@@ -34,7 +34,7 @@ const notice = (message: string): void => void process.stderr.write(`${message}\
 function preprocessBuilder(yargs: Argv) {
   return withQueueOptions(withFeatureOptions(yargs))
     .positional('corpus', { type: 'string', demandOption: true, describe: 'corpus folder, at the same path on every worker machine' })
-    .option('out', { type: 'string', demandOption: true, describe: 'feature store folder, shared with every worker machine at the same path' })
+    .option('out', folderOption('out', { demandOption: true, describe: 'feature store folder, shared with every worker machine at the same path' }))
     .option('taxonomy', { choices: ['4class', '7class'] as const, default: '4class' as const, describe: 'emotion classes the labels map to' })
     .option('language', { type: 'string', describe: 'ISO 639-1 code of the corpus, where neither a manifest nor a known layout gives it' })
     .option('all-labels', { type: 'boolean', default: false, describe: 'also extract utterances whose emotion has no class in the taxonomy (label null)' })
@@ -48,9 +48,9 @@ function predictBuilder(yargs: Argv) {
     .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'audio files or folders (searched recursively), at the same paths on every worker machine' })
     .option('model', { type: 'string', demandOption: true, describe: 'model folder, at the same path on every worker machine' })
     .option('out', { type: 'string', demandOption: true, describe: 'results file: JSON lines, what ser predict --format jsonl prints for the same inputs' })
-    .option('window', { type: 'number', describe: `score fixed windows of this many seconds instead of speech segments (as ser predict; default ${DEFAULT_WINDOW_OPTIONS.windowSeconds} when --hop is given)` })
-    .option('hop', { type: 'number', describe: 'seconds between window starts (default: half the window)' })
-    .option('min-confidence', { type: 'number', default: 0, describe: 'report `uncertain` where the top probability is below this (0 to 1)' })
+    .option('window', numberOption('window', { describe: `score fixed windows of this many seconds instead of speech segments, as ser predict (e.g. ${DEFAULT_WINDOW_OPTIONS.windowSeconds})` }))
+    .option('hop', numberOption('hop', { describe: 'seconds between window starts: at most --window; default half the window' }))
+    .option('min-confidence', numberOption('min-confidence', { default: 0, describe: 'report `uncertain` where the top probability is below this' }))
     .example('$0 queue predict /mnt/archive --model /mnt/models/en --out emotions.jsonl --redis rediss://ser:pw@queue-host:6380', 'every file under /mnt/archive');
 }
 type PredictArgs = ReturnType<typeof predictBuilder> extends Argv<infer Args> ? Args : never;
@@ -66,7 +66,7 @@ const queuePreprocess: CommandModule<object, PreprocessArgs> = {
     const outDir = resolve(args.out);
     process.stderr.write(`${corpus.root} → ${outDir} through ${redis.display}\n  ${describeFeatureConfig(config)}\n`);
     const started = Date.now();
-    let bar: FileProgressBar | undefined;
+    let bar: ProgressBar | undefined;
     const summary = await queuePreprocessCorpus(corpus, outDir, {
       config,
       redis,
@@ -76,13 +76,13 @@ const queuePreprocess: CommandModule<object, PreprocessArgs> = {
       overwrite: args.overwrite,
       onNotice: notice,
       onProgress: (done, total, item) => {
-        bar ??= new FileProgressBar(total, started);
+        bar ??= new ProgressBar({ total, unit: 'files', started });
         bar.update(done, item.audioSeconds);
       },
     });
     bar?.finish();
-    process.stdout.write(`${report(corpus, summary, args.allLabels, (Date.now() - started) / 1000)}\n`);
-    process.exitCode = summary.failed.length > 0 ? EXIT_SOME_FILES_SKIPPED : 0;
+    process.stdout.write(`${preprocessReport(corpus, summary, args.allLabels, (Date.now() - started) / 1000)}\n`);
+    process.exitCode = exitStatusFor(summary.processed + summary.skipped, summary.failed.length);
   },
 };
 
@@ -99,17 +99,13 @@ const queuePredict: CommandModule<object, PredictArgs> = {
     const { files, failures } = await listAudioInputs(args.inputs);
     const windowSeconds = args.window ?? DEFAULT_WINDOW_OPTIONS.windowSeconds;
     const plan = args.window === undefined && args.hop === undefined ? { kind: 'speech' as const } : { kind: 'windows' as const, windowSeconds, hopSeconds: args.hop ?? windowSeconds / 2 };
-    if (plan.kind === 'windows' && !(plan.windowSeconds > 0 && plan.windowSeconds <= 3600 && plan.hopSeconds > 0 && plan.hopSeconds <= plan.windowSeconds)) {
-      throw new Error(`--window must be more than 0 and at most 3600 s, and --hop more than 0 and at most --window; got ${plan.windowSeconds} and ${plan.hopSeconds}`);
-    }
-    const minConfidence = args.minConfidence;
-    if (!(minConfidence >= 0 && minConfidence <= 1)) throw new Error(`--min-confidence must be from 0 to 1, got ${minConfidence}`);
-    const bar = new FileProgressBar(files.length);
+    if (plan.kind === 'windows' && plan.hopSeconds > plan.windowSeconds) throw new Error(`--hop (${plan.hopSeconds}) must be at most --window (${plan.windowSeconds})`);
+    const bar = new ProgressBar({ total: files.length, unit: 'files' });
     const rows = await queuePredictFiles(files, {
       redis,
       model: args.model,
       plan,
-      minConfidence,
+      minConfidence: args['min-confidence'],
       batch: batchLimits(args),
       attempts: wholeNumber('attempts', args.attempts, 1, 100),
       onNotice: notice,
@@ -126,7 +122,7 @@ const queuePredict: CommandModule<object, PredictArgs> = {
     const failed = outcomes.filter((row) => 'error' in row);
     process.stderr.write(`${outcomes.length - failed.length} of ${outcomes.length} inputs predicted → ${out}\n`);
     for (const row of failed) process.stderr.write(`  ${row.file}: ${String(row.error)}\n`);
-    process.exitCode = failed.length > 0 ? EXIT_SOME_FILES_SKIPPED : 0;
+    process.exitCode = exitStatusFor(outcomes.length - failed.length, failed.length);
   },
 };
 
