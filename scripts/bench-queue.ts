@@ -81,7 +81,8 @@ async function main(): Promise<void> {
     };
     console.log(`payload of a preprocess job of ${DEFAULT_BATCH_LIMITS.files} files: ${JSON.stringify(payload).length} bytes`);
   } finally {
-    for (const worker of workers) worker.kill('SIGTERM');
+    // Workers first, while Redis still answers their goodbye; then Redis.
+    await Promise.all(workers.map((worker) => new Promise((done) => (worker.exitCode !== null ? done(null) : (worker.once('exit', done), worker.kill('SIGTERM'))))));
     redisProcess.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }

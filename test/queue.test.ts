@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRedisUrl } from '../src/queue/connection.js';
 import { runQueuedJobs } from '../src/queue/coordinator.js';
@@ -131,13 +132,22 @@ describe.skipIf(!runRedisTests || !existsSync(compiledCli))('ser queue over Redi
   });
 
   it('Redis restarting mid-run (losing every job) does not lose the run', async () => {
-    const worker = startWorker();
+    // The jobs are enqueued, then Redis restarts without them before any worker took one: the coordinator
+    // must notice and enqueue them again, and the worker, started against the restarted server, does them.
     const store = join(work, 'restarted');
     const coordinator = runCli(['queue', 'preprocess', demoEn, '--out', store, '--redis', redis.url, '--batch-files', '2']);
-    await until(() => itemsWritten(store) >= 4, 'the first items');
+    const client = new Redis(redis.port, '127.0.0.1');
+    try {
+      for (let waited = 0; (await client.llen('bull:ser-preprocess:wait')) < 32; waited += 100) {
+        if (waited > 60_000) throw new Error('the jobs were never enqueued');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      client.disconnect();
+    }
     await redis.halt();
-    await new Promise((resolve) => setTimeout(resolve, 500));
     await redis.launch();
+    const worker = startWorker();
     const result = await coordinator;
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/no longer in Redis .*enqueued again/);

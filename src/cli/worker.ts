@@ -39,8 +39,16 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
     });
     process.stderr.write(`ser worker (pid ${process.pid}) taking jobs from ${redis.display}, ${args.concurrency} at a time per queue\n`);
     await new Promise<void>((done) => {
+      // The first signal lets the jobs in hand finish; a second one, or Redis gone for good, stops at once.
       const stop = (): void => {
-        process.stderr.write('finishing the jobs in hand…\n');
+        process.stderr.write('finishing the jobs in hand… (again to stop now)\n');
+        process.once('SIGINT', () => process.exit(130));
+        process.once('SIGTERM', () => process.exit(143));
+        const giveUp = setTimeout(() => {
+          process.stderr.write('jobs not finished in time; stopping (they are retried elsewhere)\n');
+          process.exit(1);
+        }, (args.lockSeconds + 10) * 1000);
+        giveUp.unref();
         void worker.close().then(done);
       };
       process.once('SIGINT', stop);
