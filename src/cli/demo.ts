@@ -7,7 +7,7 @@ import { listAudioFiles } from '../corpora/load.js';
 import { runDemo, shippedModelOnDemo } from '../experiment/demo.js';
 import { loadModel } from '../model/io.js';
 import { SHIPPED_MODEL_NAME, shippedModelDir } from '../model/shipped.js';
-import { DEFAULT_WINDOW_OPTIONS, isClipFailure, predictFiles } from '../predict/predict.js';
+import { isClipFailure, predictFiles } from '../predict/predict.js';
 import { PRETRAIN_RECIPE_NAMES, type PretrainRecipe } from '../train/recipes.js';
 import { commandLine } from './commands.js';
 
@@ -44,9 +44,9 @@ async function shippedModelLines(targetDir: string, targetStore: string, seed: n
   const files = await listAudioFiles(targetDir);
   const speaker = files.at(-1)!.split('/')[0];
   const picked = shipped.card.labels.flatMap((label) => files.filter((f) => f.startsWith(`${speaker}/`) && f.includes(`_${label}_`)).slice(0, 1));
-  const outcomes = await predictFiles(adapted, picked.map((f) => join(targetDir, f)), DEFAULT_WINDOW_OPTIONS);
+  const outcomes = await predictFiles(adapted, picked.map((f) => join(targetDir, f)), { plan: { kind: 'speech' } });
   const lines = outcomes.map((o) =>
-    isClipFailure(o) ? `  ${basename(o.file)}: ${o.error}` : `  ${basename(o.file)}: ${o.emotion} (${(100 * o.probabilities[o.emotion]).toFixed(0)}%)`,
+    isClipFailure(o) ? `  ${basename(o.file)}: ${o.error}` : `  ${basename(o.file)}: ${o.confidence === null ? 'no speech found' : `${o.emotion} (${(100 * o.confidence).toFixed(0)}%)`}`,
   );
   return (
     `The shipped model (${dir}; four languages, none of them synthetic) on the same test speakers: UAR ${(100 * asIsUar).toFixed(1)}% as it is, ` +
