@@ -6,7 +6,7 @@
  *   target with its pair-wise speaker split) -> runs/leave-one-out/<target>/
  * - --normalisation speaker: every model standardises each speaker's clips on that speaker's statistics
  *   (default corpus) -> runs/<benchmark or leave-one-out>-speaker/<target>/
- * Resumable: rerun to continue. Feature stores are shared in runs/features/.
+ * Resumable: rerun to continue. Feature stores are shared in runs/features/ (--features elsewhere).
  * Run: npm run build && npm run bench:experiment [-- --leave-one-out] [--normalisation speaker] [--targets emodb,urdu] [--seeds 0]
  *      [--methods none,adabn] [--runs source-only/none,unsupervised/adabn] (only these runs now; the table shows every complete one)
  */
@@ -61,7 +61,7 @@ for (const target of targets) {
     target: join(corpora, target),
     split: target === 'ravdess' ? 'pairs' : 'alternate',
     out: join(out, target),
-    featuresDir: join(repoRoot, 'runs', 'features'),
+    featuresDir: resolve(argument('features', join(repoRoot, 'runs', 'features'))),
     seeds,
     shots: 5,
     methods,
