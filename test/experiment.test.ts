@@ -11,8 +11,9 @@ const demo = resolve(__dirname, '..', 'data', 'demo');
 describe('the protocol runner on the demo corpus, reduced', () => {
   const out = mkdtempSync(join(tmpdir(), 'ser-experiment-'));
   const options: ExperimentOptions = {
-    source: join(demo, 'en'),
+    sources: [join(demo, 'en')],
     target: join(demo, 'de'),
+    split: 'alternate',
     out,
     seeds: [0],
     shots: 2,

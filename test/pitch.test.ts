@@ -189,7 +189,7 @@ describe('ser preprocess --pitch', () => {
     try {
       const first = await runCli(['preprocess', join(repoRoot, 'data/demo/en'), '--out', out, '--workers', '1', '--pitch']);
       expect(first.code).toBe(0);
-      expect(first.stderr).toContain('mfcc: 13 ceps of 23 mel bins + pitch + deltas = 48 dims per frame');
+      expect(first.stderr).toContain('+ pitch + deltas = 48 dims per frame');
       const store = openFeatureStore(out);
       expect(store.config.pitch).toBe(true);
       expect(store.configKey).toBe(featureConfigKey(resolveFeatureConfig({ pitch: true })));

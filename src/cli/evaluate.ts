@@ -5,12 +5,12 @@ import type { Argv, CommandModule } from 'yargs';
 import { loadCorpus, protocolSplit, TAXONOMIES, type TaxonomyName } from '../corpora/index.js';
 import { buildEvaluationReport, writeEvaluationReport, type EmbeddingPlot, type EvaluationReport } from '../eval/index.js';
 import { formatInterval, formatPercent } from '../eval/format.js';
-import { embeddingPlot, scoreStore, type ScoredItems } from '../eval/score.js';
+import { calibrationOf, embeddingPlot, scoreStore, type ScoredItems } from '../eval/score.js';
 import { loadModel, type ModelCard, type SavedModel } from '../model/io.js';
-import { openFeatureStore, preprocessCorpus, type FeatureStore } from '../store/index.js';
+import { openFeatureStore, type FeatureStore } from '../store/index.js';
 import { labelledItems } from '../store/items.js';
 import { parseSpeakerList } from './adapt.js';
-import { FileProgressBar } from './progressBar.js';
+import { extractStore } from './storeInput.js';
 import { commandLine } from './commands.js';
 
 /** Any fixed seed will do: it makes the bootstrap intervals, and so the report, the same on every run. */
@@ -47,24 +47,7 @@ async function openData(dir: string, reportDir: string, card: ModelCard, workers
   }
   const corpus = await loadCorpus(dir, { taxonomy: taxonomyFor(card.labels) });
   claimCorpus(claimed, corpus.name, dir);
-  const storeDir = join(reportDir, 'features', corpus.name);
-  process.stderr.write(`Extracting the features of ${corpus.name} (${corpus.utterances.length} clips) into ${storeDir}\n`);
-  let bar: FileProgressBar | undefined;
-  const summary = await preprocessCorpus(corpus, storeDir, {
-    config: card.featureConfig,
-    workers,
-    // The cache belongs to this report folder: features of another configuration (another model) are replaced, not refused.
-    overwrite: true,
-    onProgress: (done, total, item) => {
-      bar ??= new FileProgressBar(total);
-      bar.update(done, item.audioSeconds);
-    },
-  });
-  bar?.finish();
-  if (summary.failed.length > 0) {
-    process.stderr.write(`  ${summary.failed.length} files of ${corpus.name} could not be read and are left out (listed in ${join(storeDir, 'errors.json')})\n`);
-  }
-  return openFeatureStore(storeDir);
+  return extractStore(corpus, join(reportDir, 'features', corpus.name), card.featureConfig, workers);
 }
 
 /** The speakers scored in each store: the protocol test speakers, the listed ones, or all (undefined). */
@@ -163,9 +146,12 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       `${basename(model.dir)} on ${stores.map((store) => store.corpus).join(', ')} (${selection})`,
       { path: model.dir, card: model.card },
       scored.map((set) => set.group),
-      { bootstrapSeed: BOOTSTRAP_SEED, embeddings: embeddingPlots(models) },
+      { bootstrapSeed: BOOTSTRAP_SEED, embeddings: embeddingPlots(models), calibration: scored.map((set) => calibrationOf(set, model.card)) },
     );
     const files = await writeEvaluationReport(reportDir, report);
-    process.stdout.write(`${report.title}\n${languageSummary(report)}\nReport: ${files.html} (also ${files.markdown}, ${files.json})\n`);
+    const calibration = (report.calibration ?? [])
+      .map(({ corpus, temperature, before, after }) => `${corpus}: ECE ${formatPercent(before.ece)}% -> ${formatPercent(after.ece)}% with temperature ${temperature.toFixed(3)}\n`)
+      .join('');
+    process.stdout.write(`${report.title}\n${languageSummary(report)}\n${calibration}Report: ${files.html} (also ${files.markdown}, ${files.json})\n`);
   },
 };

@@ -1,7 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { decodeAudio } from '../audio/index.js';
 import { loadCorpus, type Corpus } from '../corpora/index.js';
+import { narrowBandNotice, occupiedBandwidth, type FeatureConfig } from '../features/index.js';
 import { preprocessCorpus, type PreprocessSummary } from '../store/index.js';
 import { describeFeatureConfig, featureConfigFromArgs, withFeatureOptions } from './featureOptions.js';
 import { FileProgressBar } from './progressBar.js';
@@ -42,11 +44,26 @@ function builder(yargs: Argv) {
     .example('$0 preprocess corpora/ravdess --out feats/ravdess', '13 MFCCs + deltas (39 dims), 4-class labels')
     .example('$0 preprocess corpora/emodb --out feats/emodb40 --type fbank --num-mel-bins 40 --no-deltas', '40 log mel energies')
     .example('$0 preprocess corpora/urdu --out feats/urdu --descriptors rms,zcr --workers 2', '+ 2 meyda descriptors, 2 threads')
+    .example('$0 preprocess corpora/callcenter --out feats/callcenter --high-freq 3800', 'telephone speech: the mel bank stops at 3.8 kHz')
     .example('$0 preprocess corpora/emodb --out feats/emodb-pitch --pitch', '(13 MFCCs + log F0, voicing, log energy) + deltas = 48 dims')
     .epilog(
       'Progress goes to stderr, the summary to stdout. Exit status: 0 every file processed; 3 some files could not ' +
         'be read (listed with their reasons, and in <out>/errors.json) but all others were written; 1 nothing could be done.',
     );
+}
+
+/** Files of a corpus whose spectrum narrowBandNotice looks at, spread evenly over it. */
+const BAND_CHECK_FILES = 8;
+
+async function bandNotice(corpus: Corpus, config: FeatureConfig): Promise<string | undefined> {
+  const step = Math.max(1, Math.floor(corpus.utterances.length / BAND_CHECK_FILES));
+  const bandwidths: number[] = [];
+  for (let i = 0; i < corpus.utterances.length && bandwidths.length < BAND_CHECK_FILES; i += step) {
+    // A file that cannot be read is reported by the run itself.
+    const audio = await decodeAudio(corpus.utterances[i].path, { sampleRate: config.sampleRate }).catch(() => undefined);
+    if (audio) bandwidths.push(occupiedBandwidth(audio.samples, audio.sampleRate));
+  }
+  return narrowBandNotice(config, bandwidths);
 }
 
 type PreprocessArgs = ReturnType<typeof builder> extends Argv<infer Args> ? Args : never;
@@ -60,6 +77,8 @@ export const preprocessCommand: CommandModule<object, PreprocessArgs> = {
     const corpus = await loadCorpus(resolve(args.corpus), { taxonomy: args.taxonomy, language: args.language });
     const outDir = resolve(args.out);
     process.stderr.write(`${corpus.root} → ${outDir}\n  ${describeFeatureConfig(config)}, ${args.workers} worker thread(s)\n`);
+    const notice = await bandNotice(corpus, config);
+    if (notice) process.stderr.write(`${notice}\n`);
     const started = Date.now();
     let bar: FileProgressBar | undefined;
     const summary = await preprocessCorpus(corpus, outDir, {

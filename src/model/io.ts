@@ -11,13 +11,39 @@ export const MODEL_CARD_FORMAT = 'ser-model-card/1';
 
 /** How frames are standardised before the model sees them (see src/infer/normalise.ts). */
 export interface NormalisationCard {
-  mode: 'corpus' | 'utterance';
+  /** 'speaker': each speaker's clips on that speaker's own statistics, `mean`/`std` (the corpus's) for speakers with too little audio. */
+  mode: 'corpus' | 'utterance' | 'speaker';
   /** Per-dimension statistics fitted on the domain named by `fittedOn`; per-corpus mode refits them on a new domain. */
   mean: number[];
   std: number[];
   fittedOn: string;
   /** Frames more than this many dB below an utterance's loudest are dropped. */
   activeFrameThresholdDb: number;
+  /** 'speaker' mode: the speakers of the fitted domain with too little audio, standardised on the corpus statistics. */
+  speakersOnCorpusStatistics?: string[];
+}
+
+export interface SourceCard {
+  corpus: string;
+  language: string;
+  /** Labelled clips used: training and validation together. */
+  clips: number;
+  trainClips: number;
+  validationClips: number;
+  trainSpeakers: string[];
+  validationSpeakers: string[];
+}
+
+/** Temperature scaling of a model's probabilities: p_T ∝ p^(1/T) (see src/infer/calibration.ts). */
+export interface CalibrationCard {
+  /** 1 leaves probabilities as the model gives them. */
+  temperature: number;
+  /** Which clips it was fitted on: the held-out source speakers, or the labelled shots of an adaptation. */
+  fittedOn: string;
+  clips: number;
+  /** ECE of those clips before and after scaling (in-sample: the clips T was fitted on). */
+  eceBefore: number;
+  eceAfter: number;
 }
 
 export interface ModelCard {
@@ -27,7 +53,10 @@ export interface ModelCard {
   featureConfigKey: string;
   normalisation: NormalisationCard;
   modelSpec: ModelSpec;
+  /** With several source corpora: names and languages joined by '+', speakers prefixed by their corpus (`emodb/03`). */
   source: { corpus: string; language: string; trainSpeakers: string[]; validationSpeakers: string[] };
+  /** Each source corpus of a model pretrained on several, with its language and clip counts. */
+  sources?: SourceCard[];
   adaptation?: {
     method: string;
     targetCorpus: string;
@@ -43,6 +72,8 @@ export interface ModelCard {
     history?: AdaptationEpoch[];
   };
   training: Record<string, unknown>;
+  /** Temperature scaling of the probabilities (src/infer/calibration.ts); absent: none. */
+  calibration?: CalibrationCard;
   /** Scores on held-out source speakers at the chosen epoch. */
   validation: { uar: number; accuracy: number; macroF1: number; epoch: number } | null;
   backend: string;

@@ -7,6 +7,7 @@ import { forward } from '../model/forward.js';
 import { loadTensors, saveTensors } from '../model/tensorFile.js';
 import { writeJsonAtomic } from '../util/fs.js';
 import { createRng, shuffle, type Rng } from '../util/random.js';
+import { balancedOrder, cellClassWeights } from './balance.js';
 import { windowBatch, type SpecAugmentOptions } from './batches.js';
 import { argMax } from '../infer/infer.js';
 import { computeMetrics } from '../infer/metrics.js';
@@ -42,6 +43,11 @@ export interface TrainOptions {
   dropout: number;
   /** Weight each class by the inverse of its frequency, so rare classes count as much as common ones. */
   classBalanced: boolean;
+  /**
+   * The corpus (or any group) of each labelled clip: batches are then balanced over (group, class) cells
+   * (`balancedOrder`) instead of shuffled, and class weights only make up for classes missing from a group.
+   */
+  groups?: number[];
   augment: SpecAugmentOptions | null;
   /** Held-out source speakers: the checkpoint with the best UAR on them is kept, and training stops after `patience` epochs without gain. */
   validation?: LabelledSet;
@@ -163,9 +169,10 @@ async function trainStep(
  */
 export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, options: TrainOptions): Promise<TrainResult> {
   const optimizer = tf.train.adam(options.learningRate);
+  const cells = options.groups?.map((group, i) => group * options.classes.length + data.labels[i]);
   const settings: ObjectiveSettings = {
     numClasses: options.classes.length,
-    classWeights: classWeights(data.labels, options.classes.length, options.classBalanced),
+    classWeights: cells ? cellClassWeights(cells, data.labels, options.classes.length) : classWeights(data.labels, options.classes.length, options.classBalanced),
     dropout: options.dropout,
   };
   const stepsPerEpoch = Math.max(1, Math.ceil(data.matrices.length / options.batchSize));
@@ -193,7 +200,7 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
       const epoch = state.epoch + 1;
       const started = Date.now();
       const rng = epochRng(options.seed, epoch);
-      const order = shuffle(data.matrices.map((_, i) => i), rng);
+      const order = cells ? balancedOrder(cells, data.matrices.length, rng) : shuffle(data.matrices.map((_, i) => i), rng);
       const targetOrder = options.alignment ? shuffle(options.alignment.target.map((_, i) => i), rng) : [];
       let lossSum = 0;
       let alignmentSum = 0;
