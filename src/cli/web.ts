@@ -5,6 +5,7 @@ import { loadModel } from '../model/io.js';
 import { PACKAGE_ROOT } from '../util/version.js';
 import { DEFAULT_PAGE_DIR } from '../web/paths.js';
 import { startWebServer } from '../web/server.js';
+import { numberOption } from './shared.js';
 import { commandLine } from './commands.js';
 
 const DEFAULT_PORT = 8765;
@@ -26,7 +27,7 @@ function defaultModelFolder(): string {
 function builder(yargs: Argv) {
   return yargs
     .option('model', { type: 'string', describe: 'model folder written by `ser train` or `ser adapt` (default: the one model under models/)' })
-    .option('port', { type: 'number', default: DEFAULT_PORT, describe: 'TCP port, 1-65535 (0: any free port)' })
+    .option('port', numberOption('port', { default: DEFAULT_PORT, describe: 'TCP port, 1-65535 (0: any free port)' }))
     .option('host', { type: 'string', default: '127.0.0.1', describe: 'interface to listen on; anything but 127.0.0.1 lets other machines open the page' })
     .check((args) => {
       if (!(Number.isInteger(args.port) && args.port >= 0 && args.port <= 65535)) throw new Error(`--port must be a whole number from 0 to 65535, got ${args.port}`);
