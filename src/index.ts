@@ -28,3 +28,4 @@ export { PredictionWriter, OUTPUT_FORMATS, type OutputFormat } from './predict/f
 export { parseRttm, readRttm, type RttmTurns } from './predict/rttm.js';
 export { predictStream, PcmStreamDecoder, StreamInputError, type LiveOptions, type LiveSummary } from './predict/live.js';
 export { calibrate, fitTemperature, reliability, scaleProbabilities, type Reliability, type ReliabilityBin } from './infer/calibration.js';
+export * from './queue/index.js';
