@@ -60,7 +60,12 @@ function adaptationPool(card: ModelCard, target: FeatureStore, options: AdaptOpt
   const targetCard: ModelCard = { ...card, normalisation: fitNormalisation(frames, card.normalisation.mode, target.corpus, threshold, speakersOf(items)) };
   const inputs = normaliseSet(frames, speakersOf(items), targetCard.normalisation);
   const classes = card.labels;
-  const shotItems = options.shots > 0 ? drawShots(items.filter((i) => i.label !== null && classes.includes(i.label)), classes, options.shots, options.seed) : [];
+  const labelledPool = items.filter((i) => i.label !== null && classes.includes(i.label));
+  const largestClass = Math.max(0, ...classes.map((label) => labelledPool.filter((item) => item.label === label).length));
+  if (options.shots > largestClass) {
+    throw new Error(`${target.dir}: ${options.shots} shots per class asked for, but no class of the adaptation pool has more than ${largestClass} labelled clips; ask for at most ${largestClass}`);
+  }
+  const shotItems = options.shots > 0 ? drawShots(labelledPool, classes, options.shots, options.seed) : [];
   return {
     speakers: [...allowed].sort(),
     items,
@@ -127,7 +132,7 @@ export async function adaptModel(
   const strategy = ADAPTATION_STRATEGIES[options.method];
   const pool = adaptationPool(card, target, options);
   const adapted = copyModel(model, card);
-  const windowFrames = Number(card.training.windowFrames ?? 200);
+  const { windowFrames, dropout } = card.training;
   const context = { source: { model, card }, adapted, pool, options, windowFrames };
   const { labelled: labelledTarget, pseudoLabelledClips } = strategy.targetLabels?.(context) ?? { labelled: pool.shots };
 
@@ -144,7 +149,7 @@ export async function adaptModel(
       learningRate: options.learningRate,
       windowFrames,
       seed: options.seed,
-      dropout: Number(card.training.dropout ?? 0.3),
+      dropout,
       classBalanced: true,
       groups,
       augment: DEFAULT_SPEC_AUGMENT,

@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
@@ -7,9 +6,9 @@ import { loadModel, saveModel } from '../model/io.js';
 import { modelDirOrShipped, SHIPPED_MODEL_NAME } from '../model/shipped.js';
 import type { FeatureStore } from '../store/index.js';
 import { openStoreOrFolder } from './storeInput.js';
-import { threadsOption, trainingThreads } from './threads.js';
-import { trainingProgress } from './trainingProgress.js';
+import { trainingProgress } from './progress.js';
 import { commandLine } from './commands.js';
+import { folderOption, numberOption, parseSpeakerList, prepareOutputFolder, sameFolder, threadsOption, trainingThreads } from './shared.js';
 
 interface AdaptArgs {
   model?: string;
@@ -27,12 +26,7 @@ interface AdaptArgs {
   pseudoLabelFraction: number;
   seed: number;
   threads?: number;
-}
-
-/** A comma-separated list, or a file with one speaker per line. */
-export function parseSpeakerList(value: string): string[] {
-  const text = existsSync(value) ? readFileSync(value, 'utf8') : value;
-  return text.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+  force: boolean;
 }
 
 /** The recommended method, or without source data the recommended one of the methods that need none. */
@@ -49,17 +43,18 @@ export const adaptCommand: CommandModule<object, AdaptArgs> = {
       .option('model', { type: 'string', describe: `model folder written by \`ser train\` (default: the shipped models/${SHIPPED_MODEL_NAME}, trained on four corpora of four languages)` })
       .option('source', { type: 'string', array: true, describe: 'the corpora the model was trained on, each a feature store or a corpus folder; give it once per corpus. Needed by the methods that train (selftrain, dann, mmd, coral) and by --shots; none and adabn need the target alone' })
       .option('target', { type: 'string', demandOption: true, describe: 'the target language: a feature store, a corpus folder (manifest.csv or a known layout), or any folder of audio clips (any format, no labels; sub-folders are speakers)' })
-      .option('workers', { type: 'number', default: availableParallelism(), describe: 'feature extraction threads, for folders given as --source or --target' })
+      .option('workers', numberOption('workers', { default: availableParallelism(), describe: 'feature extraction threads, for folders given as --source or --target' }))
       .option('method', { choices: ADAPTATION_METHODS, describe: `none: per-domain normalisation only; adabn: + target batch-norm statistics; selftrain: + training on the pool clips where the source model and its AdaBN copy agree, the most confident half per class; dann | mmd | coral: train with that alignment loss. Default: the recommended method (${recommendedMethod(0)} without --shots, ${recommendedMethod(1)} with them, chosen leave-one-corpus-out on four languages); without --source, the best of ${SOURCE_FREE_METHODS.join(' and ')}` })
-      .option('shots', { type: 'number', default: 0, describe: 'labelled target clips per class used for fine-tuning (0 = unsupervised: target audio only)' })
+      .option('shots', numberOption('shots', { default: 0, describe: 'labelled target clips per class used for fine-tuning (0 = unsupervised: target audio only)' }))
       .option('target-speakers', { type: 'string', describe: 'target speakers whose audio may be used (comma list or a file, one per line); default: the benchmark adaptation pool (even positions of sorted ids) of a labelled target, every clip of an unlabelled one' })
-      .option('out', { type: 'string', demandOption: true, describe: 'adapted model folder' })
-      .option('epochs', { type: 'number', default: DEFAULT_ADAPT_OPTIONS.epochs, describe: 'fixed number of epochs (nothing is chosen on target labels)' })
-      .option('learning-rate', { type: 'number', default: DEFAULT_ADAPT_OPTIONS.learningRate })
-      .option('alignment-weight', { type: 'number', default: DEFAULT_ADAPT_OPTIONS.alignmentWeight, describe: 'weight of the alignment loss beside the source classification loss' })
+      .option('out', folderOption('out', { demandOption: true, describe: 'adapted model folder (not --model itself, unless --force)' }))
+      .option('force', { type: 'boolean', default: false, describe: 'allow --out to be the --model folder, replacing the source model' })
+      .option('epochs', numberOption('epochs', { default: DEFAULT_ADAPT_OPTIONS.epochs, describe: 'fixed number of epochs (nothing is chosen on target labels)' }))
+      .option('learning-rate', numberOption('learning-rate', { default: DEFAULT_ADAPT_OPTIONS.learningRate, describe: 'Adam learning rate' }))
+      .option('alignment-weight', numberOption('alignment-weight', { default: DEFAULT_ADAPT_OPTIONS.alignmentWeight, describe: 'weight of the alignment loss beside the source classification loss' }))
       .option('adabn', { type: 'boolean', default: DEFAULT_ADAPT_OPTIONS.finalAdaBN, describe: 'dann | mmd | coral: re-estimate batch-norm statistics on the target after training (selftrain keeps the statistics it trained with)' })
-      .option('pseudo-label-fraction', { type: 'number', default: DEFAULT_ADAPT_OPTIONS.pseudoLabelFraction, describe: 'selftrain: share of each class of agreed clips, most confident first, taken as pseudo-labelled' })
-      .option('seed', { type: 'number', default: 0 })
+      .option('pseudo-label-fraction', numberOption('pseudo-label-fraction', { default: DEFAULT_ADAPT_OPTIONS.pseudoLabelFraction, describe: 'selftrain: share of each class of agreed clips, most confident first, taken as pseudo-labelled' }))
+      .option('seed', numberOption('seed', { default: 0, describe: 'seeds the shots drawn, batches and dropout' }))
       .option('threads', threadsOption)
       .example('$0 adapt --target my-recordings/ --out models/mine', 'the shipped model adapted to a folder of unlabelled clips (AdaBN: no source data needed)')
       .example('$0 adapt --model models/ravdess --source features/ravdess --target features/emodb --out models/emodb', 'unsupervised, the recommended method')
@@ -67,6 +62,9 @@ export const adaptCommand: CommandModule<object, AdaptArgs> = {
       .example('$0 adapt --model models/ravdess --source features/ravdess --target features/emodb --method dann --out models/emodb-dann', 'unsupervised DANN') as never,
   handler: async (args) => {
     const modelDir = resolve(modelDirOrShipped(args.model));
+    if (!args.force && (await sameFolder(args.out, modelDir))) {
+      throw new Error(`--out ${resolve(args.out)} is the --model folder: the source model would be replaced; write the adapted model elsewhere, or add --force`);
+    }
     const { model, card } = await loadModel(modelDir);
     if (args.model === undefined) process.stderr.write(`No --model: adapting the shipped model ${modelDir}\n`);
     const method = args.method ?? defaultMethod(args.shots, (args.source ?? []).length > 0);
@@ -76,7 +74,7 @@ export const adaptCommand: CommandModule<object, AdaptArgs> = {
     if ((args.source ?? []).length === 0 && needsSourceData(method, args.shots)) {
       throw new Error(`--method ${method}${args.shots > 0 ? ` with --shots ${args.shots}` : ''} trains on labelled source clips beside the target: give the corpora the model was trained on with --source (once per corpus), or use --method ${SOURCE_FREE_METHODS.join(' or ')} without --shots`);
     }
-    const out = resolve(args.out);
+    const out = await prepareOutputFolder('out', args.out);
     const taxonomy = card.labels.length > 4 ? '7class' : '4class';
     const inputs = { config: card.featureConfig, taxonomy, workers: args.workers } as const;
     const sources: FeatureStore[] = [];
@@ -88,7 +86,7 @@ export const adaptCommand: CommandModule<object, AdaptArgs> = {
       ...DEFAULT_ADAPT_OPTIONS,
       method,
       shots: args.shots,
-      adaptationSpeakers: args.targetSpeakers ? parseSpeakerList(args.targetSpeakers) : labelled ? undefined : [...new Set(target.items.map((item) => item.speaker))],
+      adaptationSpeakers: args.targetSpeakers ? await parseSpeakerList(args.targetSpeakers) : labelled ? undefined : [...new Set(target.items.map((item) => item.speaker))],
       epochs: args.epochs,
       learningRate: args.learningRate,
       alignmentWeight: args.alignmentWeight,

@@ -10,6 +10,7 @@ import { SHIPPED_MODEL_NAME, shippedModelDir } from '../model/shipped.js';
 import { isClipFailure, predictFiles } from '../predict/predict.js';
 import { PRETRAIN_RECIPE_NAMES, type PretrainRecipe } from '../train/recipes.js';
 import { commandLine } from './commands.js';
+import { folderOption, numberOption, prepareOutputFolder } from './shared.js';
 
 interface DemoArgs {
   data: string;
@@ -58,14 +59,14 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
   ...commandLine('demo'),
   builder: (yargs) =>
     yargs
-      .option('data', { type: 'string', default: bundledDemo(), describe: 'folder with the source corpus in en/ and the target corpus in de/' })
-      .option('out', { type: 'string', default: 'out/demo', describe: 'folder for features, models and the report' })
-      .option('epochs', { type: 'number', default: 20, describe: 'most pretraining epochs' })
-      .option('adapt-epochs', { type: 'number', default: 8, describe: 'adaptation epochs' })
+      .option('data', folderOption('data', { default: bundledDemo(), describe: 'folder with the source corpus in en/ and the target corpus in de/' }))
+      .option('out', folderOption('out', { default: 'out/demo', describe: 'folder for features, models and the report' }))
+      .option('epochs', numberOption('epochs', { default: 20, describe: 'most pretraining epochs' }))
+      .option('adapt-epochs', numberOption('adapt-epochs', { default: 8, describe: 'adaptation epochs' }))
       .option('recipe', { choices: PRETRAIN_RECIPE_NAMES, default: 'functionals' as PretrainRecipe, describe: 'training recipe of the source model (functionals: the one that carries to another language)' })
       .option('method', { choices: ADAPTATION_METHODS, default: 'adabn' as AdaptationMethod, describe: 'adaptation method' })
-      .option('seed', { type: 'number', default: 0 })
-      .option('workers', { type: 'number', default: 2, describe: 'preprocessing threads' }) as never,
+      .option('seed', numberOption('seed', { default: 0, describe: 'seeds training and adaptation' }))
+      .option('workers', numberOption('workers', { default: 2, describe: 'preprocessing threads' })) as never,
   handler: async (args) => {
     const data = resolve(args.data);
     const started = Date.now();
@@ -73,7 +74,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     const result = await runDemo({
       sourceDir: resolve(data, 'en'),
       targetDir: resolve(data, 'de'),
-      out: resolve(args.out),
+      out: await prepareOutputFolder('out', args.out),
       seed: args.seed,
       epochs: args.epochs,
       adaptEpochs: args.adaptEpochs,

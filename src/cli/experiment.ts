@@ -11,6 +11,7 @@ import { PRETRAIN_RECIPE_NAMES, type PretrainRecipe } from '../train/recipes.js'
 import { DEFAULT_PRETRAIN_OPTIONS } from '../train/pretrain.js';
 import { featureConfigFromArgs, withFeatureOptions, type FeatureOptionArgs } from './featureOptions.js';
 import { commandLine } from './commands.js';
+import { folderOption, numberListOption, numberOption, prepareOutputFolder } from './shared.js';
 
 interface ExperimentArgs extends FeatureOptionArgs {
   source: string[];
@@ -18,7 +19,7 @@ interface ExperimentArgs extends FeatureOptionArgs {
   normalisation: NormalisationMode;
   target: string;
   out: string;
-  seeds: string;
+  seeds: number[];
   shots: number;
   methods: string;
   recipe: PretrainRecipe;
@@ -27,12 +28,6 @@ interface ExperimentArgs extends FeatureOptionArgs {
   adaptEpochs: number;
   workers: number;
   parallel: number;
-}
-
-function parseNumbers(flag: string, value: string): number[] {
-  const numbers = value.split(',').map((s) => Number(s.trim()));
-  if (numbers.some((n) => !Number.isInteger(n))) throw new Error(`${flag} takes whole numbers separated by commas, got "${value}"`);
-  return numbers;
 }
 
 function parseMethods(value: string): AdaptationMethod[] {
@@ -50,21 +45,21 @@ export const experimentCommand: CommandModule<object, ExperimentArgs> = {
       .option('normalisation', { choices: NORMALISATION_MODES, default: 'corpus' as NormalisationMode, describe: 'how every model standardises frames: corpus statistics, each utterance\'s own mean, or each speaker\'s own statistics (see `ser train --help`)' })
       .option('target', { type: 'string', demandOption: true, describe: 'target corpus folder; its speakers are split into adaptation pool and test set (see --split)' })
       .option('split', { choices: SPLIT_SCHEMES, default: 'alternate' as SplitScheme, describe: 'the target\'s sorted speakers: alternate = even positions adaptation pool, odd test; pairs = positions 0,1,4,5,... pool, 2,3,6,7,... test (RAVDESS, whose ids alternate gender)' })
-      .option('out', { type: 'string', demandOption: true, describe: 'folder for features (cached), models, per-run results, results.json/md/html' })
-      .option('seeds', { type: 'string', default: '0,1,2', describe: 'comma-separated seeds' })
-      .option('shots', { type: 'number', default: 5, describe: 'labelled target clips per class in the few-shot setting' })
+      .option('out', folderOption('out', { demandOption: true, describe: 'folder for features (cached), models, per-run results, results.json/md/html' }))
+      .option('seeds', numberListOption('seeds', 'seed', { default: '0,1,2', describe: 'seeds' }))
+      .option('shots', numberOption('shots', { default: 5, describe: 'labelled target clips per class in the few-shot setting' }))
       .option('methods', { type: 'string', default: DEFAULT_EXPERIMENT_METHODS.join(','), describe: `unsupervised methods (${ADAPTATION_METHODS.join(', ')}); few-shot runs fine-tuning alone and with each` })
       .option('recipe', { choices: PRETRAIN_RECIPE_NAMES, default: DEFAULT_EXPERIMENT_RECIPES.crossLingual, describe: 'training recipe of the source model (see `ser train --help`)' })
       .option('target-recipe', { choices: PRETRAIN_RECIPE_NAMES, default: DEFAULT_EXPERIMENT_RECIPES.inLanguage, describe: 'training recipe of the target-supervised reference' })
-      .option('epochs', { type: 'number', default: DEFAULT_PRETRAIN_OPTIONS.epochs, describe: 'most pretraining epochs (early stopping on source validation speakers); also the fixed target-supervised schedule' })
-      .option('adapt-epochs', { type: 'number', default: DEFAULT_ADAPT_OPTIONS.epochs, describe: 'fixed adaptation epochs' })
-      .option('workers', { type: 'number', default: availableParallelism(), describe: 'preprocessing threads' })
-      .option('parallel', { type: 'number', default: availableParallelism(), describe: 'trainings run at the same time, one thread each (seeds, then runs)' })
+      .option('epochs', numberOption('epochs', { default: DEFAULT_PRETRAIN_OPTIONS.epochs, describe: 'most pretraining epochs (early stopping on source validation speakers); also the fixed target-supervised schedule' }))
+      .option('adapt-epochs', numberOption('adapt-epochs', { default: DEFAULT_ADAPT_OPTIONS.epochs, describe: 'fixed adaptation epochs' }))
+      .option('workers', numberOption('workers', { default: availableParallelism(), describe: 'preprocessing threads' }))
+      .option('parallel', numberOption('parallel', { default: availableParallelism(), describe: 'trainings run at the same time, one thread each (seeds, then runs)' }))
       .example('$0 experiment --source ../shared/corpora/ravdess --target ../shared/corpora/emodb --out runs/ravdess-emodb', 'the benchmark protocol, 3 seeds')
       .example('$0 experiment --source ../shared/corpora/emodb --source ../shared/corpora/urdu --source ../shared/corpora/turev-db --target ../shared/corpora/ravdess --split pairs --out runs/loo-ravdess', 'leave-one-corpus-out: three corpora pooled as the source')
       .epilog('An interrupted experiment resumes where it stopped: features, pretrained models and finished runs are reused from --out.') as never,
   handler: async (args) => {
-    const out = resolve(args.out);
+    const out = await prepareOutputFolder('out', args.out);
     const started = Date.now();
     const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
     const results = await runExperiment({
@@ -72,7 +67,7 @@ export const experimentCommand: CommandModule<object, ExperimentArgs> = {
       target: resolve(args.target),
       split: args.split,
       out,
-      seeds: parseNumbers('--seeds', args.seeds),
+      seeds: args.seeds,
       shots: args.shots,
       methods: parseMethods(args.methods),
       featureConfig: featureConfigFromArgs(args),

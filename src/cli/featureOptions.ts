@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { numberOption } from './shared.js';
 import {
   checkDescriptorNames,
   DEFAULT_FEATURE_CONFIG,
@@ -29,8 +30,8 @@ export function withFeatureOptions<T>(yargs: Argv<T>) {
       default: DEFAULT_FEATURE_CONFIG.kind,
       describe: 'mfcc: cepstra of the mel bank; fbank: the log mel filterbank energies themselves',
     })
-    .option('num-ceps', { type: 'number', default: DEFAULT_FEATURE_CONFIG.numCeps, describe: 'cepstral coefficients kept (mfcc only)' })
-    .option('num-mel-bins', { type: 'number', default: DEFAULT_FEATURE_CONFIG.numMelBins, describe: 'triangular mel filters' })
+    .option('num-ceps', numberOption('num-ceps', { default: DEFAULT_FEATURE_CONFIG.numCeps, describe: 'cepstral coefficients kept (mfcc only)' }))
+    .option('num-mel-bins', numberOption('num-mel-bins', { default: DEFAULT_FEATURE_CONFIG.numMelBins, describe: 'triangular mel filters' }))
     .option('deltas', {
       type: 'boolean',
       default: DEFAULT_FEATURE_CONFIG.deltas,
@@ -40,18 +41,16 @@ export function withFeatureOptions<T>(yargs: Argv<T>) {
       type: 'string',
       describe: `comma-separated meyda descriptors appended to every frame, e.g. rms,zcr (from: ${DESCRIPTOR_NAMES.join(', ')})`,
     })
-    .option('low-freq', {
-      type: 'number',
+    .option('low-freq', numberOption('low-freq', {
       default: DEFAULT_FEATURE_CONFIG.lowFreq,
       describe: 'Hz where the mel bank starts, in [0, 8000) for 16 kHz features',
-    })
-    .option('high-freq', {
-      type: 'number',
+    }))
+    .option('high-freq', numberOption('high-freq', {
       default: DEFAULT_FEATURE_CONFIG.highFreq,
       describe:
         'Hz where the mel bank ends, up to 8000 for 16 kHz features; 0 or negative counts down from 8000 (Kaldi). ' +
         'Telephone audio: --high-freq 3800 keeps the bank out of the empty band above the channel',
-    })
+    }))
     .option('pitch', {
       type: 'boolean',
       default: false,
@@ -60,9 +59,6 @@ export function withFeatureOptions<T>(yargs: Argv<T>) {
 }
 
 export function featureConfigFromArgs(args: FeatureOptionArgs): FeatureConfig {
-  for (const [flag, value] of [['--num-ceps', args.numCeps], ['--num-mel-bins', args.numMelBins]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} must be a whole number >= 1, got ${value}`);
-  }
   if (args.type === 'mfcc' && args.numCeps > args.numMelBins) {
     throw new Error(`--num-ceps ${args.numCeps} exceeds --num-mel-bins ${args.numMelBins}: an MFCC cannot have more coefficients than mel bins`);
   }

@@ -4,39 +4,17 @@ import type { Argv, CommandModule } from 'yargs';
 import { decodeAudio } from '../audio/index.js';
 import { loadCorpus, type Corpus } from '../corpora/index.js';
 import { narrowBandNotice, occupiedBandwidth, type FeatureConfig } from '../features/index.js';
-import { preprocessCorpus, type PreprocessSummary } from '../store/index.js';
+import { preprocessCorpus } from '../store/index.js';
 import { describeFeatureConfig, featureConfigFromArgs, withFeatureOptions } from './featureOptions.js';
-import { FileProgressBar } from './progressBar.js';
+import { ProgressBar } from './progress.js';
+import { exitStatusFor, folderOption, numberOption, prepareOutputFolder, preprocessReport } from './shared.js';
 import { commandLine } from './commands.js';
-
-/** Exit status when some files could not be read but every other one is in the store. */
-export const EXIT_SOME_FILES_SKIPPED = 3;
-
-export function report(corpus: Corpus, summary: PreprocessSummary, allLabels: boolean, wallSeconds: number): string {
-  const lines = [
-    `Feature store ${summary.outDir} (corpus ${corpus.name}, ${corpus.language})`,
-    `  processed ${summary.processed} files, ${summary.audioSeconds.toFixed(1)} s of audio in ${wallSeconds.toFixed(1)} s`,
-    `  skipped   ${summary.skipped} already in the store`,
-    `  failed    ${summary.failed.length}${summary.failed.length > 0 ? ' (listed in errors.json):' : ''}`,
-    ...summary.failed.map(({ path, reason }) => `    ${path}: ${reason}`),
-  ];
-  if (corpus.unknownLabels.length > 0) {
-    const words = corpus.unknownLabels.map(({ emotion, count }) => `${emotion} (${count})`).join(', ');
-    const fate = allLabels ? 'kept with label null' : 'left out; --all-labels keeps them';
-    lines.push(`Emotions with no class in the ${corpus.taxonomy} taxonomy, ${fate}: ${words}`);
-  }
-  if (corpus.skippedFiles.length > 0) {
-    lines.push(`Files the corpus loader passed over (${corpus.skippedFiles.length}):`);
-    lines.push(...corpus.skippedFiles.map(({ relativePath, reason }) => `    ${relativePath}: ${reason}`));
-  }
-  return lines.join('\n');
-}
 
 function builder(yargs: Argv) {
   return withFeatureOptions(yargs)
     .positional('corpus', { type: 'string', demandOption: true, describe: 'corpus folder: manifest.csv, or the file layout of a known corpus' })
-    .option('out', { type: 'string', demandOption: true, describe: 'feature store folder; a rerun into it skips what is already there' })
-    .option('workers', { type: 'number', default: availableParallelism(), describe: 'worker threads (default: one per core)' })
+    .option('out', folderOption('out', { demandOption: true, describe: 'feature store folder; a rerun into it skips what is already there' }))
+    .option('workers', numberOption('workers', { default: availableParallelism(), describe: 'worker threads (default: one per core)' }))
     .option('taxonomy', { choices: ['4class', '7class'] as const, default: '4class' as const, describe: 'emotion classes the labels map to' })
     .option('language', { type: 'string', describe: 'ISO 639-1 code of the corpus, where neither a manifest language column nor a known layout gives it' })
     .option('all-labels', { type: 'boolean', default: false, describe: 'also extract utterances whose emotion has no class in the taxonomy (label null)' })
@@ -73,14 +51,13 @@ export const preprocessCommand: CommandModule<object, PreprocessArgs> = {
   builder,
   handler: async (args) => {
     const config = featureConfigFromArgs(args);
-    if (!Number.isInteger(args.workers) || args.workers < 1) throw new Error(`--workers must be a whole number >= 1, got ${args.workers}`);
     const corpus = await loadCorpus(resolve(args.corpus), { taxonomy: args.taxonomy, language: args.language });
-    const outDir = resolve(args.out);
+    const outDir = await prepareOutputFolder('out', args.out);
     process.stderr.write(`${corpus.root} → ${outDir}\n  ${describeFeatureConfig(config)}, ${args.workers} worker thread(s)\n`);
     const notice = await bandNotice(corpus, config);
     if (notice) process.stderr.write(`${notice}\n`);
     const started = Date.now();
-    let bar: FileProgressBar | undefined;
+    let bar: ProgressBar | undefined;
     const summary = await preprocessCorpus(corpus, outDir, {
       config,
       workers: args.workers,
@@ -88,12 +65,12 @@ export const preprocessCommand: CommandModule<object, PreprocessArgs> = {
       overwrite: args.overwrite,
       onNotice: (message) => process.stderr.write(`${message}\n`),
       onProgress: (done, total, item) => {
-        bar ??= new FileProgressBar(total, started);
+        bar ??= new ProgressBar({ total, unit: 'files', started });
         bar.update(done, item.audioSeconds);
       },
     });
     bar?.finish();
-    process.stdout.write(`${report(corpus, summary, args.allLabels, (Date.now() - started) / 1000)}\n`);
-    process.exitCode = summary.failed.length > 0 ? EXIT_SOME_FILES_SKIPPED : 0;
+    process.stdout.write(`${preprocessReport(corpus, summary, args.allLabels, (Date.now() - started) / 1000)}\n`);
+    process.exitCode = exitStatusFor(summary.processed + summary.skipped, summary.failed.length);
   },
 };

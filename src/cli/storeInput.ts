@@ -4,7 +4,7 @@ import { audioFolderCorpus, loadCorpus, type TaxonomyName } from '../corpora/ind
 import { CorpusError, type Corpus } from '../corpora/types.js';
 import type { FeatureConfig } from '../features/config.js';
 import { openFeatureStore, preprocessCorpus, type FeatureStore } from '../store/index.js';
-import { FileProgressBar } from './progressBar.js';
+import { ProgressBar } from './progress.js';
 
 /**
  * A corpus's features extracted into `storeDir` with a progress bar (a rerun extracts only what is not
@@ -13,14 +13,14 @@ import { FileProgressBar } from './progressBar.js';
  */
 export async function extractStore(corpus: Corpus, storeDir: string, config: FeatureConfig, workers: number, allLabels = false): Promise<FeatureStore> {
   process.stderr.write(`Extracting the features of ${corpus.name} (${corpus.utterances.length} clips) into ${storeDir}\n`);
-  let bar: FileProgressBar | undefined;
+  let bar: ProgressBar | undefined;
   const summary = await preprocessCorpus(corpus, storeDir, {
     config,
     workers,
     allLabels,
     overwrite: true,
     onProgress: (done, total, item) => {
-      bar ??= new FileProgressBar(total);
+      bar ??= new ProgressBar({ total, unit: 'files' });
       bar.update(done, item.audioSeconds);
     },
   });

@@ -5,6 +5,7 @@ import { loadModel } from '../model/io.js';
 import { modelDirOrShipped, SHIPPED_MODEL_NAME } from '../model/shipped.js';
 import { DEFAULT_PAGE_DIR } from '../web/paths.js';
 import { startWebServer } from '../web/server.js';
+import { numberOption } from './shared.js';
 import { commandLine } from './commands.js';
 
 const DEFAULT_PORT = 8765;
@@ -12,12 +13,8 @@ const DEFAULT_PORT = 8765;
 function builder(yargs: Argv) {
   return yargs
     .option('model', { type: 'string', describe: `model folder written by \`ser train\` or \`ser adapt\` (default: the shipped models/${SHIPPED_MODEL_NAME})` })
-    .option('port', { type: 'number', default: DEFAULT_PORT, describe: 'TCP port, 1-65535 (0: any free port)' })
+    .option('port', numberOption('port', { default: DEFAULT_PORT, describe: 'TCP port; 0 picks any free one' }))
     .option('host', { type: 'string', default: '127.0.0.1', describe: 'interface to listen on; anything but 127.0.0.1 lets other machines open the page' })
-    .check((args) => {
-      if (!(Number.isInteger(args.port) && args.port >= 0 && args.port <= 65535)) throw new Error(`--port must be a whole number from 0 to 65535, got ${args.port}`);
-      return true;
-    })
     .example('$0 web', 'serve the page at http://127.0.0.1:8765/ with the shipped model; open it in a browser')
     .example('$0 web --model models/emodb', 'the same with a model of your own')
     .example('$0 web --model models/emodb --port 9000', 'the same on another port')

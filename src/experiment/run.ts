@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_ADAPT_OPTIONS, adaptModel, recommendedMethod, type AdaptationMethod } from '../adapt/adapt.js';
 import { holdOutSpeakers, protocolSplit, type SplitScheme } from '../corpora/split.js';
 import { loadCorpus } from '../corpora/load.js';
-import type { FeatureConfig } from '../features/config.js';
+import { featureConfigKey, type FeatureConfig } from '../features/config.js';
 import { bootstrapMeanUar } from '../eval/bootstrap.js';
 import { computeMetrics, summarise, type Metrics } from '../infer/metrics.js';
 import { writeExperimentReport, type ExperimentResults, type ProtocolSetting } from '../eval/experimentReport.js';
@@ -18,6 +20,7 @@ import { pretrain, pretrainOnSources, type PretrainOptions } from '../train/pret
 import { recipeOptions, type PretrainRecipe } from '../train/recipes.js';
 import type { EpochReport } from '../train/trainer.js';
 import { writeJsonAtomic } from '../util/fs.js';
+import { readJsonFile } from '../util/validate.js';
 
 export interface ExperimentOptions {
   /** Source corpus folders: one, or several pooled (each standardised on its own statistics, batches balanced over corpora). */
@@ -55,16 +58,20 @@ export interface ExperimentOptions {
 export const DEFAULT_EXPERIMENT_METHODS: AdaptationMethod[] = ['none', 'adabn', 'selftrain', 'dann', 'mmd', 'coral'];
 export const DEFAULT_EXPERIMENT_RECIPES: ExperimentOptions['recipes'] = { crossLingual: 'functionals', inLanguage: 'conv' };
 
-interface RunResult {
-  classes: string[];
-  uar: number;
-  accuracy: number;
-  macroF1: number;
-  confusion: number[][];
-  /** Class indices per test clip, in store order (absent from runs cached before reports had intervals). */
-  yTrue?: number[];
-  yPred?: number[];
-}
+const share = z.number().min(0).max(1);
+const classIndices = z.array(z.number().int().nonnegative());
+/** A cached run's result file (runs/seed-<seed>/<setting>-<method>-<settings key>.json). */
+const runResultSchema = z.object({
+  classes: z.array(z.string().min(1)).min(2),
+  uar: share,
+  accuracy: share,
+  macroF1: share,
+  confusion: z.array(z.array(z.number().int().nonnegative())),
+  /** Class indices per test clip, in store order. */
+  yTrue: classIndices,
+  yPred: classIndices,
+});
+type RunResult = z.infer<typeof runResultSchema>;
 
 interface TestScore {
   metrics: Metrics;
@@ -72,7 +79,7 @@ interface TestScore {
   yPred: number[];
 }
 
-/** What a run scored, kept on disk so an interrupted experiment resumes where it stopped. */
+/** What a run scored, kept on disk under a name holding its settings key, so an interrupted experiment resumes where it stopped. */
 async function cachedRun(file: string, run: () => Promise<TestScore>): Promise<void> {
   if (existsSync(file)) return;
   const { metrics, yTrue, yPred } = await run();
@@ -85,10 +92,9 @@ async function cachedRun(file: string, run: () => Promise<TestScore>): Promise<v
 /** 95% interval of the mean UAR over seeds, resampling the test clips; none when a run lacks its predictions. */
 function meanUarInterval(runs: RunResult[]) {
   const [{ yTrue, classes }] = runs;
-  if (!yTrue) return undefined;
   const clips = yTrue.join();
-  if (!runs.every((run) => run.yPred !== undefined && run.yTrue?.join() === clips)) return undefined;
-  return bootstrapMeanUar(yTrue, runs.map((run) => run.yPred!), classes, { seed: 0 });
+  if (!runs.every((run) => run.yTrue.join() === clips)) return undefined;
+  return bootstrapMeanUar(yTrue, runs.map((run) => run.yPred), classes, { seed: 0 });
 }
 
 async function storeFor(corpusDir: string, cacheDir: string, options: ExperimentOptions): Promise<FeatureStore> {
@@ -136,8 +142,40 @@ function selectedKeys(options: Pick<ExperimentOptions, 'methods' | 'shots' | 'ru
   return options.runs ? keys.filter((key) => options.runs!.includes(key)) : keys;
 }
 
-function runFile(out: string, seed: number, key: string): string {
-  return join(out, 'runs', `seed-${seed}`, `${key.replace('/', '-')}.json`);
+/**
+ * A short hash of everything that shapes a result. Cached models and runs are stored under it, so a rerun
+ * with other settings (epochs, recipe, shots, features, changed audio...) never reuses a result of the old
+ * ones: it computes its own beside them.
+ */
+function settingsKey(settings: Record<string, unknown>): string {
+  return createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 12);
+}
+
+/** The identity of a store's contents: its feature configuration and, per item, id, label, speaker, frames and its audio's size and mtime. */
+function storeContents(store: FeatureStore): string {
+  const hash = createHash('sha256').update(store.configKey);
+  for (const item of store.items) hash.update(JSON.stringify([item.id, item.label, item.speaker, item.frames, item.size, item.mtimeMs]));
+  return hash.digest('hex');
+}
+
+/** The settings each cached result of one seed depends on: the source model, and every run beside it. */
+function seedSettings(options: Pick<ExperimentOptions, 'featureConfig' | 'recipes' | 'pretrain' | 'adaptEpochs' | 'targetSupervisedEpochs' | 'split'>, context: ExperimentContext, seed: number) {
+  const features = featureConfigKey(options.featureConfig);
+  const sourceModel = settingsKey({ features, sources: context.sources.map(storeContents), recipe: options.recipes.crossLingual, pretrain: options.pretrain, seed });
+  const target = storeContents(context.target);
+  return {
+    sourceModel,
+    run: (key: string, method: AdaptationMethod | null, shots: number): string =>
+      settingsKey(
+        key === 'target-supervised/scratch'
+          ? { key, features, target, split: options.split, recipe: options.recipes.inLanguage, pretrain: options.pretrain, epochs: options.targetSupervisedEpochs, seed }
+          : { key, sourceModel, target, split: options.split, method, shots, ...(method === null ? {} : { adaptEpochs: options.adaptEpochs }), seed },
+      ),
+  };
+}
+
+function runFile(out: string, seed: number, key: string, settings: string): string {
+  return join(out, 'runs', `seed-${seed}`, `${key.replace('/', '-')}-${settings}.json`);
 }
 
 /**
@@ -150,7 +188,8 @@ export async function runSeed(options: ExperimentOptions, context: ExperimentCon
     const { group } = scoreStore(model, card, target, { speakers: split.test });
     return { metrics: computeMetrics(group.yTrue, group.yPred, group.classes), yTrue: group.yTrue, yPred: group.yPred };
   };
-  const sourceModelDir = join(options.out, 'models', `seed-${seed}`, 'source');
+  const settings = seedSettings(options, context, seed);
+  const sourceModelDir = join(options.out, 'models', `seed-${seed}`, `source-${settings.sourceModel}`);
   let pretrained: { model: tf.LayersModel; card: ModelCard };
   if (existsSync(join(sourceModelDir, 'card.json'))) {
     pretrained = await loadModel(sourceModelDir);
@@ -169,7 +208,7 @@ export async function runSeed(options: ExperimentOptions, context: ExperimentCon
   }
 
   for (const { key, method, shots } of runKeys(options).filter((run) => keys.includes(run.key))) {
-    await cachedRun(runFile(options.out, seed, key), async () => {
+    await cachedRun(runFile(options.out, seed, key, settings.run(key, method, shots)), async () => {
       options.log(`seed ${seed}: ${key}`);
       if (key === 'source-only/none') return scoreOnTest(pretrained.model, pretrained.card);
       const trained =
@@ -229,9 +268,14 @@ async function runInWorkers(options: ExperimentOptions, context: ExperimentConte
   };
   await runJobs(options.seeds.map((seed) => ({ seed, keys: [] })));
   // Key by key over the seeds, so an interrupted experiment has whole rows.
-  const remaining = selectedKeys(options).flatMap((key) =>
-    options.seeds.filter((seed) => !existsSync(runFile(options.out, seed, key))).map((seed) => ({ seed, keys: [key] })),
-  );
+  const selected = selectedKeys(options);
+  const remaining = runKeys(options)
+    .filter(({ key }) => selected.includes(key))
+    .flatMap(({ key, method, shots }) =>
+      options.seeds
+        .filter((seed) => !existsSync(runFile(options.out, seed, key, seedSettings(options, context, seed).run(key, method, shots))))
+        .map((seed) => ({ seed, keys: [key] })),
+    );
   await runJobs(remaining);
 }
 
@@ -261,10 +305,16 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     for (const seed of options.seeds) await runSeed(options, context, seed);
   }
 
-  const keys = runKeys(options)
-    .map((r) => r.key)
-    .filter((key) => options.seeds.every((seed) => existsSync(runFile(options.out, seed, key))));
-  const runsOf = (key: string) => options.seeds.map((seed) => JSON.parse(readFileSync(runFile(options.out, seed, key), 'utf8')) as RunResult);
+  const fileOf = (seed: number, { key, method, shots }: { key: string; method: AdaptationMethod | null; shots: number }) =>
+    runFile(options.out, seed, key, seedSettings(options, context, seed).run(key, method, shots));
+  const runs = runKeys(options).filter((run) => options.seeds.every((seed) => existsSync(fileOf(seed, run))));
+  const keys = runs.map((r) => r.key);
+  const cached = new Map<string, RunResult[]>();
+  for (const run of runs) {
+    const fix = 'delete the file and rerun the experiment to compute the run again';
+    cached.set(run.key, await Promise.all(options.seeds.map((seed) => readJsonFile(fileOf(seed, run), runResultSchema, fix))));
+  }
+  const runsOf = (key: string) => cached.get(key)!;
   const results: ExperimentResults = {
     source: sources.length === 1 ? sources[0].corpus : sources.map((s) => s.corpus),
     target: target.corpus,

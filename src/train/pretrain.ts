@@ -37,19 +37,7 @@ export interface PretrainOptions {
   onStep?: (step: number, stepsPerEpoch: number, epoch: number) => void;
 }
 
-export const DEFAULT_PRETRAIN_OPTIONS: Omit<PretrainOptions, 'validationSpeakers'> = {
-  seed: 0,
-  epochs: 24,
-  batchSize: 32,
-  learningRate: 1e-3,
-  windowFrames: 200,
-  dropout: 0.3,
-  patience: 8,
-  normalisation: 'corpus',
-  activeFrameThresholdDb: 40,
-  specAugment: true,
-  model: {},
-};
+export { DEFAULT_PRETRAIN_OPTIONS } from './recipes.js';
 
 export interface PretrainedModel {
   model: tf.LayersModel;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { AudioError } from '../../audio/errors.js';
-import type { ModelCard } from '../../model/io.js';
+import { modelCardSchema, type ModelCard } from '../../model/card.js';
 import '../../model/layers.js';
 import { extractFeatures, type FeatureMatrix } from '../../features/index.js';
 import { predictAudio, type ClipPrediction } from '../../predict/clip.js';
@@ -256,7 +256,13 @@ async function start(): Promise<void> {
     state.backend = await startBackend();
     const response = await fetch('model/card.json');
     if (!response.ok) throw new Error(`model/card.json: HTTP ${response.status}`);
-    const card = (await response.json()) as ModelCard;
+    // Checked as loadModel checks it, so that a damaged card is named rather than misread.
+    const parsed = modelCardSchema.safeParse(await response.json());
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(`model/card.json: field ${issue.path.join('.')}: ${issue.message}`);
+    }
+    const card = parsed.data as ModelCard;
     const model = await tf.loadLayersModel('model/model.json');
     warmUp(model, card);
     showCard(card, (await fetch('model/README.md', { method: 'HEAD' })).ok);
