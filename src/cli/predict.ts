@@ -59,7 +59,7 @@ function builder(yargs: Argv) {
         'each segment as it finishes; Ctrl-C or the end of the stream scores what is open. Progress and errors go to stderr. ' +
         'Exit status: 0 everything predicted; 3 some inputs could not be (a file that fails, an RTTM line that cannot be read, a stream ' +
         'that breaks: each named, with its line or byte, on stderr) but everything else was, and written; 1 nothing could be done ' +
-        '(bad options, the model cannot be read).',
+        '(bad options, the model cannot be read, every file failing).',
     );
 }
 
@@ -98,7 +98,8 @@ async function predictStdin(args: PredictArgs): Promise<void> {
   process.stderr.write(`standard input: ${summary.seconds.toFixed(1)} s of audio, ${summary.segments} speech segments\n`);
   if (summary.error) process.stderr.write(`${summary.error}\n`);
   process.exitCode = summary.error ? EXIT.someFilesSkipped : EXIT.ok;
-  if (controller.signal.aborted) process.exit();
+  // After Ctrl-C standard input may still be open; closing it lets the process end once stdout is flushed.
+  if (controller.signal.aborted) process.stdin.destroy();
 }
 
 export const predictCommand: CommandModule<object, PredictArgs> = {
