@@ -162,7 +162,7 @@ describe('adaptation on the bundled demo corpus (English -> German)', () => {
 
   // issue 16 fault 12: --shots 1000 was accepted and recorded as 1000 shots taken from 32 clips.
   it('refuses more shots per class than any class of the adaptation pool holds', async () => {
-    await expect(adaptModel(pretrained.model, pretrained.card, source, target, { ...DEFAULT_ADAPT_OPTIONS, method: 'adabn', shots: 1000 })).rejects.toThrow(
+    await expect(adaptModel(pretrained.model, pretrained.card, [source], target, { ...DEFAULT_ADAPT_OPTIONS, method: 'adabn', shots: 1000 })).rejects.toThrow(
       /1000 shots per class asked for, but no class of the adaptation pool has more than \d+ labelled clips; ask for at most \d+/,
     );
   });

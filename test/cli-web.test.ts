@@ -14,8 +14,9 @@ describe.skipIf(!existsSync(compiledCli))('compiled `ser web`', () => {
     modelDir = await trainTinyModel(mkdtempSync(join(tmpdir(), 'ser-cli-web-')));
   });
 
-  it('serves the built page and the model on 127.0.0.1, and says where', async () => {
-    const child = spawn(process.execPath, [compiledCli, 'web', '--model', modelDir, '--port', '0'], { cwd: repoRoot });
+  /** Starts `ser web` with the arguments, runs the check against its address, then stops it. */
+  async function withServer(args: string[], check: (url: string) => Promise<void>): Promise<void> {
+    const child = spawn(process.execPath, [compiledCli, 'web', '--port', '0', ...args], { cwd: repoRoot });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -26,15 +27,30 @@ describe.skipIf(!existsSync(compiledCli))('compiled `ser web`', () => {
         });
         child.on('exit', (code) => reject(new Error(`ser web exited with ${code}`)));
       });
+      await check(url);
+    } finally {
+      child.kill();
+    }
+  }
+
+  it('serves the built page and the model on 127.0.0.1, and says where', async () => {
+    await withServer(['--model', modelDir], async (url) => {
       const page = await fetch(url);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<script type="module" src="app.js">');
       expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
       expect((await fetch(`${url}app.js`)).status).toBe(200);
       expect(await (await fetch(`${url}model/card.json`)).json()).toMatchObject({ format: 'ser-model-card/1' });
-    } finally {
-      child.kill();
-    }
+      expect((await fetch(`${url}model/README.md`)).status).toBe(404);
+    });
+  });
+
+  it('serves the shipped model, with its README, without --model', async () => {
+    await withServer([], async (url) => {
+      const card = (await (await fetch(`${url}model/card.json`)).json()) as { sources: { language: string }[] };
+      expect(card.sources.map((source) => source.language)).toEqual(['en', 'de', 'ur', 'tr']);
+      expect(await (await fetch(`${url}model/README.md`)).text()).toContain('## Intended use and limits');
+    });
   });
 
   it('refuses a port out of range and a folder that holds no model, naming the fix', async () => {

@@ -43,6 +43,7 @@ function builder(yargs: Argv) {
     .option('hop', numberOption('hop', { describe: 'seconds between window starts: from one frame shift (0.01) to --window; default half the window' }))
     .option('segments', { type: 'string', describe: 'an RTTM file (from a diariser such as pyannote): score its speaker turns, the speaker in every row' })
     .option('min-confidence', numberOption('min-confidence', { default: 0, describe: 'report `uncertain` where the top probability is below this' }))
+    .example('$0 predict clip.mp3', 'the same by the shipped model')
     .example('$0 predict --model models/ravdess clip.mp3', 'one emotion for the speech of a clip and one per speech segment, as JSON')
     .example('$0 predict --model models/emodb interview.wav --format vtt > interview.vtt', 'subtitle cues to watch beside the video')
     .example('$0 predict --model models/emodb call.wav --segments call.rttm --format csv', 'an emotion per speaker turn of a diarised call')

@@ -1,18 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { AudioError } from '../../audio/errors.js';
-import type { ModelCard } from '../../model/io.js';
+import { modelCardSchema, type ModelCard } from '../../model/card.js';
 import '../../model/layers.js';
-import { infer } from '../../infer/infer.js';
-import { analyseClip, type ClipAnalysis } from '../analyse.js';
-import { timelineSegments } from '../segments.js';
+import { extractFeatures, type FeatureMatrix } from '../../features/index.js';
+import { predictAudio, type ClipPrediction } from '../../predict/clip.js';
 import { decodeAudioBytes } from './decode.js';
 
 /** What the page last did, for the browser tests to read (the same numbers the page shows). */
 interface PageState {
   backend?: string;
-  analysis?: ClipAnalysis;
-  /** Milliseconds from the audio's bytes to the analysis: decoding, resampling, features and the model. */
+  /** What `ser predict` gives the clip: the same function on the same samples. */
+  prediction?: ClipPrediction;
+  /** The decoded clip, mono at the model's rate. */
+  samples?: Float32Array;
+  /** The clip's feature matrix, as the page computes it (for the tests to compare with Node's). */
+  features?: () => FeatureMatrix;
+  /** Milliseconds from the audio's bytes to the prediction: decoding, resampling, speech detection, features and the model. */
   analysisMs?: number;
   error?: string;
 }
@@ -70,34 +74,41 @@ async function startBackend(): Promise<string> {
   throw new Error(`no tfjs backend could start (tried ${candidates.join(', ')})`);
 }
 
-/** One run on silence-length input, so that the first clip does not pay for compiling the backend's kernels. */
+/**
+ * One prediction of a synthetic clip (a second of a 220 Hz tone, then near-silence) before the first real
+ * one, so that it does not pay for the first runs of the speech detector, the features and the model:
+ * the first 10 s clip took 495 ms, the next ones 53-106 ms in headless Chromium here.
+ */
 function warmUp(model: tf.LayersModel, card: ModelCard): void {
-  const frames = 300;
-  const dims = card.modelSpec.inputDims;
-  infer(model, [{ frames, dims, data: new Float32Array(frames * dims) }]);
+  const rate = card.featureConfig.sampleRate;
+  const samples = Float32Array.from({ length: 2 * rate }, (_, i) => (i < rate ? 0.1 : 0.0001) * Math.sin((2 * Math.PI * 220 * i) / rate));
+  predictAudio({ model, card }, 'warm-up', { samples, sampleRate: rate }, { plan: { kind: 'speech' } });
 }
 
 const percent = (p: number) => `${(100 * p).toFixed(1)}%`;
 const seconds = (s: number) => `${s.toFixed(1)} s`;
 
 function classColour(card: ModelCard, label: string | null): string {
-  return label === null ? 'none' : `c${card.labels.indexOf(label) % 7}`;
+  const index = label === null ? -1 : card.labels.indexOf(label);
+  return index < 0 ? 'none' : `c${index % 7}`;
 }
 
 /** The model card, and a link to the model folder's README.md when it has one (its terms and limits in full). */
 function showCard(card: ModelCard, hasReadme: boolean): void {
-  const languages = [card.source.language, card.adaptation?.targetLanguage].filter((language): language is string => Boolean(language));
+  const sources: { corpus: string; language: string }[] = card.sources ?? [card.source];
+  const languages = [...sources.map((source) => source.language), card.adaptation?.targetLanguage].filter((language): language is string => Boolean(language));
+  const corpora = sources.map((source) => source.corpus).join(', ');
   const rows: [string, string][] = [
     ['Languages', [...new Set(languages)].join(', ')],
     ['Classes', card.labels.join(', ')],
-    ['Trained on', `${card.source.corpus} (${card.source.trainSpeakers.length} speakers)`],
+    ['Trained on', card.sources ? card.sources.map((source) => `${source.corpus} (${source.language}, ${source.clips} clips)`).join(', ') : `${card.source.corpus} (${card.source.trainSpeakers.length} speakers)`],
   ];
-  if (card.adaptation) rows.push(['Adapted to', `${card.adaptation.targetCorpus} with ${card.adaptation.method}`]);
+  if (card.adaptation) rows.push(['Adapted to', `${card.adaptation.targetCorpus} (${card.adaptation.targetLanguage}) with ${card.adaptation.method}`]);
   rows.push([
     'Limits',
-    `Knows only these ${card.labels.length} classes, learnt from acted speech; ` +
-      (card.validation ? `${percent(card.validation.uar)} unweighted average recall on held-out speakers of ${card.source.corpus}. ` : '') +
-      'Expect less on other languages, microphones and spontaneous speech.',
+    `Knows only these ${card.labels.length} classes: any other emotion is forced into one of them. Learnt mostly from acted speech` +
+      (card.validation ? `; ${percent(card.validation.uar)} unweighted average recall on held-out speakers of ${corpora}` : '') +
+      '. Expect less on other languages, microphones and spontaneous speech; not for decisions about people.',
   ]);
   ui.card.replaceChildren(
     ...rows.flatMap(([term, value]) => {
@@ -120,49 +131,56 @@ function showCard(card: ModelCard, hasReadme: boolean): void {
   }
 }
 
-function showAnalysis(card: ModelCard, analysis: ClipAnalysis, name: string): void {
-  const confidence = analysis.probabilities[analysis.emotion];
-  ui.top.textContent = `${name}: ${analysis.emotion} (${percent(confidence)}), ${seconds(analysis.duration)} of audio`;
-  ui.probabilities.replaceChildren(
-    ...card.labels.map((label) => {
-      const row = document.createElement('tr');
-      const name = document.createElement('th');
-      name.scope = 'row';
-      name.textContent = label;
-      const bar = document.createElement('td');
-      bar.className = 'bar';
-      bar.setAttribute('aria-hidden', 'true');
-      const fill = document.createElement('span');
-      fill.className = classColour(card, label);
-      fill.style.width = percent(analysis.probabilities[label]);
-      bar.append(fill);
-      const value = document.createElement('td');
-      value.textContent = percent(analysis.probabilities[label]);
-      row.append(name, bar, value);
-      return row;
-    }),
-  );
+function showPrediction(card: ModelCard, prediction: ClipPrediction, name: string): void {
+  ui.result.hidden = false;
+  const duration = `${seconds(prediction.duration)} of audio, ${seconds(prediction.speechSeconds)} of speech`;
+  if (prediction.emotion === null) {
+    ui.top.textContent = `${name}: no emotion (too little speech), ${duration}`;
+    ui.probabilities.replaceChildren();
+  } else {
+    ui.top.textContent = `${name}: ${prediction.emotion} (${percent(prediction.confidence)}), ${duration}`;
+    const probabilities = prediction.probabilities;
+    ui.probabilities.replaceChildren(
+      ...card.labels.map((label) => {
+        const row = document.createElement('tr');
+        const name = document.createElement('th');
+        name.scope = 'row';
+        name.textContent = label;
+        const bar = document.createElement('td');
+        bar.className = 'bar';
+        bar.setAttribute('aria-hidden', 'true');
+        const fill = document.createElement('span');
+        fill.className = classColour(card, label);
+        fill.style.width = percent(probabilities[label]);
+        bar.append(fill);
+        const value = document.createElement('td');
+        value.textContent = percent(probabilities[label]);
+        row.append(name, bar, value);
+        return row;
+      }),
+    );
+  }
   ui.timeline.replaceChildren(
-    ...analysis.segments.map((segment) => {
+    ...prediction.segments.map((segment) => {
       const block = document.createElement('span');
       block.className = `segment ${classColour(card, segment.emotion)}`;
-      block.style.left = `${(100 * segment.start) / analysis.duration}%`;
-      block.style.width = `${(100 * (segment.end - segment.start)) / analysis.duration}%`;
+      block.style.left = `${(100 * segment.start) / prediction.duration}%`;
+      block.style.width = `${(100 * (segment.end - segment.start)) / prediction.duration}%`;
       block.textContent = segment.emotion ?? '–';
       return block;
     }),
   );
   ui.segments.replaceChildren(
-    ...analysis.segments.map((segment) => {
+    ...(prediction.segments.length === 0 ? [null] : prediction.segments).map((segment) => {
       const item = document.createElement('li');
-      const when = `${seconds(segment.start)} – ${seconds(segment.end)}`;
-      item.textContent = segment.emotion
-        ? `${when}: ${segment.emotion} (${percent(segment.probabilities![segment.emotion])})`
-        : `${when}: too little sound to judge`;
+      if (!segment) item.textContent = 'No speech found.';
+      else {
+        const when = `${seconds(segment.start)} – ${seconds(segment.end)}`;
+        item.textContent = segment.emotion === null ? `${when}: too little speech to judge` : `${when}: ${segment.emotion} (${percent(segment.confidence)})`;
+      }
       return item;
     }),
   );
-  ui.result.hidden = false;
 }
 
 async function analyseBytes(model: tf.LayersModel, card: ModelCard, bytes: ArrayBuffer, name: string): Promise<void> {
@@ -170,12 +188,13 @@ async function analyseBytes(model: tf.LayersModel, card: ModelCard, bytes: Array
   state.error = undefined;
   try {
     const started = performance.now();
-    const samples = await decodeAudioBytes(bytes, name, card.featureConfig.sampleRate);
-    const analysis = analyseClip(model, card, samples, timelineSegments(samples, card.featureConfig.sampleRate));
+    const sampleRate = card.featureConfig.sampleRate;
+    const samples = await decodeAudioBytes(bytes, name, sampleRate);
+    const prediction = predictAudio({ model, card }, name, { samples, sampleRate }, { plan: { kind: 'speech' } });
     state.analysisMs = performance.now() - started;
-    state.analysis = analysis;
-    showAnalysis(card, analysis, name);
-    say(`Analysed ${seconds(analysis.duration)} of audio in ${(state.analysisMs / 1000).toFixed(2)} s, on this device (${state.backend}).`);
+    Object.assign(state, { prediction, samples, features: () => extractFeatures(samples, sampleRate, card.featureConfig) });
+    showPrediction(card, prediction, name);
+    say(`Analysed ${seconds(prediction.duration)} of audio in ${(state.analysisMs / 1000).toFixed(2)} s, on this device (${state.backend}).`);
   } catch (error) {
     const reason = error instanceof AudioError ? error.reason : error instanceof Error ? error.message : String(error);
     say(`Could not analyse ${name}: ${reason}`, true);
@@ -185,6 +204,8 @@ async function analyseBytes(model: tf.LayersModel, card: ModelCard, bytes: Array
 function acceptFiles(model: tf.LayersModel, card: ModelCard): void {
   const take = async (files: FileList | null) => {
     const file = files?.[0];
+    // Cleared so that choosing the same file again analyses it again.
+    ui.file.value = '';
     if (file) await analyseBytes(model, card, await file.arrayBuffer(), file.name);
   };
   ui.file.addEventListener('change', () => void take(ui.file.files));
@@ -235,7 +256,13 @@ async function start(): Promise<void> {
     state.backend = await startBackend();
     const response = await fetch('model/card.json');
     if (!response.ok) throw new Error(`model/card.json: HTTP ${response.status}`);
-    const card = (await response.json()) as ModelCard;
+    // Checked as loadModel checks it, so that a damaged card is named rather than misread.
+    const parsed = modelCardSchema.safeParse(await response.json());
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(`model/card.json: field ${issue.path.join('.')}: ${issue.message}`);
+    }
+    const card = parsed.data as ModelCard;
     const model = await tf.loadLayersModel('model/model.json');
     warmUp(model, card);
     showCard(card, (await fetch('model/README.md', { method: 'HEAD' })).ok);
