@@ -1,8 +1,8 @@
-import { compiledCli, repoRoot, runCli } from './helpers/cli.js';
+import { repoRoot, runCli } from './helpers/cli.js';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import wavefile from 'wavefile';
 import { loadCorpus, parseCsv } from '../src/corpora/index.js';
@@ -172,7 +172,7 @@ describe('predictionsCsv', () => {
 });
 
 
-describe.skipIf(!existsSync(compiledCli))('compiled `ser predict` (dist/src/cli/index.js, built by `npm test`)', () => {
+describe('compiled `ser predict` (dist/src/cli/index.js, built by `npm test`)', () => {
   it('exits 3 naming the bad files, with an error entry for each in the JSON, and predicts the good ones', async () => {
     const result = await runCli(['predict', '--backend', 'wasm', '--model', modelDir, clips.wav, clips.corrupt, clips.missing]);
     expect(result.code).toBe(3);
