@@ -1,5 +1,5 @@
-import { repoRoot, runCli } from './helpers/cli.js';
-import { execFileSync } from 'node:child_process';
+import { compiledCli, repoRoot, runCli } from './helpers/cli.js';
+import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,22 @@ import { loadCorpus, parseCsv } from '../src/corpora/index.js';
 import { resolveFeatureConfig } from '../src/features/config.js';
 import { selectBackend } from '../src/model/backend.js';
 import { loadModel, saveModel, type SavedModel } from '../src/model/io.js';
-import { isClipFailure, listAudioInputs, predictFiles, predictionsCsv, type ClipOutcome, type ClipPrediction, type EmotionEstimate } from '../src/predict/predict.js';
+import { PredictionWriter, type OutputFormat } from '../src/predict/formats.js';
+import { predictStream } from '../src/predict/live.js';
+import { parseRttm } from '../src/predict/rttm.js';
+import { scoreSegmentation } from '../src/segment/score.js';
+import { buildRecording, toS16le } from '../scripts/lib/recording.js';
+import {
+  isClipFailure,
+  listAudioInputs,
+  predictAudio,
+  predictFiles,
+  type ClipOutcome,
+  type ClipPrediction,
+  type EmotionEstimate,
+  type PredictOptions,
+  type SegmentPrediction,
+} from '../src/predict/predict.js';
 import { openFeatureStore, preprocessCorpus } from '../src/store/index.js';
 import { DEFAULT_PRETRAIN_OPTIONS, pretrain } from '../src/train/pretrain.js';
 
@@ -18,7 +33,8 @@ const SAMPLE_RATE = 16000;
 /** Samples in the fixture: 3.5758125 s at 16 kHz. */
 const FIXTURE_SAMPLES = 57213;
 const SILENCE_SAMPLES = 4 * SAMPLE_RATE;
-const windows = { windowSeconds: 3, hopSeconds: 1.5 };
+const windows: PredictOptions = { plan: { kind: 'windows', windowSeconds: 3, hopSeconds: 1.5 } };
+const speechSegments: PredictOptions = { plan: { kind: 'speech' } };
 
 const work = mkdtempSync(join(tmpdir(), 'ser-predict-'));
 const modelDir = join(work, 'model');
@@ -42,7 +58,9 @@ function writeWav(path: string, samples: Int16Array): void {
   writeFileSync(path, wave.toBuffer());
 }
 
-function expectDistribution(estimate: EmotionEstimate, labels: string[]): void {
+/** An estimate that is there (not a clip or segment too quiet to judge) and a distribution over the labels. */
+function expectDistribution(estimate: EmotionEstimate | { emotion: null; probabilities: null }, labels: string[]): void {
+  if (estimate.emotion === null || estimate.probabilities === null) throw new Error('expected an estimate, got none');
   expect(Object.keys(estimate.probabilities)).toEqual(labels);
   const values = Object.values(estimate.probabilities);
   expect(values.reduce((sum, p) => sum + p, 0)).toBeCloseTo(1, 5);
@@ -91,21 +109,75 @@ describe('predictFiles', () => {
     expect(clip.duration).toBe(FIXTURE_SAMPLES / SAMPLE_RATE);
     expectDistribution(clip, labels);
     // 3.576 s: one window from the start, one more ending at the end.
-    expect(clip.windows.map(({ start, end }) => [start, end])).toEqual([[0, 3], [0.5758125, 3.5758125]]);
+    expect(clip.segments.map(({ start, end }) => [start, end])).toEqual([[0, 3], [0.5758125, 3.5758125]]);
 
     const long = prediction(outcomes, clips.long);
     expect(long.duration).toBe(11.151625);
     expectDistribution(long, labels);
-    expect(long.windows.map(({ start, end }) => [start, end])).toEqual([
+    expect(long.segments.map(({ start, end }) => [start, end])).toEqual([
       [0, 3], [1.5, 4.5], [3, 6], [4.5, 7.5], [6, 9], [7.5, 10.5], [8.151625, 11.151625],
     ]);
     // The silence lasts from 3.576 s to 7.576 s: the window inside it gets no estimate, all others do.
-    const silent = long.windows.filter((window) => window.emotion === null);
-    expect(silent.map(({ start }) => start)).toEqual([4.5]);
+    const silent = long.segments.filter((window) => window.emotion === null);
+    expect(silent.map(({ start, speech }) => [start, speech])).toEqual([[4.5, false]]);
     expect(silent[0].probabilities).toBeNull();
-    for (const window of long.windows.filter((w) => w.emotion !== null)) expectDistribution(window as EmotionEstimate, labels);
+    for (const window of long.segments.filter((w) => w.emotion !== null)) expectDistribution(window as EmotionEstimate, labels);
     // The first 3 s are the same audio in both clips, so their windows agree.
-    for (const label of labels) expect(long.windows[0].probabilities![label]).toBeCloseTo(clip.windows[0].probabilities![label], 5);
+    for (const label of labels) expect(long.segments[0].probabilities![label]).toBeCloseTo(clip.segments[0].probabilities![label], 5);
+  });
+
+  it('by default scores the speech segments the VAD finds, none of them in the silence', async () => {
+    const [long] = await predictFiles(saved, [clips.long], speechSegments);
+    const prediction = long as ClipPrediction;
+    expect(prediction.segments.length).toBeGreaterThanOrEqual(2);
+    const silence = { start: FIXTURE_SAMPLES / SAMPLE_RATE, end: (FIXTURE_SAMPLES + SILENCE_SAMPLES) / SAMPLE_RATE };
+    for (const segment of prediction.segments) {
+      expect(segment.kind).toBe('speech');
+      expect(segment.end <= silence.start + 0.2 || segment.start >= silence.end - 0.2).toBe(true);
+      expectDistribution(segment as EmotionEstimate, saved.card.labels);
+    }
+    expect(prediction.segments[0].start).toBeLessThan(0.5);
+    expect(prediction.segments.at(-1)!.end).toBeGreaterThan(prediction.duration - 0.5);
+    expect(prediction.speechSeconds).toBeGreaterThan(5);
+    expect(prediction.speechSeconds).toBeLessThan(7.3);
+  });
+
+  it('gives silence, a DC offset and -80 dBFS noise no emotion, for the clip and every window (issue 16, fault 7)', () => {
+    const seconds = 6;
+    const amplitude = 10 ** (-80 / 20) * Math.sqrt(3);
+    let seed = 1;
+    const noise = Float32Array.from({ length: seconds * SAMPLE_RATE }, () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return amplitude * (2 * (seed / 2 ** 31) - 1);
+    });
+    const recordings = { silence: new Float32Array(seconds * SAMPLE_RATE), dc: new Float32Array(seconds * SAMPLE_RATE).fill(0.25), noise };
+    for (const [name, samples] of Object.entries(recordings)) {
+      for (const options of [speechSegments, windows]) {
+        const prediction = predictAudio(saved, name, { samples, sampleRate: SAMPLE_RATE }, options);
+        expect(prediction.emotion, name).toBeNull();
+        expect(prediction.speechSeconds).toBe(0);
+        for (const segment of prediction.segments) expect([segment.speech, segment.emotion]).toEqual([false, null]);
+      }
+    }
+  });
+
+  it('refuses a hop that rounds to no samples, and scores 25 minutes in 0.1 s windows every 0.01 s without exhausting the stack (issue 16, fault 10)', async () => {
+    await expect(predictFiles(saved, [clips.wav], { plan: { kind: 'windows', windowSeconds: 3, hopSeconds: 0.00002 } })).rejects.toThrow(
+      /hop must be from one frame shift \(0\.01 s\)/,
+    );
+    const samples = new Float32Array(25 * 60 * SAMPLE_RATE);
+    const speech = new wavefile.WaveFile(readFileSync(fixtureWav)).getSamples(false, Float64Array) as unknown as Float64Array;
+    for (let i = 0; i < speech.length; i++) samples[60 * SAMPLE_RATE + i] = speech[i] / 32768;
+    const prediction = predictAudio(saved, 'long', { samples, sampleRate: SAMPLE_RATE }, { plan: { kind: 'windows', windowSeconds: 0.1, hopSeconds: 0.01 } });
+    expect(prediction.segments).toHaveLength(149_991);
+    const judged = prediction.segments.filter((segment) => segment.emotion !== null);
+    expect(judged.length).toBeGreaterThan(100);
+    expect(judged.every((segment) => segment.start > 59.8 && segment.end < 64)).toBe(true);
+    let csvLength = 0;
+    const writer = new PredictionWriter('csv', saved.card.labels, (text) => (csvLength += text.length));
+    writer.clip(prediction);
+    writer.end();
+    expect(csvLength).toBeGreaterThan(149_992 * 20);
   });
 
   it('reads any format ffmpeg reads: a FLAC of the clip gives the WAV\'s prediction', async () => {
@@ -113,25 +185,25 @@ describe('predictFiles', () => {
     expect(isClipFailure(flac)).toBe(false);
     expect((flac as ClipPrediction).emotion).toBe((wav as ClipPrediction).emotion);
     for (const label of saved.card.labels) {
-      expect((flac as ClipPrediction).probabilities[label]).toBeCloseTo((wav as ClipPrediction).probabilities[label], 5);
+      expect((flac as ClipPrediction).probabilities![label]).toBeCloseTo((wav as ClipPrediction).probabilities![label], 5);
     }
   });
 
-  it('reports a missing, corrupt, too short or too quiet file with the reason, and predicts the others', async () => {
+  it('reports a missing or corrupt file with the reason, a clip too short or a click as no speech, and predicts the others', async () => {
     const order = [clips.missing, clips.wav, clips.corrupt, clips.short, clips.click, clips.long];
     const outcomes = await predictFiles(saved, order, windows);
     expect(outcomes.map((outcome) => outcome.file)).toEqual(order);
-    expect(outcomes.map(isClipFailure)).toEqual([true, false, true, true, true, false]);
+    expect(outcomes.map(isClipFailure)).toEqual([true, false, true, false, false, false]);
     const reasons = outcomes.filter(isClipFailure).map((failure) => failure.error);
     expect(reasons[0]).toMatch(/not found/);
     expect(reasons[1]).toMatch(/cannot decode/);
-    expect(reasons[2]).toMatch(/^too short: 0\.01 s of audio; the model needs at least 0\.055 s$/);
-    expect(reasons[3]).toMatch(/^too little sound: 2 frames within 40 dB/);
+    for (const quiet of [outcomes[3], outcomes[4]] as ClipPrediction[]) expect([quiet.emotion, quiet.speechSeconds, quiet.segments]).toEqual([null, 0, []]);
   });
 
   it('refuses windows too short for the model and hops that would skip audio', async () => {
-    await expect(predictFiles(saved, [clips.wav], { windowSeconds: 0.04, hopSeconds: 0.02 })).rejects.toThrow(/window must be at least 0\.065 s/);
-    await expect(predictFiles(saved, [clips.wav], { windowSeconds: 2, hopSeconds: 2.5 })).rejects.toThrow(/hop must be .* at most the window/);
+    const plan = (windowSeconds: number, hopSeconds: number): PredictOptions => ({ plan: { kind: 'windows', windowSeconds, hopSeconds } });
+    await expect(predictFiles(saved, [clips.wav], plan(0.04, 0.02))).rejects.toThrow(/window must be from 0\.065 s/);
+    await expect(predictFiles(saved, [clips.wav], plan(2, 2.5))).rejects.toThrow(/hop must be .* to the window/);
   });
 });
 
@@ -152,25 +224,61 @@ describe('listAudioInputs', () => {
   });
 });
 
-describe('predictionsCsv', () => {
-  it('writes one row per clip and per window, quoting names, with empty cells for a window without sound', async () => {
+describe('PredictionWriter', () => {
+  function written(format: OutputFormat, outcomes: ClipOutcome[]): string {
+    let text = '';
+    const writer = new PredictionWriter(format, saved.card.labels, (chunk) => (text += chunk));
+    for (const outcome of outcomes) writer.clip(outcome);
+    writer.end();
+    return text;
+  }
+
+  it('writes one CSV row per clip and per window, quoting names, with empty cells for a window without speech', async () => {
     const named = join(work, 'with, "comma".wav');
     copyFileSync(clips.long, named);
     const outcomes = await predictFiles(saved, [named], windows);
-    const [header, ...rows] = parseCsv(predictionsCsv(outcomes as ClipPrediction[], saved.card.labels), 'predictions.csv').map((record) => record.fields);
-    expect(header).toEqual(['file', 'start', 'end', 'emotion', ...saved.card.labels.map((label) => `p_${label}`)]);
+    const [header, ...rows] = parseCsv(written('csv', outcomes), 'predictions.csv').map((record) => record.fields);
+    expect(header).toEqual(['file', 'start', 'end', 'kind', 'speaker', 'speech', 'emotion', 'confidence', ...saved.card.labels.map((label) => `p_${label}`)]);
     expect(rows).toHaveLength(1 + 7);
     expect(rows.every((row) => row[0] === named)).toBe(true);
-    expect(rows.map((row) => [Number(row[1]), Number(row[2])])).toEqual([
-      [0, 11.151625], [0, 3], [1.5, 4.5], [3, 6], [4.5, 7.5], [6, 9], [7.5, 10.5], [8.151625, 11.151625],
+    expect(rows.map((row) => [Number(row[1]), Number(row[2]), row[3]])).toEqual([
+      [0, 11.151625, 'clip'], [0, 3, 'window'], [1.5, 4.5, 'window'], [3, 6, 'window'], [4.5, 7.5, 'window'], [6, 9, 'window'], [7.5, 10.5, 'window'], [8.151625, 11.151625, 'window'],
     ]);
     const [clipRow] = rows;
-    expect(clipRow[3]).toBe((outcomes[0] as ClipPrediction).emotion);
-    expect(clipRow.slice(4).map(Number).reduce((sum, p) => sum + p, 0)).toBeCloseTo(1, 5);
-    expect(rows[4].slice(3)).toEqual(['', '', '', '', '']);
+    expect(clipRow[6]).toBe((outcomes[0] as ClipPrediction).emotion);
+    expect(clipRow.slice(8).map(Number).reduce((sum, p) => sum + p, 0)).toBeCloseTo(1, 5);
+    expect(rows[4].slice(5)).toEqual(['false', '', '', '', '', '', '']);
+  });
+
+  it('writes JSON lines, WebVTT and SubRip cues and an Audacity label track of the judged segments only', async () => {
+    const outcomes = await predictFiles(saved, [clips.long], windows);
+    const prediction = outcomes[0] as ClipPrediction;
+    const judged = prediction.segments.filter((segment) => segment.emotion !== null);
+    const lines = written('jsonl', outcomes).trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(1 + prediction.segments.length);
+    expect(lines[0]).toMatchObject({ file: clips.long, kind: 'clip', start: 0, end: 11.151625, emotion: prediction.emotion });
+
+    const vtt = written('vtt', outcomes);
+    expect(vtt.startsWith('WEBVTT\n\n00:00:00.000 --> 00:00:03.000\n')).toBe(true);
+    expect(vtt.match(/-->/g)).toHaveLength(judged.length);
+    expect(vtt).toContain(`\n${judged[0].emotion} ${judged[0].confidence!.toFixed(2)}\n`);
+    expect(vtt).not.toContain('00:00:04.500 -->');
+
+    const srt = written('srt', outcomes).split('\n\n');
+    expect(srt).toHaveLength(judged.length);
+    expect(srt[1]).toBe(`2\n00:00:01,500 --> 00:00:04,500\n${judged[1].emotion} ${judged[1].confidence!.toFixed(2)}`);
+    expect(srt.at(-1)).toMatch(/^\d+\n00:00:08,152 --> 00:00:11,152\n/);
+
+    const labels = written('audacity', outcomes).trim().split('\n');
+    expect(labels[0]).toBe(`0.000000\t3.000000\t${judged[0].emotion} ${judged[0].confidence!.toFixed(2)}`);
+    expect(labels).toHaveLength(judged.length);
+  });
+
+  it('writes a JSON array even when nothing was predicted', () => {
+    expect(JSON.parse(written('json', []))).toEqual([]);
+    expect(JSON.parse(written('json', [{ file: 'a.wav', error: 'x' }]))).toEqual([{ file: 'a.wav', error: 'x' }]);
   });
 });
-
 
 describe('compiled `ser predict` (dist/src/cli/index.js, built by `npm test`)', () => {
   it('exits 3 naming the bad files, with an error entry for each in the JSON, and predicts the good ones', async () => {
@@ -184,10 +292,10 @@ describe('compiled `ser predict` (dist/src/cli/index.js, built by `npm test`)', 
   });
 
   it('exits 0 when every file is predicted, and writes CSV on request', async () => {
-    const result = await runCli(['predict', '--backend', 'wasm', '--model', modelDir, '--format', 'csv', '--window', '2', '--hop', '1', clips.flac]);
+    const result = await runCli(['predict', '--backend', 'wasm', '--model', modelDir, '--format', 'csv', '--window', '2', clips.flac]);
     expect(result.code).toBe(0);
     const rows = parseCsv(result.stdout, 'stdout').map((record) => record.fields);
-    // Header, the clip, and windows [0, 2], [1, 3], [1.576, 3.576].
+    // Header, the clip, and windows [0, 2], [1, 3], [1.576, 3.576] (the hop defaults to half the window).
     expect(rows.map((row) => row.slice(0, 3))).toEqual([
       ['file', 'start', 'end'],
       [clips.flac, '0', '3.5758125'],
@@ -204,5 +312,152 @@ describe('compiled `ser predict` (dist/src/cli/index.js, built by `npm test`)', 
     const result = await runCli(['predict', '--backend', 'wasm', '--model', incomplete, clips.wav]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${incomplete}: no card.json`);
+  });
+});
+
+describe('live input: `ser predict -`', () => {
+  const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+
+  it('writes a JSON line per speech segment within a second of its end when audio arrives in real time', async () => {
+    const corpus = await loadCorpus(join(repoRoot, 'data/demo/en'));
+    const recording = await buildRecording(corpus.utterances.slice(0, 4).map((utterance) => utterance.path), { noiseDb: -70, silenceSeconds: [1.5, 2.5] });
+    const bytes = toS16le(recording.samples);
+    const child = spawn(process.execPath, [compiledCli, 'predict', '--backend', 'wasm', '--model', modelDir, '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    // Wait until the model is loaded: the first byte written starts the clock.
+    while (!stderr.includes('tfjs backend')) await sleep(50);
+    await sleep(1500);
+    const arrivals: { line: Record<string, unknown>; at: number }[] = [];
+    let pendingText = '';
+    child.stdout.on('data', (chunk) => {
+      pendingText += chunk;
+      const lines = pendingText.split('\n');
+      pendingText = lines.pop()!;
+      for (const line of lines) arrivals.push({ line: JSON.parse(line), at: performance.now() });
+    });
+    const exited = new Promise<number>((resolveExit) => child.on('close', (code) => resolveExit(code ?? -1)));
+    const chunkSeconds = 0.05;
+    const chunkBytes = Math.round(chunkSeconds * SAMPLE_RATE) * 2;
+    const started = performance.now();
+    for (let offset = 0, k = 0; offset < bytes.length; offset += chunkBytes, k++) {
+      child.stdin.write(bytes.subarray(offset, offset + chunkBytes));
+      await sleep(Math.max(0, started + (k + 1) * chunkSeconds * 1000 - performance.now()));
+    }
+    child.stdin.end();
+    expect(await exited).toBe(0);
+    const segments = arrivals.map(({ line }) => line as { start: number; end: number; emotion: string });
+    const score = scoreSegmentation(segments, recording.speech);
+    expect(score.missed).toEqual([]);
+    expect(score.inSilence).toEqual([]);
+    expect(segments.every((segment) => saved.card.labels.includes(segment.emotion))).toBe(true);
+    // Latency: from when the segment's last sample was written to when its line arrived.
+    const latencies = arrivals.map(({ line, at }) => (at - started) / 1000 - (line.end as number)).sort((a, b) => a - b);
+    const median = latencies[Math.floor(latencies.length / 2)];
+    expect(median, `latencies ${latencies.map((value) => value.toFixed(2)).join(', ')} s`).toBeLessThan(1);
+  });
+
+  it('exits 3 naming standard input and the byte for text or a WAV stream at the wrong rate, and flushes what it had', async () => {
+    const run = (input: Buffer) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolveRun) => {
+        const child = spawn(process.execPath, [compiledCli, 'predict', '--backend', 'wasm', '--model', modelDir, '-']);
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk) => (stdout += chunk));
+        child.stderr.on('data', (chunk) => (stderr += chunk));
+        child.on('close', (code) => resolveRun({ code: code ?? -1, stdout, stderr }));
+        child.stdin.on('error', () => {});
+        child.stdin.end(input);
+      });
+    const text = await run(Buffer.from('hello, this is not audio at all\n'));
+    expect(text.code).toBe(3);
+    expect(text.stderr).toContain('standard input, byte 0: text, not audio');
+
+    const wave = new wavefile.WaveFile();
+    wave.fromScratch(1, 44100, '16', new Int16Array(44100));
+    const wrongRate = await run(Buffer.from(wave.toBuffer()));
+    expect(wrongRate.code).toBe(3);
+    expect(wrongRate.stderr).toMatch(/standard input, byte 24: WAV stream at 44100 Hz, the model reads 16000 Hz/);
+
+    // Speech cut off mid-segment by the end of the stream, then a stray byte: the segment is still written.
+    const speech = new wavefile.WaveFile(readFileSync(fixtureWav)).getSamples(false, Int16Array) as unknown as Int16Array;
+    const raw = Buffer.concat([Buffer.alloc(SAMPLE_RATE), Buffer.from(speech.buffer, speech.byteOffset, 2 * 30000), Buffer.from([7])]);
+    const cut = await run(raw);
+    expect(cut.code).toBe(3);
+    expect(cut.stderr).toContain('the stream ended inside a sample');
+    const lines = cut.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    expect(lines.at(-1).end).toBeCloseTo(0.5 + 30000 / SAMPLE_RATE, 1);
+  });
+});
+
+describe('predictStream', () => {
+  it('holds a bounded window of audio over a long stream', async () => {
+    const corpus = await loadCorpus(join(repoRoot, 'data/demo/de'));
+    const recording = await buildRecording(corpus.utterances.slice(0, 8).map((utterance) => utterance.path), { noiseDb: -60 });
+    const bytes = toS16le(recording.samples);
+    const repeats = 20;
+    async function* stream() {
+      for (let k = 0; k < repeats; k++) for (let offset = 0; offset < bytes.length; offset += 3001) yield bytes.subarray(offset, offset + 3001);
+    }
+    const segments: SegmentPrediction[] = [];
+    const summary = await predictStream(saved, stream(), 'test stream', (segment) => segments.push(segment));
+    expect(summary.error).toBeUndefined();
+    expect(summary.seconds).toBeCloseTo((repeats * bytes.length) / 2 / SAMPLE_RATE, 3);
+    expect(segments.length).toBeGreaterThanOrEqual(repeats * 8);
+    // At most the longest segment (10 s) plus a second or so, in a buffer that grows by doubling.
+    expect(summary.peakSamplesHeld).toBeLessThanOrEqual(32 * SAMPLE_RATE);
+  });
+});
+
+describe('RTTM speaker turns (--segments)', () => {
+  it('reads SPEAKER lines, skips other types and comments, and names the file and line of each bad one', () => {
+    const text = [
+      ';; diarised by hand',
+      'SPEAKER long 1 7.6 3.5 <NA> <NA> alice <NA> <NA>',
+      'SPEAKER long 1 0.0 3.5 <NA> <NA> alice <NA> <NA>',
+      'SPKR-INFO long 1 <NA> <NA> <NA> unknown alice <NA> <NA>',
+      'SPEAKER long 1 4.0 abc <NA> <NA> bob <NA> <NA>',
+      'SPEAKER long 1 -1 2 <NA> <NA> bob <NA> <NA>',
+      'SPEAKER long 1 2',
+      'hello there',
+      '',
+    ].join('\n');
+    const { byFile, errors } = parseRttm(text, 'calls.rttm');
+    expect(byFile.get('long')!.map(({ start, end, speaker, origin }) => [start, end, speaker, origin])).toEqual([
+      [0, 3.5, 'alice', 'calls.rttm:3'],
+      [7.6, 11.1, 'alice', 'calls.rttm:2'],
+    ]);
+    expect(errors).toEqual([
+      'calls.rttm:5: duration "abc" is not a number of seconds above 0',
+      'calls.rttm:6: onset "-1" is not a number of seconds at or after 0',
+      expect.stringMatching(/^calls\.rttm:7: 4 fields, an RTTM SPEAKER line has 10/),
+      'calls.rttm:8: unknown line type "hello" (an RTTM line starts with SPEAKER)',
+    ]);
+  });
+
+  it('scores each turn with its speaker, gives a turn in silence no emotion, and exits 3 naming a bad line', async () => {
+    const rttm = join(work, 'long.rttm');
+    writeFileSync(
+      rttm,
+      [
+        'SPEAKER long 1 0.00 3.50 <NA> <NA> alice <NA> <NA>',
+        'SPEAKER long 1 4.20 3.00 <NA> <NA> bob <NA> <NA>',
+        'SPEAKER long 1 7.60 3.50 <NA> <NA> alice <NA> <NA>',
+        'SPEAKER long 1 oops 3.50 <NA> <NA> alice <NA> <NA>',
+      ].join('\n'),
+    );
+    const result = await runCli(['predict', '--backend', 'wasm', '--model', modelDir, '--segments', rttm, '--format', 'jsonl', clips.long]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`${rttm}:4: onset "oops" is not a number`);
+    const rows = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(rows.map((row) => [row.kind, row.speaker, row.start, row.end, row.speech])).toEqual([
+      ['clip', undefined, 0, 11.151625, true],
+      ['turn', 'alice', 0, 3.5, true],
+      ['turn', 'bob', 4.2, 7.2, false],
+      ['turn', 'alice', 7.6, 11.1, true],
+    ]);
+    expect(rows[2].emotion).toBeNull();
+    expect(saved.card.labels).toContain(rows[1].emotion);
   });
 });

@@ -65,6 +65,18 @@ export const COMMANDS = {
     needsModel: true,
     load: async (): Promise<AnyCommandModule> => (await import('./evaluate.js')).evaluateCommand,
   },
+  queue: {
+    command: 'queue',
+    describe: 'Spread preprocess or predict over ser worker processes on many machines, through Redis',
+    needsModel: false,
+    load: async (): Promise<AnyCommandModule> => (await import('./queue.js')).queueCommand,
+  },
+  worker: {
+    command: 'worker',
+    describe: 'Take ser queue jobs from Redis and run them (on any number of machines)',
+    needsModel: true,
+    load: async (): Promise<AnyCommandModule> => (await import('./worker.js')).workerCommand,
+  },
 } satisfies Record<string, CommandEntry>;
 
 export type CommandName = keyof typeof COMMANDS;

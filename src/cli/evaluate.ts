@@ -5,7 +5,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { loadCorpus, protocolSplit, TAXONOMIES, type TaxonomyName } from '../corpora/index.js';
 import { buildEvaluationReport, writeEvaluationReport, type EmbeddingPlot, type EvaluationReport } from '../eval/index.js';
 import { formatInterval, formatPercent } from '../eval/format.js';
-import { embeddingPlot, scoreStore, type ScoredItems } from '../eval/score.js';
+import { calibrationOf, embeddingPlot, scoreStore, type ScoredItems } from '../eval/score.js';
 import { loadModel, type ModelCard, type SavedModel } from '../model/io.js';
 import { openFeatureStore, preprocessCorpus, type FeatureStore } from '../store/index.js';
 import { labelledItems } from '../store/items.js';
@@ -163,9 +163,12 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       `${basename(model.dir)} on ${stores.map((store) => store.corpus).join(', ')} (${selection})`,
       { path: model.dir, card: model.card },
       scored.map((set) => set.group),
-      { bootstrapSeed: BOOTSTRAP_SEED, embeddings: embeddingPlots(models) },
+      { bootstrapSeed: BOOTSTRAP_SEED, embeddings: embeddingPlots(models), calibration: scored.map((set) => calibrationOf(set, model.card)) },
     );
     const files = await writeEvaluationReport(reportDir, report);
-    process.stdout.write(`${report.title}\n${languageSummary(report)}\nReport: ${files.html} (also ${files.markdown}, ${files.json})\n`);
+    const calibration = (report.calibration ?? [])
+      .map(({ corpus, temperature, before, after }) => `${corpus}: ECE ${formatPercent(before.ece)}% -> ${formatPercent(after.ece)}% with temperature ${temperature.toFixed(3)}\n`)
+      .join('');
+    process.stdout.write(`${report.title}\n${languageSummary(report)}\n${calibration}Report: ${files.html} (also ${files.markdown}, ${files.json})\n`);
   },
 };

@@ -1,50 +1,141 @@
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadModel } from '../model/io.js';
-import { DEFAULT_WINDOW_OPTIONS, isClipFailure, listAudioInputs, predictFiles, predictionsCsv, type ClipPrediction } from '../predict/predict.js';
+import { OUTPUT_FORMATS, PredictionWriter, SINGLE_RECORDING_FORMATS } from '../predict/formats.js';
+import { predictStream } from '../predict/live.js';
+import {
+  assertMinConfidence,
+  assertWindowOptions,
+  DEFAULT_WINDOW_OPTIONS,
+  isClipFailure,
+  listAudioInputs,
+  predictFiles,
+  type ClipFailure,
+  type SegmentPlan,
+} from '../predict/predict.js';
+import { readRttm, turnsForFile } from '../predict/rttm.js';
 import { EXIT_SOME_FILES_SKIPPED } from './preprocess.js';
 import { FileProgressBar } from './progressBar.js';
 import { commandLine } from './commands.js';
 
+const STDIN = '-';
+
+/** yargs drops a lone `-` from a command's positionals, so standard input is recognised on the raw command line. */
+function readsStdin(): boolean {
+  return process.argv.slice(2).includes(STDIN);
+}
+
 function builder(yargs: Argv) {
   return yargs
-    .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'audio files (any format ffmpeg reads) or folders, searched recursively' })
+    .positional('inputs', {
+      type: 'string',
+      array: true,
+      demandOption: true,
+      describe: `audio files (any format ffmpeg reads) or folders, searched recursively; ${STDIN} reads live audio from standard input`,
+    })
     .option('model', { type: 'string', demandOption: true, describe: 'model folder written by `ser train` or `ser adapt`' })
-    .option('format', { choices: ['json', 'csv'] as const, default: 'json' as const, describe: 'output on stdout' })
-    .option('window', { type: 'number', default: DEFAULT_WINDOW_OPTIONS.windowSeconds, describe: 'seconds per window; clips longer than this also get a prediction per window' })
-    .option('hop', { type: 'number', default: DEFAULT_WINDOW_OPTIONS.hopSeconds, describe: 'seconds between window starts (at most --window)' })
-    .example('$0 predict --model models/ravdess clip.mp3', 'top emotion and class probabilities of one clip, as JSON')
-    .example('$0 predict --model models/emodb-dann recordings/ --format csv > emotions.csv', 'every audio file under a folder, one CSV row per clip and window')
+    .option('format', {
+      choices: OUTPUT_FORMATS,
+      describe: 'output on stdout: json (default for files), jsonl (default for -), csv, vtt or srt (subtitle cues), audacity (label track)',
+    })
+    .option('window', { type: 'number', describe: `fixed windows of this many seconds instead of speech segments (e.g. ${DEFAULT_WINDOW_OPTIONS.windowSeconds})` })
+    .option('hop', { type: 'number', describe: 'seconds between window starts: from one frame shift (0.01) to --window; default half the window' })
+    .option('segments', { type: 'string', describe: 'an RTTM file (from a diariser such as pyannote): score its speaker turns, the speaker in every row' })
+    .option('min-confidence', { type: 'number', default: 0, describe: 'report `uncertain` where the top probability is below this (0 to 1)' })
+    .example('$0 predict --model models/ravdess clip.mp3', 'one emotion for the speech of a clip and one per speech segment, as JSON')
+    .example('$0 predict --model models/emodb interview.wav --format vtt > interview.vtt', 'subtitle cues to watch beside the video')
+    .example('$0 predict --model models/emodb call.wav --segments call.rttm --format csv', 'an emotion per speaker turn of a diarised call')
+    .example('$0 predict --model models/emodb recordings/ --window 3 --hop 1.5 --format csv', 'every audio file under a folder, in fixed 3 s windows')
+    .example(
+      `ffmpeg -loglevel error -f pulse -i default -ac 1 -ar 16000 -f s16le - | $0 predict --model models/emodb ${STDIN}`,
+      'live microphone: a JSON line per speech segment within a second of its end (or arecord -f S16_LE -r 16000 -c 1 -t raw)',
+    )
     .epilog(
-      'Each clip gets a prediction from all of its audio; a clip longer than --window also gets one per window ' +
-        '(windows every --hop seconds, the last one ending at the end of the clip); a window of silence gets no emotion ' +
-        '(null in JSON, empty cells in CSV). Progress and errors go to stderr. ' +
-        'Exit status: 0 every file predicted; 3 some files could not be (each named with the reason) but all others were; ' +
-        '1 nothing could be done.',
+      'Speech is found by an energy voice activity detector (see README, "Speech segments"): pauses under 0.5 s stay inside a segment, ' +
+        'segments longer than 10 s are cut into 10 s pieces overlapping by 1 s. Each clip gets an estimate from its speech alone, and each ' +
+        'speech segment (or window, or RTTM turn) one of its own; silence, a window or turn without speech, gets no emotion (null in JSON, ' +
+        'empty cells in CSV, no cue). Standard input (-) takes raw s16le 16 kHz mono or a WAV stream (16-bit or float, 16 kHz) and writes ' +
+        'each segment as it finishes; Ctrl-C or the end of the stream scores what is open. Progress and errors go to stderr. ' +
+        'Exit status: 0 everything predicted; 3 some inputs could not be (a file that fails, an RTTM line that cannot be read, a stream ' +
+        'that breaks: each named, with its line or byte, on stderr) but everything else was, and written; 1 nothing could be done ' +
+        '(bad options, the model cannot be read).',
     );
 }
 
 type PredictArgs = ReturnType<typeof builder> extends Argv<infer Args> ? Args : never;
 
+function reportFailures(failed: ClipFailure[], total: number): void {
+  if (failed.length === 0) return;
+  process.stderr.write(`${failed.length} of ${total} inputs could not be predicted:\n${failed.map(({ file, error }) => `  ${file}: ${error}\n`).join('')}`);
+}
+
+async function predictStdin(args: PredictArgs): Promise<void> {
+  if (args.inputs.length > 0) throw new Error(`${STDIN} (standard input) cannot be mixed with files: give one or the other`);
+  if (args.window !== undefined || args.hop !== undefined || args.segments !== undefined) {
+    throw new Error('--window, --hop and --segments apply to files; standard input is scored by speech segments');
+  }
+  const saved = await loadModel(resolve(args.model));
+  const format = !args.format || args.format === 'json' ? 'jsonl' : args.format;
+  const writer = new PredictionWriter(format, saved.card.labels, (text) => process.stdout.write(text));
+  // Ctrl-C (or a kill) ends the input as its end would: the open segment is scored and written first.
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const input = (async function* () {
+    const stream = process.stdin;
+    const ended = new Promise<void>((resolveEnd) => controller.signal.addEventListener('abort', () => resolveEnd(), { once: true }));
+    const iterator = stream[Symbol.asyncIterator]();
+    while (true) {
+      const next = await Promise.race([iterator.next(), ended.then(() => ({ done: true as const, value: undefined }))]);
+      if (next.done) return;
+      yield next.value as Buffer;
+    }
+  })();
+  const summary = await predictStream(saved, input, 'standard input', (segment) => writer.segment(segment), { minConfidence: args['min-confidence'] });
+  writer.end();
+  process.stderr.write(`standard input: ${summary.seconds.toFixed(1)} s of audio, ${summary.segments} speech segments\n`);
+  if (summary.error) process.stderr.write(`${summary.error}\n`);
+  process.exitCode = summary.error ? EXIT_SOME_FILES_SKIPPED : 0;
+  if (controller.signal.aborted) process.exit();
+}
+
 export const predictCommand: CommandModule<object, PredictArgs> = {
   ...commandLine('predict'),
   builder,
   handler: async (args) => {
+    assertMinConfidence(args['min-confidence']);
+    if (readsStdin()) return predictStdin(args);
     const saved = await loadModel(resolve(args.model));
-    const windowOptions = { windowSeconds: args.window, hopSeconds: args.hop };
+    const format = args.format ?? 'json';
     const { files, failures } = await listAudioInputs(args.inputs);
-    const bar = files.length > 1 ? new FileProgressBar(files.length) : undefined;
-    const predicted = await predictFiles(saved, files, windowOptions, (done, _total, audioSeconds) => bar?.update(done, audioSeconds));
-    bar?.finish();
-    const outcomes = [...predicted, ...failures];
-    const failed = outcomes.filter(isClipFailure);
-    const predictions = outcomes.filter((outcome): outcome is ClipPrediction => !isClipFailure(outcome));
-    process.stdout.write(args.format === 'csv' ? predictionsCsv(predictions, saved.card.labels) : `${JSON.stringify(outcomes, null, 2)}\n`);
-    if (failed.length > 0) {
-      process.stderr.write(
-        `${failed.length} of ${outcomes.length} inputs could not be predicted:\n${failed.map(({ file, error }) => `  ${file}: ${error}\n`).join('')}`,
-      );
+    if (SINGLE_RECORDING_FORMATS.includes(format) && files.length !== 1) {
+      throw new Error(`--format ${format} describes one recording, got ${files.length} files: give one file, or use json, jsonl or csv`);
     }
+    let plan: SegmentPlan = { kind: 'speech' };
+    const rttmErrors: ClipFailure[] = [];
+    if (args.segments !== undefined) {
+      if (args.window !== undefined || args.hop !== undefined) throw new Error('--segments scores the RTTM turns: leave out --window and --hop');
+      const rttm = await readRttm(args.segments);
+      rttmErrors.push(...rttm.errors.map((error) => ({ file: args.segments!, error })));
+      if (rttm.byFile.size === 0) throw new Error(`${args.segments} holds no readable SPEAKER turns${rttm.errors.length ? `:\n  ${rttm.errors.slice(0, 10).join('\n  ')}` : ''}`);
+      plan = { kind: 'turns', turns: turnsForFile(rttm, args.segments, files) };
+    } else if (args.window !== undefined || args.hop !== undefined) {
+      const windowSeconds = args.window ?? DEFAULT_WINDOW_OPTIONS.windowSeconds;
+      plan = { kind: 'windows', windowSeconds, hopSeconds: args.hop ?? windowSeconds / 2 };
+      assertWindowOptions(saved, plan);
+    }
+    const writer = new PredictionWriter(format, saved.card.labels, (text) => process.stdout.write(text));
+    const bar = files.length > 1 ? new FileProgressBar(files.length) : undefined;
+    const predicted = await predictFiles(saved, files, { plan, minConfidence: args['min-confidence'] }, (done, _total, audioSeconds, outcome) => {
+      bar?.update(done, audioSeconds);
+      writer.clip(outcome);
+    });
+    bar?.finish();
+    for (const failure of failures) writer.clip(failure);
+    writer.end();
+    const failed = [...rttmErrors, ...predicted.filter(isClipFailure), ...failures];
+    reportFailures(failed, predicted.length + failures.length + rttmErrors.length);
     process.exitCode = failed.length > 0 ? EXIT_SOME_FILES_SKIPPED : 0;
   },
 };

@@ -10,7 +10,7 @@ import { commandLine } from './commands.js';
 /** Exit status when some files could not be read but every other one is in the store. */
 export const EXIT_SOME_FILES_SKIPPED = 3;
 
-function report(corpus: Corpus, summary: PreprocessSummary, allLabels: boolean, wallSeconds: number): string {
+export function report(corpus: Corpus, summary: PreprocessSummary, allLabels: boolean, wallSeconds: number): string {
   const lines = [
     `Feature store ${summary.outDir} (corpus ${corpus.name}, ${corpus.language})`,
     `  processed ${summary.processed} files, ${summary.audioSeconds.toFixed(1)} s of audio in ${wallSeconds.toFixed(1)} s`,

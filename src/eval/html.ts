@@ -322,3 +322,47 @@ export function scatterSvg(spec: ScatterSpec): string {
   section(spec.shapeTitle, spec.shapeKeys, (index, x, y) => marker(index, x, y, AXIS_COLOUR));
   return svgElement(legendX + legendWidth + margin, Math.max(plot + 2 * margin, legendY), spec.title, content);
 }
+
+export interface ReliabilitySpec {
+  title: string;
+  /** Bins of equal width over confidence 0 … 1: accuracy of each, for each series (null: an empty bin). */
+  series: { name: string; accuracy: (number | null)[] }[];
+}
+
+/**
+ * A reliability diagram: per confidence bin, the accuracy of the clips in it, one bar per series side by
+ * side; the diagonal is perfect calibration (bars under it: over-confident, above it: under-confident).
+ */
+export function reliabilitySvg(spec: ReliabilitySpec): string {
+  const plot = 300;
+  const left = 44;
+  const top = 12;
+  const bins = spec.series[0]?.accuracy.length ?? 0;
+  const toX = (value: number) => left + value * plot;
+  const toY = (value: number) => top + plot - value * plot;
+  const content: string[] = [`<rect x="${left}" y="${top}" width="${plot}" height="${plot}" fill="none" stroke="${AXIS_COLOUR}"/>`];
+  for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
+    content.push(svgLine(left, toY(tick), left + plot, toY(tick), `stroke="${GRID_COLOUR}"`));
+    content.push(svgText(left - 6, toY(tick) + 4, String(tick), 'text-anchor="end"'));
+    content.push(svgText(toX(tick), top + plot + 16, String(tick), 'text-anchor="middle"'));
+  }
+  const slot = plot / Math.max(1, bins);
+  const barWidth = (slot * 0.8) / Math.max(1, spec.series.length);
+  spec.series.forEach((series, s) => {
+    series.accuracy.forEach((accuracy, b) => {
+      if (accuracy === null) return;
+      const x = left + b * slot + slot * 0.1 + s * barWidth;
+      content.push(`<rect x="${round(x)}" y="${round(toY(accuracy))}" width="${round(barWidth)}" height="${round(accuracy * plot)}" fill="${PALETTE[s % PALETTE.length]}" fill-opacity="0.8"/>`);
+    });
+  });
+  content.push(svgLine(toX(0), toY(0), toX(1), toY(1), `stroke="${REFERENCE_COLOUR}" stroke-dasharray="5,4"`));
+  content.push(svgText(left + plot / 2, top + plot + 34, 'confidence (top probability)', 'text-anchor="middle"'));
+  content.push(svgText(12, top + plot / 2, 'accuracy', `text-anchor="middle" transform="rotate(-90 12 ${round(top + plot / 2)})"`));
+  const legendX = left + plot + 16;
+  spec.series.forEach((series, s) => {
+    content.push(`<rect x="${legendX}" y="${top + 8 + s * 18}" width="10" height="10" fill="${PALETTE[s % PALETTE.length]}"/>`);
+    content.push(svgText(legendX + 16, top + 17 + s * 18, series.name));
+  });
+  const legendWidth = 20 + Math.max(0, ...spec.series.map((series) => textWidth(series.name)));
+  return svgElement(legendX + legendWidth + 8, top + plot + 44, spec.title, content);
+}

@@ -1,8 +1,9 @@
 import { bootstrapUar, type Interval } from './bootstrap.js';
 import { formatInterval, formatPercent, type Table } from './format.js';
-import { barChartSvg, confusionHeatmapSvg, escapeHtml, htmlDocument, htmlFigure, htmlTable, scatterSvg } from './html.js';
+import { barChartSvg, confusionHeatmapSvg, escapeHtml, htmlDocument, htmlFigure, htmlTable, reliabilitySvg, scatterSvg } from './html.js';
 import { writeReportFiles, type ReportFiles } from './io.js';
 import { escapeMarkdown, markdownTable } from './markdown.js';
+import type { Reliability } from '../infer/calibration.js';
 import { computeMetrics, type Metrics } from '../infer/metrics.js';
 
 /** Predictions of one model on one corpus: class indices into `classes`. */
@@ -50,6 +51,17 @@ export interface ModelSummary {
   card: unknown;
 }
 
+/** How well the probabilities of one corpus's clips match how often the model is right (see infer/calibration.ts). */
+export interface CalibrationResult {
+  corpus: string;
+  language: string;
+  /** The card's temperature (1 when it has none). */
+  temperature: number;
+  /** Before and after the card's temperature scaling. */
+  before: Reliability;
+  after: Reliability;
+}
+
 export interface EvaluationReport {
   title: string;
   /** ISO 8601. */
@@ -58,6 +70,7 @@ export interface EvaluationReport {
   groups: GroupResult[];
   byLanguage: LanguageResult[];
   embeddings?: EmbeddingPlot[];
+  calibration?: CalibrationResult[];
 }
 
 export interface BuildEvaluationReportOptions {
@@ -68,6 +81,7 @@ export interface BuildEvaluationReportOptions {
   embeddings?: EmbeddingPlot[];
   /** Defaults to now; fixed in tests and reproducible runs. */
   createdAt?: string;
+  calibration?: CalibrationResult[];
 }
 
 const METHOD_NOTE =
@@ -105,7 +119,32 @@ export function buildEvaluationReport(
     groups: groups.map((group) => ({ corpus: group.corpus, language: group.language, ...score(group.yTrue, group.yPred, group.classes) })),
     byLanguage,
     ...(options.embeddings ? { embeddings: options.embeddings } : {}),
+    ...(options.calibration ? { calibration: options.calibration } : {}),
   };
+}
+
+const CALIBRATION_NOTE =
+  'Expected calibration error (ECE): clips binned by their top probability into 10 equal-width bins, the mean gap between ' +
+  'each bin\'s accuracy and its mean confidence, weighted by its clips. "After" applies the temperature scaling stored in the ' +
+  'model card (fitted on held-out source speakers); it never changes the predicted class.';
+
+function calibrationTable(results: CalibrationResult[]): Table {
+  return {
+    headers: ['Corpus', 'Language', 'Temperature', 'ECE before %', 'ECE after %'],
+    rows: results.map((result) => [result.corpus, result.language, result.temperature.toFixed(3), formatPercent(result.before.ece), formatPercent(result.after.ece)]),
+  };
+}
+
+function reliabilityFigure(result: CalibrationResult): string {
+  const accuracy = ({ bins }: Reliability) => bins.map((bin) => (bin.clips > 0 ? bin.accuracy : null));
+  const svg = reliabilitySvg({
+    title: `Reliability, ${result.corpus}`,
+    series: [
+      { name: `before (ECE ${formatPercent(result.before.ece)}%)`, accuracy: accuracy(result.before) },
+      { name: `after, T = ${result.temperature.toFixed(2)} (ECE ${formatPercent(result.after.ece)}%)`, accuracy: accuracy(result.after) },
+    ],
+  });
+  return htmlFigure(svg, `${result.corpus}: accuracy per confidence bin; dashed: perfect calibration, bars below it are over-confident.`);
 }
 
 const SCORE_HEADERS = ['n', 'UAR % [95% CI]', 'Accuracy %', 'Macro-F1 %'];
@@ -177,6 +216,7 @@ function renderMarkdown(report: EvaluationReport): string {
   if (report.embeddings?.length) {
     sections.push('## Embeddings', report.embeddings.map((plot) => `- ${escapeMarkdown(plot.title)}: ${plot.points.length} points (plotted in report.html)`).join('\n'));
   }
+  if (report.calibration?.length) sections.push('## Calibration', CALIBRATION_NOTE, markdownTable(calibrationTable(report.calibration)));
   sections.push('## Model card', `\`\`\`json\n${modelCardJson(report)}\n\`\`\``);
   return `${sections.join('\n\n')}\n`;
 }
@@ -239,6 +279,9 @@ function renderHtml(report: EvaluationReport): string {
     );
   }
   if (report.embeddings?.length) body.push('<h2>Embeddings</h2>', ...embeddingFigures(report.embeddings));
+  if (report.calibration?.length) {
+    body.push('<h2>Calibration</h2>', `<p>${escapeHtml(CALIBRATION_NOTE)}</p>`, htmlTable(calibrationTable(report.calibration)), ...report.calibration.map(reliabilityFigure));
+  }
   body.push('<h2>Model card</h2>', `<pre>${escapeHtml(modelCardJson(report))}</pre>`);
   return htmlDocument(report.title, body.join('\n'));
 }

@@ -5,7 +5,8 @@ import { modelInputs } from '../infer/inputs.js';
 import type { FeatureStore, StoreItem } from '../store/index.js';
 import { labelIndices, readMatrices } from '../store/items.js';
 import { pca2d } from './projection.js';
-import type { EmbeddingPlot, EvaluationGroup } from './report.js';
+import type { CalibrationResult, EmbeddingPlot, EvaluationGroup } from './report.js';
+import { reliability, scaleProbabilities } from '../infer/calibration.js';
 
 export interface ScoredItems {
   group: EvaluationGroup;
@@ -34,6 +35,22 @@ export function scoreStore(
     items,
     probabilities,
     embeddings,
+  };
+}
+
+/** ECE of a scored set before and after the card's temperature scaling, with the bins of its reliability diagram. */
+export function calibrationOf(scored: ScoredItems, card: ModelCard): CalibrationResult {
+  const temperature = card.calibration?.temperature ?? 1;
+  const { corpus, language, yTrue } = scored.group;
+  return {
+    corpus,
+    language,
+    temperature,
+    before: reliability(scored.probabilities, yTrue),
+    after: reliability(
+      scored.probabilities.map((row) => scaleProbabilities(row, temperature)),
+      yTrue,
+    ),
   };
 }
 

@@ -1,4 +1,3 @@
-import { dot } from '../util/dot.js';
 import { FLOAT32_EPSILON } from './filterbank.js';
 import { countFrames } from './frames.js';
 
@@ -82,7 +81,7 @@ interface PitchPlan {
   frameLength: number;
   frameShift: number;
   decimation: number;
-  /** Low-pass taps over 2·halfTaps + 1 full-rate samples, summing to 1. */
+  /** Low-pass taps h_{−K} … h_K (K = halfTaps) over full-rate samples, symmetric, summing to 1. */
   lowpass: Float64Array;
   halfTaps: number;
   window: number;
@@ -99,8 +98,11 @@ interface PitchPlan {
   differences: Float64Array;
   /** d'_t(τ) of one frame; scratch. */
   normalised: Float64Array;
-  /** Running sums of (y[j] − y[j+τ])² over a block's span for one lag; scratch. */
-  prefix: Float64Array;
+  /** Window boundaries of a block (see blockBoundaries) and, per lag, Σ(y[j] − y[j+τ])² up to each; scratch. */
+  boundaries: Int32Array;
+  startBoundary: Int32Array;
+  endBoundary: Int32Array;
+  runningTotals: Float64Array;
   /** The coarse search's answer for the current frame; scratch. */
   estimate: { lag: number; aperiodicity: number; voiced: boolean };
 }
@@ -148,7 +150,10 @@ function buildPlan(options: PitchOptions): PitchPlan {
     differences: new Float64Array(FRAMES_PER_BLOCK * (coarseMaxLag + 2)),
     normalised: new Float64Array(coarseMaxLag + 2),
     estimate: { lag: 0, aperiodicity: 1, voiced: false },
-    prefix: new Float64Array(Math.ceil(((FRAMES_PER_BLOCK - 1) * frameShift) / decimation) + coarseWindow + 3),
+    boundaries: new Int32Array(2 * FRAMES_PER_BLOCK),
+    startBoundary: new Int32Array(FRAMES_PER_BLOCK),
+    endBoundary: new Int32Array(FRAMES_PER_BLOCK),
+    runningTotals: new Float64Array(2 * FRAMES_PER_BLOCK),
   };
 }
 
@@ -200,41 +205,64 @@ function paddedCopy(samples: Float32Array, padding: number): Float64Array {
   return padded;
 }
 
-/** The signal low-passed and decimated by D, zero-padded by plan.coarsePadding either side. */
+/**
+ * The signal low-passed and decimated by D, zero-padded by plan.coarsePadding either side:
+ * y[m] = h₀·x[mD] + Σ_{k=1}^{K} h_k·(x[mD−k] + x[mD+k]), the filter being symmetric.
+ */
 function decimate(plan: PitchPlan, padded: Float64Array, length: number): Float64Array {
-  const coarseLength = Math.ceil(length / plan.decimation);
+  const { lowpass, halfTaps, decimation, padding } = plan;
+  const coarseLength = Math.ceil(length / decimation);
   const coarse = new Float64Array(coarseLength + 2 * plan.coarsePadding);
-  const taps = plan.lowpass.length;
   for (let m = 0; m < coarseLength; m++) {
-    coarse[plan.coarsePadding + m] = dot(plan.lowpass, 0, padded, plan.padding + m * plan.decimation - plan.halfTaps, taps);
+    const centre = padding + m * decimation;
+    let sum = lowpass[halfTaps] * padded[centre];
+    for (let k = 1; k <= halfTaps; k++) sum += lowpass[halfTaps + k] * (padded[centre - k] + padded[centre + k]);
+    coarse[plan.coarsePadding + m] = sum;
   }
   return coarse;
 }
 
 /**
+ * The offsets, from the first window's start, where some window of the block starts or ends (sorted,
+ * distinct), and for each frame the indices of its start and end among them; the windows are centres[f] −
+ * offset … + coarseWindow, so these are the same for every lag.
+ */
+function blockBoundaries(plan: PitchPlan, centres: Int32Array, count: number): number {
+  const { boundaries, startBoundary, endBoundary, coarseWindow } = plan;
+  let size = 0;
+  const add = (offset: number): number => {
+    if (size === 0 || boundaries[size - 1] !== offset) boundaries[size++] = offset;
+    return size - 1;
+  };
+  const endOffset = (f: number) => centres[f] - centres[0] + coarseWindow;
+  let ended = 0;
+  for (let f = 0; f < count; f++) {
+    const startOffset = centres[f] - centres[0];
+    for (; ended < count && endOffset(ended) <= startOffset; ended++) endBoundary[ended] = add(endOffset(ended));
+    startBoundary[f] = add(startOffset);
+  }
+  for (; ended < count; ended++) endBoundary[ended] = add(endOffset(ended));
+  return size;
+}
+
+/**
  * YIN step 2 on the decimated signal for the frames centred on centres[0 … count): row f of
  * plan.differences gets d(τ) of frame f for every lag. The windows of neighbouring frames overlap, so per
- * lag one running sum of (y[j] − y[j+τ])² over the block serves them all, each d a difference of two of its
- * values: about coarseWindow / coarse frame shift (2.5) times less work than summing every window.
+ * lag the sums of (y[j] − y[j+τ])² between consecutive window boundaries are accumulated once and each d
+ * is the difference of two running totals: about coarseWindow / coarse frame shift (2.5) times less work
+ * than summing every window.
  */
 function coarseDifferences(plan: PitchPlan, coarse: Float64Array, centres: Int32Array, count: number): void {
-  const { differences, prefix, coarseWindow, coarseMaxLag } = plan;
+  const { differences, boundaries, startBoundary, endBoundary, runningTotals, coarseWindow, coarseMaxLag } = plan;
   const stride = coarseMaxLag + 2;
+  const boundaryCount = blockBoundaries(plan, centres, count);
   for (let lag = 1; lag <= coarseMaxLag + 1; lag++) {
-    const offset = Math.floor((coarseWindow + lag) / 2);
-    const low = centres[0] - offset;
-    const high = centres[count - 1] - offset + coarseWindow;
-    let sum = 0;
-    prefix[0] = 0;
-    for (let j = low; j < high; j++) {
-      const step = coarse[j] - coarse[j + lag];
-      sum += step * step;
-      prefix[j - low + 1] = sum;
+    const first = centres[0] - Math.floor((coarseWindow + lag) / 2);
+    runningTotals[0] = 0;
+    for (let b = 1; b < boundaryCount; b++) {
+      runningTotals[b] = runningTotals[b - 1] + differenceAt(coarse, first + boundaries[b - 1], lag, boundaries[b] - boundaries[b - 1]);
     }
-    for (let f = 0; f < count; f++) {
-      const start = centres[f] - offset - low;
-      differences[f * stride + lag] = prefix[start + coarseWindow] - prefix[start];
-    }
+    for (let f = 0; f < count; f++) differences[f * stride + lag] = runningTotals[endBoundary[f]] - runningTotals[startBoundary[f]];
   }
 }
 
@@ -270,24 +298,31 @@ function coarseSearch(plan: PitchPlan, row: number): void {
   plan.estimate.voiced = voiced;
 }
 
-/** YIN step 5 at the full rate: the period in samples near `guess`, by a parabola through the raw d. */
+/**
+ * YIN step 5 at the full rate: from the lag nearest `guess`, steps down d while a neighbour is smaller (at
+ * most refineRadius lags away), then returns the period in samples by a parabola through the raw d there.
+ */
 function refinePeriod(plan: PitchPlan, padded: Float64Array, centre: number, guess: number): number {
   const { window, refineRadius, minLag, maxLag } = plan;
   const nearest = Math.min(maxLag, Math.max(minLag, Math.round(guess)));
-  const first = Math.max(minLag, nearest - refineRadius);
-  const last = Math.min(maxLag, nearest + refineRadius);
-  let best = first;
-  let bestDifference = Infinity;
-  for (let lag = first; lag <= last; lag++) {
-    const value = centredDifference(padded, centre, lag, window);
-    if (value < bestDifference) {
-      best = lag;
-      bestDifference = value;
-    }
+  const differenceAtLag = (lag: number) => centredDifference(padded, centre, lag, window);
+  let lag = nearest;
+  let here = differenceAtLag(lag);
+  let before = differenceAtLag(lag - 1);
+  let after = differenceAtLag(lag + 1);
+  while (before < here && lag > Math.max(minLag, nearest - refineRadius)) {
+    after = here;
+    here = before;
+    lag--;
+    before = differenceAtLag(lag - 1);
   }
-  const before = centredDifference(padded, centre, best - 1, window);
-  const after = centredDifference(padded, centre, best + 1, window);
-  return Math.min(maxLag, Math.max(minLag, best + parabolicOffset(before, bestDifference, after)));
+  while (after < here && lag < Math.min(maxLag, nearest + refineRadius)) {
+    before = here;
+    here = after;
+    lag++;
+    after = differenceAtLag(lag + 1);
+  }
+  return Math.min(maxLag, Math.max(minLag, lag + parabolicOffset(before, here, after)));
 }
 
 /** Kaldi's raw log energy of each frame (before pre-emphasis and window), int16 scale. */

@@ -20,6 +20,18 @@ export interface NormalisationCard {
   activeFrameThresholdDb: number;
 }
 
+/** Temperature scaling of a model's probabilities: p_T ∝ p^(1/T) (see src/infer/calibration.ts). */
+export interface CalibrationCard {
+  /** 1 leaves probabilities as the model gives them. */
+  temperature: number;
+  /** Which clips it was fitted on: the held-out source speakers, or the labelled shots of an adaptation. */
+  fittedOn: string;
+  clips: number;
+  /** ECE of those clips before and after scaling (in-sample: the clips T was fitted on). */
+  eceBefore: number;
+  eceAfter: number;
+}
+
 export interface ModelCard {
   format: typeof MODEL_CARD_FORMAT;
   labels: string[];
@@ -43,6 +55,8 @@ export interface ModelCard {
     history?: AdaptationEpoch[];
   };
   training: Record<string, unknown>;
+  /** Temperature scaling of the probabilities (src/infer/calibration.ts); absent: none. */
+  calibration?: CalibrationCard;
   /** Scores on held-out source speakers at the chosen epoch. */
   validation: { uar: number; accuracy: number; macroF1: number; epoch: number } | null;
   backend: string;

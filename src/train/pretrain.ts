@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { TAXONOMIES } from '../corpora/labels.js';
 import { buildEmotionModel, DEFAULT_MODEL_SPEC, type ModelSpec } from '../model/emotionModel.js';
 import { MODEL_CARD_FORMAT, type ModelCard } from '../model/io.js';
+import { calibrate } from '../infer/calibration.js';
 import { argMax, predictProbabilities } from '../infer/infer.js';
 import { activeFrames, modelInputs } from '../infer/inputs.js';
 import { computeMetrics } from '../infer/metrics.js';
@@ -96,9 +97,9 @@ export async function pretrain(store: FeatureStore, options: PretrainOptions): P
     onStep: options.onStep,
   });
 
-  const validationMetrics = validation
-    ? computeMetrics(validation.labels, predictProbabilities(model, validation.matrices).map(argMax), classes)
-    : null;
+  const validationProbabilities = validation ? predictProbabilities(model, validation.matrices) : null;
+  const validationMetrics = validation ? computeMetrics(validation.labels, validationProbabilities!.map(argMax), classes) : null;
+  const calibration = validation ? calibrate(validationProbabilities!, validation.labels, 'held-out source speakers') : undefined;
   const card: ModelCard = {
     format: MODEL_CARD_FORMAT,
     labels: classes,
@@ -131,6 +132,7 @@ export async function pretrain(store: FeatureStore, options: PretrainOptions): P
     validation: validationMetrics
       ? { uar: validationMetrics.uar, accuracy: validationMetrics.accuracy, macroF1: validationMetrics.macroF1, epoch: result.bestEpoch }
       : null,
+    ...(calibration ? { calibration } : {}),
     backend: tf.getBackend(),
     packageVersion: PACKAGE_VERSION,
     createdAt: new Date().toISOString(),

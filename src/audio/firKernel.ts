@@ -1,0 +1,186 @@
+/**
+ * The inner loop of every resampling stage, as a WebAssembly SIMD function assembled here from its opcodes
+ * (no binary blob, no build step), with a scalar TypeScript twin for engines without wasm SIMD.
+ *
+ * Computed: for outputs o = 0 … count−1, with period entry p = o mod P and period number q = ⌊o / P⌋,
+ *   output[o] = Σ_{t < taps} coefficients[row[p] · taps + t] · input[q · advance + offset[p] + t]
+ * where (offset[p], row[p]) is the period table of a rational L/M polyphase filter: P = L outputs use each
+ * filter phase once while the input moves on by advance = M samples. The SIMD loop multiplies four taps
+ * per instruction into two independent f32x4 accumulators, so taps must be a multiple of 8.
+ *
+ * Both kernels work in one WebAssembly.Memory (the "heap"), addressed in bytes: the caller places the
+ * coefficients, the period table (pairs of int32: input offset in bytes, absolute coefficient row address),
+ * the input and the output there. Example: 48 → 16 kHz is L/M = 1/3, one table entry, advance 3 samples.
+ */
+
+export interface FirKernel {
+  /** 'simd' (wasm f32x4) or 'scalar' (TypeScript, same heap layout). */
+  kind: 'simd' | 'scalar';
+  memory: WebAssembly.Memory;
+  /** Byte addresses and counts as in the module comment; outputEnd is the first byte past the last output. */
+  run(input: number, table: number, periodLength: number, advanceBytes: number, tapBytes: number, output: number, outputEnd: number): void;
+}
+
+export const TAP_MULTIPLE = 8;
+
+// WebAssembly binary format (https://webassembly.github.io/spec/core/binary/), the parts used here.
+const I32 = 0x7f;
+const V128 = 0x7b;
+const EMPTY_BLOCK = 0x40;
+const op = {
+  loop: [0x03, EMPTY_BLOCK],
+  if: [0x04, EMPTY_BLOCK],
+  end: [0x0b],
+  brIf: (depth: number) => [0x0d, depth],
+  localGet: (index: number) => [0x20, index],
+  localSet: (index: number) => [0x21, index],
+  localTee: (index: number) => [0x22, index],
+  i32Load: (offset: number) => [0x28, 2, ...unsignedLeb(offset)],
+  f32Store: [0x38, 2, 0],
+  i32Const: (value: number) => [0x41, ...signedLeb(value)],
+  i32Eq: [0x46],
+  i32LtU: [0x49],
+  i32Add: [0x6a],
+  i32Shl: [0x74],
+  f32Add: [0x92],
+  v128Load: (offset: number) => [0xfd, 0x00, 2, ...unsignedLeb(offset)],
+  v128Zero: [0xfd, 0x0c, ...new Array<number>(16).fill(0)],
+  f32x4ExtractLane: (lane: number) => [0xfd, 0x1f, lane],
+  f32x4Add: [0xfd, 0xe4, 0x01],
+  f32x4Mul: [0xfd, 0xe6, 0x01],
+};
+
+function unsignedLeb(value: number): number[] {
+  const bytes: number[] = [];
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value !== 0) byte |= 0x80;
+    bytes.push(byte);
+  } while (value !== 0);
+  return bytes;
+}
+
+function signedLeb(value: number): number[] {
+  const bytes: number[] = [];
+  for (;;) {
+    const byte = value & 0x7f;
+    value >>= 7;
+    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) return [...bytes, byte];
+    bytes.push(byte | 0x80);
+  }
+}
+
+function vector(items: number[][]): number[] {
+  return [...unsignedLeb(items.length), ...items.flat()];
+}
+
+function section(id: number, contents: number[]): number[] {
+  return [id, ...unsignedLeb(contents.length), ...contents];
+}
+
+function name(text: string): number[] {
+  return vector([...text].map((character) => [character.charCodeAt(0)]));
+}
+
+// Parameters 0–6, then locals.
+const [INPUT, TABLE, PERIOD_LENGTH, ADVANCE, TAP_BYTES, OUTPUT, OUTPUT_END] = [0, 1, 2, 3, 4, 5, 6];
+const [ENTRY, TABLE_END, X, C, C_END] = [7, 8, 9, 10, 11];
+const [ACC0, ACC1] = [12, 13];
+
+function firModuleBytes(): Uint8Array<ArrayBuffer> {
+  const accumulate = (accumulator: number, offset: number) => [
+    ...op.localGet(accumulator),
+    ...op.localGet(X), ...op.v128Load(offset),
+    ...op.localGet(C), ...op.v128Load(offset),
+    ...op.f32x4Mul, ...op.f32x4Add, ...op.localSet(accumulator),
+  ];
+  const body = [
+    // tableEnd = table + 8 · periodLength; entry = table
+    ...op.localGet(TABLE), ...op.localGet(PERIOD_LENGTH), ...op.i32Const(3), ...op.i32Shl, ...op.i32Add, ...op.localSet(TABLE_END),
+    ...op.localGet(TABLE), ...op.localSet(ENTRY),
+    ...op.loop,
+    // x = input + entry.offset; c = entry.row; cEnd = c + tapBytes
+    ...op.localGet(INPUT), ...op.localGet(ENTRY), ...op.i32Load(0), ...op.i32Add, ...op.localSet(X),
+    ...op.localGet(ENTRY), ...op.i32Load(4), ...op.localTee(C), ...op.localGet(TAP_BYTES), ...op.i32Add, ...op.localSet(C_END),
+    ...op.v128Zero, ...op.localSet(ACC0),
+    ...op.v128Zero, ...op.localSet(ACC1),
+    ...op.loop,
+    ...accumulate(ACC0, 0),
+    ...accumulate(ACC1, 16),
+    ...op.localGet(X), ...op.i32Const(32), ...op.i32Add, ...op.localSet(X),
+    ...op.localGet(C), ...op.i32Const(32), ...op.i32Add, ...op.localTee(C), ...op.localGet(C_END), ...op.i32LtU, ...op.brIf(0),
+    ...op.end,
+    // *output = horizontal sum of acc0 + acc1
+    ...op.localGet(OUTPUT),
+    ...op.localGet(ACC0), ...op.localGet(ACC1), ...op.f32x4Add, ...op.localTee(ACC0), ...op.f32x4ExtractLane(0),
+    ...op.localGet(ACC0), ...op.f32x4ExtractLane(1), ...op.f32Add,
+    ...op.localGet(ACC0), ...op.f32x4ExtractLane(2), ...op.f32Add,
+    ...op.localGet(ACC0), ...op.f32x4ExtractLane(3), ...op.f32Add,
+    ...op.f32Store,
+    // next table entry; past the last one, back to the first and the input moves on by one period
+    ...op.localGet(ENTRY), ...op.i32Const(8), ...op.i32Add, ...op.localTee(ENTRY), ...op.localGet(TABLE_END), ...op.i32Eq,
+    ...op.if,
+    ...op.localGet(TABLE), ...op.localSet(ENTRY),
+    ...op.localGet(INPUT), ...op.localGet(ADVANCE), ...op.i32Add, ...op.localSet(INPUT),
+    ...op.end,
+    ...op.localGet(OUTPUT), ...op.i32Const(4), ...op.i32Add, ...op.localTee(OUTPUT), ...op.localGet(OUTPUT_END), ...op.i32LtU, ...op.brIf(0),
+    ...op.end,
+    ...op.end,
+  ];
+  const locals = vector([[5, I32], [2, V128]]);
+  const functionBody = [...locals, ...body];
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vector([[0x60, ...vector(new Array<number[]>(7).fill([I32])), ...vector([])]])),
+    ...section(3, vector([[0]])),
+    ...section(5, vector([[0x00, 1]])),
+    ...section(7, vector([[...name('fir'), 0x00, 0], [...name('memory'), 0x02, 0]])),
+    ...section(10, vector([[...unsignedLeb(functionBody.length), ...functionBody]])),
+  ]);
+}
+
+/** Undefined where the engine lacks wasm SIMD. */
+export function simdKernel(): FirKernel | undefined {
+  const bytes = firModuleBytes();
+  if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(bytes)) return undefined;
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+  const { fir, memory } = instance.exports as { fir: FirKernel['run']; memory: WebAssembly.Memory };
+  return { kind: 'simd', memory, run: fir };
+}
+
+export function scalarKernel(): FirKernel {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const run: FirKernel['run'] = (input, table, periodLength, advanceBytes, tapBytes, output, outputEnd) => {
+    // Views taken per call: growing the memory detaches older ones.
+    const floats = new Float32Array(memory.buffer);
+    const ints = new Int32Array(memory.buffer);
+    const taps = tapBytes >> 2;
+    let entry = 0;
+    let base = input >> 2;
+    for (let out = output >> 2; out < outputEnd >> 2; out++) {
+      const x = base + (ints[(table >> 2) + 2 * entry] >> 2);
+      const c = ints[(table >> 2) + 2 * entry + 1] >> 2;
+      let sum0 = 0;
+      let sum1 = 0;
+      for (let tap = 0; tap < taps; tap += 2) {
+        sum0 += floats[c + tap] * floats[x + tap];
+        sum1 += floats[c + tap + 1] * floats[x + tap + 1];
+      }
+      floats[out] = sum0 + sum1;
+      if (++entry === periodLength) {
+        entry = 0;
+        base += advanceBytes >> 2;
+      }
+    }
+  };
+  return { kind: 'scalar', memory, run };
+}
+
+let defaultKernel: FirKernel | undefined;
+
+/** The wasm SIMD kernel where the engine validates it (Node ≥ 16.4, current browsers), else the scalar one. */
+export function firKernel(): FirKernel {
+  defaultKernel ??= simdKernel() ?? scalarKernel();
+  return defaultKernel;
+}

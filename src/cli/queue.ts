@@ -1,0 +1,132 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { loadCorpus } from '../corpora/index.js';
+import { DEFAULT_WINDOW_OPTIONS, listAudioInputs } from '../predict/predict.js';
+import { DEFAULT_BATCH_LIMITS, parseRedisUrl, queuePredictFiles, queuePreprocessCorpus, type BatchLimits } from '../queue/index.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { describeFeatureConfig, featureConfigFromArgs, withFeatureOptions } from './featureOptions.js';
+import { EXIT_SOME_FILES_SKIPPED, report } from './preprocess.js';
+import { FileProgressBar } from './progressBar.js';
+import { commandLine } from './commands.js';
+
+function wholeNumber(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}, got ${value}`);
+  return value;
+}
+
+function withQueueOptions<T>(yargs: Argv<T>) {
+  return yargs
+    .option('redis', { type: 'string', demandOption: true, describe: 'Redis URL: redis://[user:password@]host[:port][/db], rediss:// for TLS (the password is never printed)' })
+    .option('batch-files', { type: 'number', default: DEFAULT_BATCH_LIMITS.files, describe: 'files per job at most (small files travel together)' })
+    .option('batch-mb', { type: 'number', default: DEFAULT_BATCH_LIMITS.bytes / 2 ** 20, describe: 'megabytes of audio per job at most (a bigger file is a job of its own)' })
+    .option('attempts', { type: 'number', default: 3, describe: 'tries of a job before its files are reported failed' });
+}
+
+function batchLimits(args: { batchFiles: number; batchMb: number }): BatchLimits {
+  if (!Number.isFinite(args.batchMb) || args.batchMb <= 0 || args.batchMb > 1024) throw new Error(`--batch-mb must be more than 0 and at most 1024, got ${args.batchMb}`);
+  return { files: wholeNumber('batch-files', args.batchFiles, 1, 1000), bytes: args.batchMb * 2 ** 20 };
+}
+
+const notice = (message: string): void => void process.stderr.write(`${message}\n`);
+
+function preprocessBuilder(yargs: Argv) {
+  return withQueueOptions(withFeatureOptions(yargs))
+    .positional('corpus', { type: 'string', demandOption: true, describe: 'corpus folder, at the same path on every worker machine' })
+    .option('out', { type: 'string', demandOption: true, describe: 'feature store folder, shared with every worker machine at the same path' })
+    .option('taxonomy', { choices: ['4class', '7class'] as const, default: '4class' as const, describe: 'emotion classes the labels map to' })
+    .option('language', { type: 'string', describe: 'ISO 639-1 code of the corpus, where neither a manifest nor a known layout gives it' })
+    .option('all-labels', { type: 'boolean', default: false, describe: 'also extract utterances whose emotion has no class in the taxonomy (label null)' })
+    .option('overwrite', { type: 'boolean', default: false, describe: 'discard a store of another configuration or corpus in --out instead of refusing it' })
+    .example('$0 queue preprocess /mnt/archive/calls --out /mnt/feats/calls --redis redis://queue-host:6379', 'then `ser worker --redis redis://queue-host:6379` on each machine');
+}
+type PreprocessArgs = ReturnType<typeof preprocessBuilder> extends Argv<infer Args> ? Args : never;
+
+function predictBuilder(yargs: Argv) {
+  return withQueueOptions(yargs)
+    .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'audio files or folders (searched recursively), at the same paths on every worker machine' })
+    .option('model', { type: 'string', demandOption: true, describe: 'model folder, at the same path on every worker machine' })
+    .option('out', { type: 'string', demandOption: true, describe: 'results file: one JSON row per input (what ser predict prints for it)' })
+    .option('window', { type: 'number', default: DEFAULT_WINDOW_OPTIONS.windowSeconds, describe: 'seconds per window' })
+    .option('hop', { type: 'number', default: DEFAULT_WINDOW_OPTIONS.hopSeconds, describe: 'seconds between window starts' })
+    .example('$0 queue predict /mnt/archive --model /mnt/models/en --out emotions.jsonl --redis rediss://ser:pw@queue-host:6380', 'every file under /mnt/archive');
+}
+type PredictArgs = ReturnType<typeof predictBuilder> extends Argv<infer Args> ? Args : never;
+
+const queuePreprocess: CommandModule<object, PreprocessArgs> = {
+  command: 'preprocess <corpus>',
+  describe: 'ser preprocess with the extraction done by ser worker processes',
+  builder: preprocessBuilder,
+  handler: async (args) => {
+    const redis = parseRedisUrl(args.redis);
+    const config = featureConfigFromArgs(args);
+    const corpus = await loadCorpus(resolve(args.corpus), { taxonomy: args.taxonomy, language: args.language });
+    const outDir = resolve(args.out);
+    process.stderr.write(`${corpus.root} → ${outDir} through ${redis.display}\n  ${describeFeatureConfig(config)}\n`);
+    const started = Date.now();
+    let bar: FileProgressBar | undefined;
+    const summary = await queuePreprocessCorpus(corpus, outDir, {
+      config,
+      redis,
+      batch: batchLimits(args),
+      attempts: wholeNumber('attempts', args.attempts, 1, 100),
+      allLabels: args.allLabels,
+      overwrite: args.overwrite,
+      onNotice: notice,
+      onProgress: (done, total, item) => {
+        bar ??= new FileProgressBar(total, started);
+        bar.update(done, item.audioSeconds);
+      },
+    });
+    bar?.finish();
+    process.stdout.write(`${report(corpus, summary, args.allLabels, (Date.now() - started) / 1000)}\n`);
+    process.exitCode = summary.failed.length > 0 ? EXIT_SOME_FILES_SKIPPED : 0;
+  },
+};
+
+const queuePredict: CommandModule<object, PredictArgs> = {
+  command: 'predict <inputs..>',
+  describe: 'ser predict with the predictions made by ser worker processes',
+  builder: predictBuilder,
+  handler: async (args) => {
+    const redis = parseRedisUrl(args.redis);
+    const out = resolve(args.out);
+    // Fail now, not after the work, when --out cannot be written.
+    writeFileSync(`${out}.check`, '');
+    rmSync(`${out}.check`);
+    const { files, failures } = await listAudioInputs(args.inputs);
+    const bar = new FileProgressBar(files.length);
+    const rows = await queuePredictFiles(files, {
+      redis,
+      model: args.model,
+      windowSeconds: args.window,
+      hopSeconds: args.hop,
+      batch: batchLimits(args),
+      attempts: wholeNumber('attempts', args.attempts, 1, 100),
+      onNotice: notice,
+      onProgress: (done) => bar.update(done, 0),
+    });
+    bar.finish();
+    const outcomes = [...rows, ...failures];
+    await writeFileAtomic(out, outcomes.map((row) => `${JSON.stringify(row)}\n`).join(''));
+    const failed = outcomes.filter((row) => 'error' in row);
+    process.stderr.write(`${outcomes.length - failed.length} of ${outcomes.length} inputs predicted → ${out}\n`);
+    for (const row of failed) process.stderr.write(`  ${row.file}: ${String(row.error)}\n`);
+    process.exitCode = failed.length > 0 ? EXIT_SOME_FILES_SKIPPED : 0;
+  },
+};
+
+export const queueCommand: CommandModule = {
+  ...commandLine('queue'),
+  builder: (yargs) =>
+    yargs
+      .command(queuePreprocess as CommandModule)
+      .command(queuePredict as CommandModule)
+      .demandCommand(1, 'Name what to queue: preprocess or predict')
+      .epilog(
+        'The queue spreads work over `ser worker` processes on any number of machines, through a Redis server they all reach. ' +
+          'Corpus, store, model and audio folders must be shared (e.g. NFS) at the same paths on every machine. ' +
+          'Rerunning the same command resumes: finished work is kept, outstanding jobs are enqueued again.',
+      ),
+  handler: () => {},
+};

@@ -1,0 +1,49 @@
+import { resolve } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { loadModel, type SavedModel } from '../model/io.js';
+import { predictFiles } from '../predict/predict.js';
+import { parseRedisUrl, startQueueWorker } from '../queue/index.js';
+import { commandLine } from './commands.js';
+
+function builder(yargs: Argv) {
+  return yargs
+    .option('redis', { type: 'string', demandOption: true, describe: 'Redis URL: redis://[user:password@]host[:port][/db], rediss:// for TLS (the password is never printed)' })
+    .option('concurrency', { type: 'number', default: 1, describe: 'jobs this process runs at once per queue (extraction is CPU-bound: run one worker process per core instead)' })
+    .option('lock-seconds', { type: 'number', default: 30, describe: 'a job whose worker stops renewing its lock (killed, machine lost) is retried after about this long' })
+    .option('allow', { type: 'string', array: true, describe: 'folders the jobs may name (corpus, store, model, audio); default: any' })
+    .example('$0 worker --redis redis://queue-host:6379', 'take preprocess and predict jobs until stopped (Ctrl-C finishes the jobs in hand)')
+    .example('$0 worker --redis rediss://ser:secret@queue-host:6380 --allow /mnt/archive /mnt/feats /mnt/models', 'TLS, a password, and only these folders');
+}
+type WorkerArgs = ReturnType<typeof builder> extends Argv<infer Args> ? Args : never;
+
+export const workerCommand: CommandModule<object, WorkerArgs> = {
+  ...commandLine('worker'),
+  builder,
+  handler: async (args) => {
+    if (!Number.isInteger(args.concurrency) || args.concurrency < 1 || args.concurrency > 256) throw new Error(`--concurrency must be a whole number from 1 to 256, got ${args.concurrency}`);
+    if (!Number.isFinite(args.lockSeconds) || args.lockSeconds < 1 || args.lockSeconds > 3600) throw new Error(`--lock-seconds must be from 1 to 3600, got ${args.lockSeconds}`);
+    const redis = parseRedisUrl(args.redis);
+    const models = new Map<string, Promise<SavedModel>>();
+    const worker = startQueueWorker({
+      redis,
+      concurrency: args.concurrency,
+      lockSeconds: args.lockSeconds,
+      allow: args.allow?.map((folder) => resolve(folder)),
+      predict: async (payload, paths) => {
+        if (!models.has(payload.model)) models.set(payload.model, loadModel(payload.model));
+        const saved = await models.get(payload.model)!;
+        return predictFiles(saved, paths, { plan: { kind: 'windows', windowSeconds: payload.windowSeconds, hopSeconds: payload.hopSeconds } });
+      },
+      onEvent: (message) => process.stderr.write(`${message}\n`),
+    });
+    process.stderr.write(`ser worker (pid ${process.pid}) taking jobs from ${redis.display}, ${args.concurrency} at a time per queue\n`);
+    await new Promise<void>((done) => {
+      const stop = (): void => {
+        process.stderr.write('finishing the jobs in hand…\n');
+        void worker.close().then(done);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+  },
+};

@@ -1,0 +1,90 @@
+import { Job, Queue, type JobsOptions } from 'bullmq';
+import type { RedisTarget } from './connection.js';
+
+/** One job of a run: its id is derived from its content, so enqueuing it again (a rerun) adds nothing new. */
+export interface QueuedJob<Payload> {
+  id: string;
+  payload: Payload;
+}
+
+export interface QueueRunOptions<Payload, Result> {
+  redis: RedisTarget;
+  queueName: string;
+  jobs: QueuedJob<Payload>[];
+  /** Tries of a job before it is reported failed (a worker killed mid-job costs one when it stalls). */
+  attempts: number;
+  /** Checks a finished job's return value (it comes back from Redis, so it is validated like any file read back). */
+  parseResult: (value: unknown, job: QueuedJob<Payload>) => Result;
+  onResult: (job: QueuedJob<Payload>, result: Result) => void;
+  /** A job that failed all its attempts, with the last reason. */
+  onFailure: (job: QueuedJob<Payload>, reason: string) => void;
+  /** Things the user should know that are not errors: jobs enqueued again after Redis lost them. */
+  onNotice?: (message: string) => void;
+}
+
+/** Finished jobs are looked for among the oldest this many outstanding ones at a time. */
+const WINDOW = 500;
+const IDLE_POLL_MS = 200;
+const ADD_CHUNK = 500;
+
+/**
+ * Enqueues the jobs and collects their results until every one has finished, whatever happens meanwhile:
+ * workers come and go (a job whose worker died stalls and is retried by BullMQ), Redis restarts (ioredis
+ * reconnects; a job Redis no longer knows, after a restart without persistence, is enqueued again), and
+ * this process may be killed (a rerun enqueues what is still outstanding; jobs are removed from Redis once
+ * their results are recorded). The coordinator polls the jobs themselves rather than listening to events,
+ * so no missed event can leave it waiting.
+ */
+export async function runQueuedJobs<Payload, Result>(options: QueueRunOptions<Payload, Result>): Promise<void> {
+  const { redis, queueName, jobs, attempts, parseResult, onResult, onFailure, onNotice = () => {} } = options;
+  const queue = new Queue(queueName, { connection: redis.connection });
+  queue.on('error', () => {}); // connection errors are retried by ioredis; each command waits for the reconnection
+  const jobOptions: JobsOptions = { attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: false, removeOnFail: false };
+  const enqueue = async (batch: QueuedJob<Payload>[]): Promise<void> => {
+    await queue.addBulk(batch.map((job) => ({ name: queueName, data: job.payload, opts: { ...jobOptions, jobId: job.id } })));
+  };
+  try {
+    for (let start = 0; start < jobs.length; start += ADD_CHUNK) await enqueue(jobs.slice(start, start + ADD_CHUNK));
+    const outstanding = new Map(jobs.map((job) => [job.id, job]));
+    let reEnqueued = 0;
+    while (outstanding.size > 0) {
+      const window = [...take(outstanding.values(), WINDOW)];
+      const found = await Promise.all(window.map((job) => Job.fromId(queue, job.id)));
+      const missing: QueuedJob<Payload>[] = [];
+      let finished = 0;
+      for (let index = 0; index < window.length; index++) {
+        const queued = window[index]!;
+        const job = found[index];
+        if (!job) {
+          missing.push(queued);
+          continue;
+        }
+        if (!job.finishedOn) continue;
+        const state = await job.getState();
+        if (state === 'completed') onResult(queued, parseResult(job.returnvalue, queued));
+        else if (state === 'failed') onFailure(queued, job.failedReason || 'failed without a reason');
+        else continue;
+        finished++;
+        outstanding.delete(queued.id);
+        await job.remove().catch(() => {});
+      }
+      if (missing.length > 0) {
+        reEnqueued += missing.length;
+        onNotice(`${missing.length} job(s) of ${queueName} were no longer in Redis (${redis.display} restarted without persistence?); enqueued again (${reEnqueued} so far)`);
+        await enqueue(missing);
+      }
+      if (finished === 0) await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
+    }
+  } finally {
+    await queue.close();
+  }
+}
+
+function* take<T>(values: Iterable<T>, count: number): Generator<T> {
+  if (count <= 0) return;
+  let taken = 0;
+  for (const value of values) {
+    yield value;
+    if (++taken >= count) return;
+  }
+}

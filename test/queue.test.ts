@@ -1,0 +1,191 @@
+import { compiledCli, repoRoot, runCli } from './helpers/cli.js';
+import { REDIS_INSTALL, TestRedis, redisServerPresent } from './helpers/redis.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { Worker } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRedisUrl } from '../src/queue/connection.js';
+import { runQueuedJobs } from '../src/queue/coordinator.js';
+import { preprocessPayloadSchema } from '../src/queue/payloads.js';
+import { runPreprocessPayload } from '../src/queue/worker.js';
+import { featureConfigKey, resolveFeatureConfig } from '../src/features/index.js';
+import { selectBackend } from '../src/model/backend.js';
+import { saveModel } from '../src/model/io.js';
+import { openFeatureStore } from '../src/store/index.js';
+import { DEFAULT_PRETRAIN_OPTIONS, pretrain } from '../src/train/pretrain.js';
+
+const work = mkdtempSync(join(tmpdir(), 'ser-queue-'));
+const demoEn = join(repoRoot, 'data/demo/en');
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('parseRedisUrl', () => {
+  it('takes TLS, users and passwords, and never shows the password', () => {
+    const target = parseRedisUrl('rediss://ser:p%40ss%3Aword@queue.example.org:6380/2');
+    expect(target.connection).toMatchObject({ host: 'queue.example.org', port: 6380, db: 2, username: 'ser', password: 'p@ss:word', tls: { servername: 'queue.example.org' } });
+    expect(target.display).toBe('rediss://ser:***@queue.example.org:6380/2');
+    expect(parseRedisUrl('redis://localhost').connection).toMatchObject({ host: 'localhost', port: 6379, db: 0, tls: undefined, password: undefined });
+    for (const bad of ['http://user:hunter2@host', 'redis://user:hunter2@host/99', 'user:hunter2@host']) {
+      expect(() => parseRedisUrl(bad)).toThrow(/--redis/);
+      try {
+        parseRedisUrl(bad);
+      } catch (error) {
+        expect((error as Error).message).not.toContain('hunter2');
+      }
+    }
+  });
+});
+
+describe('job payloads', () => {
+  it('are refused when a path leaves its folder, a folder is relative, or the store is not being written', async () => {
+    const payload = { kind: 'preprocess', store: join(work, 'no-store'), configKey: featureConfigKey(resolveFeatureConfig()), corpus: demoEn, files: [{ id: 'a', relativePath: 'en01/x.wav' }] };
+    expect(preprocessPayloadSchema.safeParse({ ...payload, store: 'relative/store' }).success).toBe(false);
+    expect(preprocessPayloadSchema.safeParse({ ...payload, files: [] }).success).toBe(false);
+    mkdirSync(payload.store);
+    await expect(runPreprocessPayload(preprocessPayloadSchema.parse(payload), 'j1')).rejects.toThrow(/not a feature store being written/);
+    // A store being written: the index exists and the lock is held; a file outside the corpus is still refused.
+    writeFileSync(join(payload.store, 'index.json'), JSON.stringify({ format: 'ser-feature-store/2', config: resolveFeatureConfig(), configKey: payload.configKey, corpus: 'en', language: 'en', count: 0 }));
+    writeFileSync(join(payload.store, 'lock'), JSON.stringify({ pid: process.pid, host: 'h', since: 'now' }));
+    const escaping = preprocessPayloadSchema.parse({ ...payload, files: [{ id: 'a', relativePath: '../../../../etc/passwd' }] });
+    await expect(runPreprocessPayload(escaping, 'j2')).rejects.toThrow(/job j2: path "\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd" points outside/);
+    expect(readdirSync(payload.store).sort()).toEqual(['index.json', 'lock']);
+  });
+});
+
+const runRedisTests = redisServerPresent || process.env.CI === 'true';
+if (!redisServerPresent) console.warn(`redis-server is not on PATH: skipping the queue tests (${REDIS_INSTALL} to run them)`);
+
+/** Every file under a folder with its bytes, paths relative to it. */
+function folderContents(dir: string): Record<string, string> {
+  const contents: Record<string, string> = {};
+  const walk = (folder: string): void => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else contents[relative(dir, path)] = readFileSync(path).toString('base64');
+    }
+  };
+  walk(dir);
+  return contents;
+}
+
+describe.skipIf(!runRedisTests || !existsSync(compiledCli))('ser queue over Redis (compiled CLI, redis-server)', () => {
+  let redis: TestRedis;
+  const workers: ChildProcess[] = [];
+  let reference: Record<string, string>;
+
+  const startWorker = (): ChildProcess => {
+    const worker = spawn(process.execPath, [compiledCli, 'worker', '--redis', redis.url, '--lock-seconds', '1'], { cwd: repoRoot, stdio: 'ignore' });
+    workers.push(worker);
+    return worker;
+  };
+  const stopWorker = async (worker: ChildProcess, signal: NodeJS.Signals): Promise<void> => {
+    if (worker.exitCode !== null || worker.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      worker.once('exit', () => resolve());
+      worker.kill(signal);
+    });
+  };
+  const itemsWritten = (store: string): number => {
+    const log = join(store, 'items.jsonl');
+    return existsSync(log) ? readFileSync(log, 'utf8').split('\n').length - 1 : 0;
+  };
+  const until = async (condition: () => boolean, what: string): Promise<void> => {
+    for (let waited = 0; !condition(); waited += 50) {
+      if (waited > 60_000) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
+  beforeAll(async () => {
+    if (!redisServerPresent) throw new Error(`redis-server is not on PATH and CI=true: ${REDIS_INSTALL}`);
+    redis = await TestRedis.start();
+    const single = await runCli(['preprocess', demoEn, '--out', join(work, 'single'), '--workers', '1']);
+    expect(single.code).toBe(0);
+    reference = folderContents(join(work, 'single'));
+  });
+
+  afterAll(async () => {
+    await Promise.all(workers.map((worker) => stopWorker(worker, 'SIGKILL')));
+    await redis?.stop();
+  });
+
+  it('two workers, one killed mid-run: the store is byte for byte the one ser preprocess writes; a rerun resumes', async () => {
+    const [doomed, survivor] = [startWorker(), startWorker()];
+    const store = join(work, 'queued');
+    const coordinator = runCli(['queue', 'preprocess', demoEn, '--out', store, '--redis', redis.url, '--batch-files', '2']);
+    await until(() => itemsWritten(store) >= 6, 'the first items');
+    await stopWorker(doomed, 'SIGKILL');
+    const result = await coordinator;
+    expect(result.stderr).toContain(`through ${redis.url}`);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/processed 64 files/);
+    expect(folderContents(store)).toEqual(reference);
+
+    const rerun = await runCli(['queue', 'preprocess', demoEn, '--out', store, '--redis', redis.url]);
+    expect(rerun.stdout).toMatch(/processed 0 files[\s\S]*skipped\s+64/);
+    expect(folderContents(store)).toEqual(reference);
+    await stopWorker(survivor, 'SIGTERM');
+  });
+
+  it('Redis restarting mid-run (losing every job) does not lose the run', async () => {
+    const worker = startWorker();
+    const store = join(work, 'restarted');
+    const coordinator = runCli(['queue', 'preprocess', demoEn, '--out', store, '--redis', redis.url, '--batch-files', '2']);
+    await until(() => itemsWritten(store) >= 4, 'the first items');
+    await redis.halt();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await redis.launch();
+    const result = await coordinator;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/no longer in Redis .*enqueued again/);
+    expect(folderContents(store)).toEqual(reference);
+    await stopWorker(worker, 'SIGTERM');
+  });
+
+  it('ser queue predict gives the rows ser predict gives', async () => {
+    await selectBackend('wasm');
+    const storeDir = join(work, 'single');
+    const trained = await pretrain(openFeatureStore(storeDir), { ...DEFAULT_PRETRAIN_OPTIONS, epochs: 1, validationSpeakers: ['en02'], model: { channels: [8], embeddingDim: 8 } });
+    const modelDir = join(work, 'model');
+    await saveModel(modelDir, trained.model, trained.card);
+    const inputs = [join(repoRoot, 'data/demo/de/de01'), join(work, 'not-there.wav')];
+    const direct = await runCli(['predict', '--model', modelDir, '--backend', 'wasm', ...inputs]);
+    const worker = spawn(process.execPath, [compiledCli, 'worker', '--redis', redis.url, '--backend', 'wasm'], { cwd: repoRoot, stdio: 'ignore' });
+    workers.push(worker);
+    const out = join(work, 'predictions.jsonl');
+    const queued = await runCli(['queue', 'predict', ...inputs, '--model', modelDir, '--out', out, '--redis', redis.url, '--batch-files', '3']);
+    expect([direct.code, queued.code]).toEqual([3, 3]);
+    const rows = readFileSync(out, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(rows).toEqual(JSON.parse(direct.stdout));
+    expect(rows.at(-1)).toMatchObject({ file: inputs[1], error: expect.any(String) });
+    await stopWorker(worker, 'SIGTERM');
+  });
+
+  it('a job that fails all its attempts is reported with its reason, and the others finish', async () => {
+    const target = parseRedisUrl(redis.url);
+    const processor = new Worker('ser-test-failures', async (job) => {
+      if (job.data.n === 2) throw new Error('disk on fire');
+      return job.data.n * 10;
+    }, { connection: target.connection, concurrency: 2 });
+    const results: number[] = [];
+    const failures: string[] = [];
+    try {
+      await runQueuedJobs({
+        redis: target,
+        queueName: 'ser-test-failures',
+        jobs: [1, 2, 3, 4].map((n) => ({ id: `t-${n}`, payload: { n } })),
+        attempts: 2,
+        parseResult: (value) => value as number,
+        onResult: (_job, result) => results.push(result),
+        onFailure: (job, reason) => failures.push(`${job.id}: ${reason}`),
+      });
+    } finally {
+      await processor.close();
+    }
+    expect(results.sort()).toEqual([10, 30, 40]);
+    expect(failures).toEqual(['t-2: disk on fire']);
+  });
+});

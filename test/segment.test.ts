@@ -1,0 +1,92 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCorpus } from '../src/corpora/index.js';
+import { EnergyVad, energySegments } from '../src/segment/energy.js';
+import { scoreSegmentation } from '../src/segment/score.js';
+import { SegmentAssembler } from '../src/segment/segments.js';
+import { buildRecording } from '../scripts/lib/recording.js';
+import { createRng } from '../src/util/random.js';
+import { repoRoot } from './helpers/cli.js';
+
+const RATE = 16000;
+
+/** Feeds 10 ms frames, speech where `pattern` has '#', and returns every segment. */
+function assemble(pattern: string, options = {}): { start: number; end: number }[] {
+  const assembler = new SegmentAssembler({ paddingSeconds: 0, minSpeechSeconds: 0, ...options });
+  const found = [...pattern].flatMap((mark, k) => assembler.push(k / 100, (k + 1) / 100, mark === '#'));
+  return [...found, ...assembler.finish(pattern.length / 100)].map(({ start, end }) => ({ start: round(start), end: round(end) }));
+}
+const round = (value: number) => Math.round(value * 1000) / 1000;
+
+describe('SegmentAssembler', () => {
+  it('merges across pauses shorter than the gap and closes after a longer one', () => {
+    // Speech 0-0.1 s, a 0.05 s pause, speech 0.15-0.2 s, a 0.3 s pause, speech 0.5-0.6 s.
+    const pattern = `${'#'.repeat(10)}${'.'.repeat(5)}${'#'.repeat(5)}${'.'.repeat(30)}${'#'.repeat(10)}`;
+    expect(assemble(pattern, { mergeGapSeconds: 0.1 })).toEqual([{ start: 0, end: 0.2 }, { start: 0.5, end: 0.6 }]);
+    expect(assemble(pattern, { mergeGapSeconds: 0.31 })).toEqual([{ start: 0, end: 0.6 }]);
+  });
+
+  it('pads both ends, never before 0 or into the previous segment', () => {
+    const pattern = `..${'#'.repeat(30)}${'.'.repeat(20)}${'#'.repeat(30)}`;
+    expect(assemble(pattern, { mergeGapSeconds: 0.15, paddingSeconds: 0.1 })).toEqual([{ start: 0, end: 0.42 }, { start: 0.42, end: 0.82 }]);
+  });
+
+  it('drops segments with less speech than minSpeechSeconds', () => {
+    const pattern = `${'#'.repeat(5)}${'.'.repeat(60)}${'#'.repeat(30)}`;
+    expect(assemble(pattern, { mergeGapSeconds: 0.2, minSpeechSeconds: 0.1 })).toEqual([{ start: 0.65, end: 0.95 }]);
+  });
+
+  it('cuts a long segment into pieces of maxSeconds sharing overlapSeconds', () => {
+    // 2.5 s of speech, pieces of 1 s overlapping by 0.2 s: [0, 1], [0.8, 1.8], then [1.6, 2.5] at the end.
+    expect(assemble('#'.repeat(250), { maxSeconds: 1, overlapSeconds: 0.2 })).toEqual([
+      { start: 0, end: 1 },
+      { start: 0.8, end: 1.8 },
+      { start: 1.6, end: 2.5 },
+    ]);
+  });
+
+  it('refuses options outside their documented bounds, naming them', () => {
+    expect(() => new SegmentAssembler({ maxSeconds: 0 })).toThrow(/maxSeconds must be a number from 0.5 to 600, got 0/);
+    expect(() => new SegmentAssembler({ mergeGapSeconds: Number.NaN })).toThrow(/mergeGapSeconds/);
+    expect(() => new SegmentAssembler({ maxSeconds: 2, overlapSeconds: 1 })).toThrow(/under half of maxSeconds/);
+  });
+});
+
+describe('energySegments', () => {
+  const rng = createRng(3);
+  it('finds no speech in digital silence, a DC offset or noise at -80 dBFS', () => {
+    const silence = new Float32Array(5 * RATE);
+    const dc = new Float32Array(5 * RATE).fill(0.3);
+    const amplitude = 10 ** (-80 / 20) * Math.sqrt(3);
+    const noise = Float32Array.from({ length: 5 * RATE }, () => amplitude * (2 * rng() - 1));
+    for (const samples of [silence, dc, noise]) expect(energySegments(samples, RATE)).toEqual([]);
+  });
+
+  it('finds every clip of a demo recording within 0.5 s of its bounds and nothing in the silences', async () => {
+    const corpus = await loadCorpus(join(repoRoot, 'data/demo/de'));
+    const recording = await buildRecording(corpus.utterances.slice(0, 12).map((utterance) => utterance.path));
+    const segments = energySegments(recording.samples, RATE);
+    const score = scoreSegmentation(segments, recording.speech);
+    expect(score.missed).toEqual([]);
+    expect(score.inSilence).toEqual([]);
+    expect(score.maxStartError).toBeLessThan(0.5);
+    expect(score.maxEndError).toBeLessThan(0.5);
+
+    // The same audio in chunks of any size gives the same segments.
+    const vad = new EnergyVad(RATE);
+    const streamed = [];
+    for (let start = 0; start < recording.samples.length; start += 1234) streamed.push(...vad.push(recording.samples.subarray(start, start + 1234)));
+    streamed.push(...vad.finish());
+    expect(streamed).toEqual(segments);
+  });
+
+  it('follows a louder background: speech 20 dB above steady -35 dBFS noise is found, the noise alone is not', () => {
+    const amplitude = 10 ** (-35 / 20) * Math.sqrt(3);
+    const samples = Float32Array.from({ length: 10 * RATE }, () => amplitude * (2 * rng() - 1));
+    for (let i = 6 * RATE; i < 7 * RATE; i++) samples[i] += 0.25 * Math.sin((2 * Math.PI * 220 * i) / RATE);
+    const segments = energySegments(samples, RATE);
+    expect(segments).toHaveLength(1);
+    expect(Math.abs(segments[0].start - 6)).toBeLessThan(0.1);
+    expect(Math.abs(segments[0].end - 7)).toBeLessThan(0.1);
+  });
+});
