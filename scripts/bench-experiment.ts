@@ -1,20 +1,28 @@
 /**
- * The benchmark protocol of ../shared/BENCHMARK.md on every target: RAVDESS -> EMO-DB, URDU, TurEV-DB,
- * seeds 0, 1, 2, every method and setting. Writes runs/benchmark/<target>/results.{json,md,html} and prints
- * one table of UAR (mean ± std, and the 95% bootstrap interval over test clips) against the classical baseline. Resumable: rerun to continue.
- * Run: npm run build && npm run bench:experiment [-- --targets emodb,urdu --seeds 0]
+ * The benchmark protocol of ../shared/BENCHMARK.md, seeds 0, 1, 2, every method and setting, printed as one
+ * table of UAR (mean ± std, and the 95% bootstrap interval over test clips) against the classical baseline.
+ * - default: RAVDESS as the source, EMO-DB, URDU and TurEV-DB as targets -> runs/benchmark/<target>/
+ * - --leave-one-out: each of the four corpora the target, the other three pooled as the source (RAVDESS as a
+ *   target with its pair-wise speaker split) -> runs/leave-one-out/<target>/
+ * - --normalisation speaker: every model standardises each speaker's clips on that speaker's statistics
+ *   (default corpus) -> runs/<benchmark or leave-one-out>-speaker/<target>/
+ * Resumable: rerun to continue. Feature stores are shared in runs/features/.
+ * Run: npm run build && npm run bench:experiment [-- --leave-one-out] [--normalisation speaker] [--targets emodb,urdu] [--seeds 0]
+ *      [--methods none,adabn] [--runs source-only/none,unsupervised/adabn] (only these runs now; the table shows every complete one)
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatSettingUar } from '../src/eval/experimentReport.js';
+import { comparisonTable, formatSettingUar, sourceName, type ExperimentResults } from '../src/eval/experimentReport.js';
+import { markdownTable } from '../src/eval/markdown.js';
 import { resolveFeatureConfig } from '../src/features/config.js';
-import { CLASSICAL_BASELINE_FROM_RAVDESS } from '../src/experiment/baselines.js';
+import { classicalBaseline, SHARED_CORPORA } from '../src/experiment/baselines.js';
 import { DEFAULT_EXPERIMENT_METHODS, DEFAULT_EXPERIMENT_RECIPES, runExperiment } from '../src/experiment/run.js';
-import { DEFAULT_ADAPT_OPTIONS } from '../src/adapt/adapt.js';
+import { ADAPTATION_METHODS, DEFAULT_ADAPT_OPTIONS, type AdaptationMethod } from '../src/adapt/adapt.js';
 import { selectBackend } from '../src/model/backend.js';
 import { DEFAULT_PRETRAIN_OPTIONS } from '../src/train/pretrain.js';
+import { NORMALISATION_MODES, type NormalisationMode } from '../src/infer/normalise.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const corpora = join(repoRoot, '../shared/corpora');
@@ -28,37 +36,52 @@ if (!existsSync(join(corpora, 'ravdess'))) {
   process.stderr.write(`bench:experiment needs the research corpora in ${corpora} (see ../shared/README.md); nothing to do\n`);
   process.exit(0);
 }
+const leaveOneOut = process.argv.includes('--leave-one-out');
 const backend = await selectBackend();
-const targets = argument('targets', 'emodb,urdu,turev-db').split(',');
+const targets = argument('targets', leaveOneOut ? SHARED_CORPORA.join(',') : 'emodb,urdu,turev-db').split(',');
 const seeds = argument('seeds', '0,1,2').split(',').map(Number);
-const out = resolve(argument('out', join(repoRoot, 'runs', 'benchmark')));
+const methods = argument('methods', DEFAULT_EXPERIMENT_METHODS.join(',')).split(',') as AdaptationMethod[];
+const runs = process.argv.includes('--runs') ? argument('runs', '').split(',') : undefined;
+const unknown = methods.filter((m) => !(ADAPTATION_METHODS as readonly string[]).includes(m));
+if (unknown.length > 0) throw new Error(`--methods: unknown ${unknown.join(', ')}; choose from ${ADAPTATION_METHODS.join(', ')}`);
+const normalisation = argument('normalisation', 'corpus') as NormalisationMode;
+if (!NORMALISATION_MODES.includes(normalisation)) throw new Error(`--normalisation: choose from ${NORMALISATION_MODES.join(', ')}`);
+const protocol = `${leaveOneOut ? 'leave-one-out' : 'benchmark'}${normalisation === 'corpus' ? '' : `-${normalisation}`}`;
+const out = resolve(argument('out', join(repoRoot, 'runs', protocol)));
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 const rows: string[] = [];
+const experiments: ExperimentResults[] = [];
 for (const target of targets) {
+  const sources = leaveOneOut ? SHARED_CORPORA.filter((corpus) => corpus !== target) : ['ravdess'];
+  const baseline = classicalBaseline(sources, target);
   const targetStarted = Date.now();
   const results = await runExperiment({
-    source: join(corpora, 'ravdess'),
+    sources: sources.map((corpus) => join(corpora, corpus)),
     target: join(corpora, target),
+    split: target === 'ravdess' ? 'pairs' : 'alternate',
     out: join(out, target),
+    featuresDir: join(repoRoot, 'runs', 'features'),
     seeds,
     shots: 5,
-    methods: DEFAULT_EXPERIMENT_METHODS,
+    methods,
     featureConfig: resolveFeatureConfig(),
     workers: availableParallelism(),
     parallel: availableParallelism(),
     recipes: DEFAULT_EXPERIMENT_RECIPES,
-    pretrain: {},
+    pretrain: { normalisation },
     adaptEpochs: DEFAULT_ADAPT_OPTIONS.epochs,
     targetSupervisedEpochs: DEFAULT_PRETRAIN_OPTIONS.epochs,
-    baseline: CLASSICAL_BASELINE_FROM_RAVDESS[target],
+    baseline,
+    runs,
     log: (message) => process.stderr.write(`[${elapsed()}] ${target}: ${message}\n`),
     onEpoch: (run, r) => process.stderr.write(`[${elapsed()}] ${target}:   ${run} epoch ${r.epoch}/${r.epochs} loss ${r.loss.toFixed(3)}\n`),
   });
-  rows.push(`ravdess -> ${target} (${((Date.now() - targetStarted) / 60000).toFixed(1)} min, backend ${backend})`);
+  experiments.push(results);
+  rows.push(`${sourceName(results)} -> ${target}, ${normalisation} normalisation (${((Date.now() - targetStarted) / 60000).toFixed(1)} min, backend ${backend})`);
   for (const [key, scores] of Object.entries(results.settings)) {
-    const setting = key.split('/')[0] as keyof (typeof CLASSICAL_BASELINE_FROM_RAVDESS)[string];
-    rows.push(`  ${key.padEnd(28)} UAR ${formatSettingUar(scores).padEnd(37)} baseline ${CLASSICAL_BASELINE_FROM_RAVDESS[target]?.[setting] ?? '-'}`);
+    const setting = key.split('/')[0] as keyof NonNullable<typeof baseline>;
+    rows.push(`  ${key.padEnd(28)} UAR ${formatSettingUar(scores).padEnd(37)} baseline ${baseline?.[setting] ?? '-'}`);
   }
 }
-process.stdout.write(`${rows.join('\n')}\nResults in ${out}/<target>/results.md (${elapsed()})\n`);
+process.stdout.write(`${rows.join('\n')}\nResults in ${out}/<target>/results.md (${elapsed()})\n\n${markdownTable(comparisonTable(experiments))}\n`);

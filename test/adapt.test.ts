@@ -115,7 +115,7 @@ describe('adaptation on the bundled demo corpus (English -> German)', () => {
 
   it.each(['adabn', 'selftrain', 'dann', 'mmd', 'coral'] as const)('%s adapts using only the adaptation pool and records it in the card', async (method) => {
     const split = protocolSplit(labelledItems(target).map((i) => i.speaker));
-    const adapted = await adaptModel(pretrained.model, pretrained.card, source, target, { ...DEFAULT_ADAPT_OPTIONS, method, shots: method === 'mmd' ? 2 : 0, epochs: 1 });
+    const adapted = await adaptModel(pretrained.model, pretrained.card, [source], target, { ...DEFAULT_ADAPT_OPTIONS, method, shots: method === 'mmd' ? 2 : 0, epochs: 1 });
     const card = adapted.card;
     expect(card.adaptation?.method).toBe(method);
     expect(card.adaptation?.adaptationSpeakers).toEqual(split.adaptation);
@@ -156,7 +156,14 @@ describe('adaptation on the bundled demo corpus (English -> German)', () => {
     const fbank = resolveFeatureConfig({ kind: 'fbank', numMelBins: 40, deltas: false });
     await preprocessCorpus(await loadCorpus(join(demo, 'de')), join(work, 'de-fbank'), { config: fbank, workers: 0 });
     await expect(
-      adaptModel(pretrained.model, pretrained.card, source, openFeatureStore(join(work, 'de-fbank')), { ...DEFAULT_ADAPT_OPTIONS, method: 'dann', shots: 0 }),
+      adaptModel(pretrained.model, pretrained.card, [source], openFeatureStore(join(work, 'de-fbank')), { ...DEFAULT_ADAPT_OPTIONS, method: 'dann', shots: 0 }),
     ).rejects.toThrow(/de-fbank.*re-run `ser preprocess`/);
+  });
+
+  // issue 16 fault 12: --shots 1000 was accepted and recorded as 1000 shots taken from 32 clips.
+  it('refuses more shots per class than any class of the adaptation pool holds', async () => {
+    await expect(adaptModel(pretrained.model, pretrained.card, [source], target, { ...DEFAULT_ADAPT_OPTIONS, method: 'adabn', shots: 1000 })).rejects.toThrow(
+      /1000 shots per class asked for, but no class of the adaptation pool has more than \d+ labelled clips; ask for at most \d+/,
+    );
   });
 });

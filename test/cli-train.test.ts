@@ -61,7 +61,7 @@ describe('compiled `ser train` and `ser adapt` (recipes, self-training)', () => 
   it('refuses a thread count that is not a whole number of at least 1', async () => {
     const result = await runCli(['train', '--backend', 'wasm', '--source', store('en'), '--out', join(work, 'never'), '--threads', '0']);
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain('--threads must be a whole number >= 1, got 0');
+    expect(result.stderr).toContain('--threads must be a whole number from 1 to 1024, got 0');
     expect(existsSync(join(work, 'never'))).toBe(false);
   });
 

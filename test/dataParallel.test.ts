@@ -133,10 +133,11 @@ describe('data-parallel training (compiled build, worker threads)', () => {
     const uninterrupted = api.buildEmotionModel(spec);
     await api.trainClassifier(uninterrupted, train, settings);
     const checkpointDir = mkdtempSync(join(tmpdir(), 'ser-parallel-ckpt-'));
-    await api.trainClassifier(api.buildEmotionModel(spec), train, { ...settings, epochs: 2, checkpointDir });
+    // Stopped after 2 steps, where Adam's beta2^3 as a running product and as pow differ in float32.
+    await api.trainClassifier(api.buildEmotionModel(spec), train, { ...settings, epochs: 1, checkpointDir });
     const resumed = api.buildEmotionModel({ ...spec, seed: 77 });
-    expect((await api.trainClassifier(resumed, train, { ...settings, checkpointDir, resume: true })).resumedFrom).toBe(2);
-    const a = uninterrupted.getWeights().map((w) => Array.from(w.dataSync()));
-    resumed.getWeights().forEach((w, i) => Array.from(w.dataSync()).forEach((v, j) => expect(v).toBeCloseTo(a[i][j], 5)));
+    expect((await api.trainClassifier(resumed, train, { ...settings, checkpointDir, resume: true })).resumedFrom).toBe(1);
+    // Bit for bit (issue 16 fault 15).
+    expect(resumed.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(uninterrupted.getWeights().map((w) => Array.from(w.dataSync())));
   });
 });

@@ -50,7 +50,7 @@ describe('compiled `ser evaluate` (dist/src/cli/index.js, built by `npm test`)',
       model: { channels: [8, 8], embeddingDim: 16 },
     });
     await saveModel(dirs.sourceModel, pretrained.model, pretrained.card);
-    const adapted = await adaptModel(pretrained.model, pretrained.card, source, openFeatureStore(dirs.germanStore), { ...DEFAULT_ADAPT_OPTIONS, method: 'adabn', shots: 0 });
+    const adapted = await adaptModel(pretrained.model, pretrained.card, [source], openFeatureStore(dirs.germanStore), { ...DEFAULT_ADAPT_OPTIONS, method: 'adabn', shots: 0 });
     await saveModel(dirs.adaptedModel, adapted.model, adapted.card);
   });
 

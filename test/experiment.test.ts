@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,11 +8,17 @@ import { selectBackend } from '../src/model/backend.js';
 
 const demo = resolve(__dirname, '..', 'data', 'demo');
 
+/** The cached result files of one seed's run, e.g. few-shot-mmd-<settings key>.json. */
+function runFiles(out: string, run: string): string[] {
+  return readdirSync(join(out, 'runs', 'seed-0')).filter((name) => new RegExp(`^${run}-[0-9a-f]{12}\\.json$`).test(name));
+}
+
 describe('the protocol runner on the demo corpus, reduced', () => {
   const out = mkdtempSync(join(tmpdir(), 'ser-experiment-'));
   const options: ExperimentOptions = {
-    source: join(demo, 'en'),
+    sources: [join(demo, 'en')],
     target: join(demo, 'de'),
+    split: 'alternate',
     out,
     seeds: [0],
     shots: 2,
@@ -54,7 +60,8 @@ describe('the protocol runner on the demo corpus, reduced', () => {
   });
 
   it('scores only the target test speakers and resumes from its cached runs', async () => {
-    const run = JSON.parse(readFileSync(join(out, 'runs', 'seed-0', 'few-shot-mmd.json'), 'utf8'));
+    const [file] = runFiles(out, 'few-shot-mmd');
+    const run = JSON.parse(readFileSync(join(out, 'runs', 'seed-0', file), 'utf8'));
     // de02 and de04 are the test speakers: 2 x 16 clips.
     expect(run.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(32);
     expect(run.yTrue).toHaveLength(32);
@@ -63,5 +70,26 @@ describe('the protocol runner on the demo corpus, reduced', () => {
     const again = await runExperiment({ ...options, log: (m) => logged.push(m) });
     expect(logged.some((m) => m.includes('pretraining') || m.includes('seed 0:'))).toBe(false);
     expect(again.settings['few-shot/mmd'].uar.perSeed[0]).toBe(run.uar);
+  });
+
+  // issue 16 fault 1: a rerun into the same --out with other settings reported the cached runs of the old ones.
+  it('reruns what other settings shape, into results of their own, and reuses what they do not', async () => {
+    const logged: string[] = [];
+    await runExperiment({ ...options, shots: 1, adaptEpochs: 2, log: (m) => logged.push(m) });
+    // The source model and the runs without shots or adaptation epochs do not change; every adapted run does.
+    expect(logged.some((m) => m.includes('pretraining'))).toBe(false);
+    expect(logged.filter((m) => m.startsWith('seed 0: ')).map((m) => m.slice('seed 0: '.length))).toEqual([
+      'unsupervised/none', 'unsupervised/selftrain', 'unsupervised/mmd', 'few-shot/none', 'few-shot/selftrain', 'few-shot/mmd',
+    ]);
+    expect(runFiles(out, 'few-shot-mmd')).toHaveLength(2);
+    expect(runFiles(out, 'source-only-none')).toHaveLength(1);
+  });
+
+  it('refuses a cached run edited by hand, naming the file and field', async () => {
+    const [file] = runFiles(out, 'source-only-none');
+    const path = join(out, 'runs', 'seed-0', file);
+    const run = JSON.parse(readFileSync(path, 'utf8'));
+    writeFileSync(path, JSON.stringify({ ...run, uar: 'high' }));
+    await expect(runExperiment(options)).rejects.toThrow(new RegExp(`${file}: field uar: Expected number, received string; delete the file`));
   });
 });

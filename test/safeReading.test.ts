@@ -90,6 +90,12 @@ describe('only regular files are read, within limits', () => {
     await expect(decodeAudio(file)).rejects.toThrow(/holds 7210 s of audio, over the 7200 s limit for one file; split it/);
   });
 
+  it('refuses a manifest.csv that is a symlink to /dev/zero', async () => {
+    const corpusDir = mkdtempSync(join(tmpdir(), 'ser-safe-manifest-'));
+    symlinkSync('/dev/zero', join(corpusDir, 'manifest.csv'));
+    await expect(loadCorpus(corpusDir)).rejects.toThrow(/manifest\.csv: is a device, not a regular file/);
+  });
+
   it('preprocessing a corpus lists the FIFO and the device as failures and extracts the rest', async () => {
     const corpusDir = mkdtempSync(join(tmpdir(), 'ser-safe-corpus-'));
     writeFileSync(join(corpusDir, 'good.wav'), speechWav(1, 16000));

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { protocolSplit } from '../corpora/split.js';
-import { activeFrames, modelInputs } from '../infer/inputs.js';
-import { applyNormalisation, fitNormalisation } from '../infer/normalise.js';
+import { activeFrames } from '../infer/inputs.js';
+import { fitNormalisation, normaliseSet, speakersOf } from '../infer/normalise.js';
 import { buildEmotionModel } from '../model/emotionModel.js';
 import { assertFeaturesMatch, type AdaptationEpoch, type ModelCard } from '../model/io.js';
 import type { FeatureStore, StoreItem } from '../store/index.js';
@@ -16,9 +16,24 @@ import type { AdaptationPool, TrainingRun } from './strategy.js';
 
 export { ADAPTATION_METHODS, DEFAULT_ADAPT_OPTIONS, type AdaptOptions, type AdaptationMethod } from './options.js';
 
-/** The method that did best in the benchmark's setting: `selftrain` on target audio alone, `adabn` once there are labelled clips. */
+/**
+ * The methods `ser adapt` uses by default: in each setting the best mean UAR over the four leave-one-corpus-out
+ * targets of ../shared/BENCHMARK.md together (each corpus the target once), not over the single-source
+ * table's three targets; `sourceFree` the better of the methods that need no source data (README, "How the
+ * recommended methods were chosen").
+ */
+export const RECOMMENDED_METHODS = { unsupervised: 'selftrain', 'few-shot': 'adabn', sourceFree: 'adabn' } as const satisfies Record<string, AdaptationMethod>;
+
 export function recommendedMethod(shots: number): AdaptationMethod {
-  return shots > 0 ? 'adabn' : 'selftrain';
+  return shots > 0 ? RECOMMENDED_METHODS['few-shot'] : RECOMMENDED_METHODS.unsupervised;
+}
+
+/** Methods that use nothing but the model and the target audio: no source corpus. */
+export const SOURCE_FREE_METHODS: readonly AdaptationMethod[] = ['none', 'adabn'];
+
+/** Whether a method (with `shots` labelled target clips per class) trains on labelled source clips beside the target. */
+export function needsSourceData(method: AdaptationMethod, shots: number): boolean {
+  return shots > 0 || !SOURCE_FREE_METHODS.includes(method);
 }
 
 /** k clips per class drawn with the seed; fewer where a class has fewer. */
@@ -42,36 +57,49 @@ function adaptationPool(card: ModelCard, target: FeatureStore, options: AdaptOpt
   const threshold = card.normalisation.activeFrameThresholdDb;
   const matrices = readMatrices(target, items);
   const frames = activeFrames(matrices, card.featureConfig, threshold);
-  const targetCard: ModelCard = { ...card, normalisation: fitNormalisation(frames, card.normalisation.mode, target.corpus, threshold) };
+  const targetCard: ModelCard = { ...card, normalisation: fitNormalisation(frames, card.normalisation.mode, target.corpus, threshold, speakersOf(items)) };
+  const inputs = normaliseSet(frames, speakersOf(items), targetCard.normalisation);
   const classes = card.labels;
-  const shotItems = options.shots > 0 ? drawShots(items.filter((i) => i.label !== null && classes.includes(i.label)), classes, options.shots, options.seed) : [];
+  const labelledPool = items.filter((i) => i.label !== null && classes.includes(i.label));
+  const largestClass = Math.max(0, ...classes.map((label) => labelledPool.filter((item) => item.label === label).length));
+  if (options.shots > largestClass) {
+    throw new Error(`${target.dir}: ${options.shots} shots per class asked for, but no class of the adaptation pool has more than ${largestClass} labelled clips; ask for at most ${largestClass}`);
+  }
+  const shotItems = options.shots > 0 ? drawShots(labelledPool, classes, options.shots, options.seed) : [];
   return {
     speakers: [...allowed].sort(),
     items,
     matrices,
-    inputs: frames.map((matrix) => applyNormalisation(matrix, targetCard.normalisation)),
+    inputs,
     targetCard,
     shotItems,
-    shots: { matrices: modelInputs(readMatrices(target, shotItems), targetCard), labels: labelIndices(shotItems, classes) },
+    shots: { matrices: shotItems.map((shot) => inputs[items.indexOf(shot)]), labels: labelIndices(shotItems, classes) },
   };
 }
 
 /**
- * The source's labelled clips, normalised with the source's own statistics, and the labelled target clips
- * repeated until they are about a third of each epoch, so they are not drowned by the source.
+ * The sources' labelled clips, each source normalised with its own statistics, and the labelled target clips
+ * repeated until they are about a third of each epoch, so they are not drowned by the source. With several
+ * sources, `groups` names each clip's corpus (the labelled target clips a corpus of their own), so batches
+ * are balanced over (corpus, class) cells.
  */
-function trainingSet(card: ModelCard, source: FeatureStore, labelledTarget: LabelledSet): LabelledSet {
+function trainingSet(card: ModelCard, sources: FeatureStore[], labelledTarget: LabelledSet): LabelledSet & { groups?: number[] } {
   const classes = card.labels;
   const threshold = card.normalisation.activeFrameThresholdDb;
-  const sourceItems = labelledItems(source).filter((item) => classes.includes(item.label!));
-  const sourceFrames = activeFrames(readMatrices(source, sourceItems), card.featureConfig, threshold);
-  const sourceNormalisation = fitNormalisation(sourceFrames, card.normalisation.mode, source.corpus, threshold);
-  const sourceMatrices = sourceFrames.map((matrix) => applyNormalisation(matrix, sourceNormalisation));
+  const perSource = sources.map((source) => {
+    const items = labelledItems(source).filter((item) => classes.includes(item.label!));
+    const frames = activeFrames(readMatrices(source, items), card.featureConfig, threshold);
+    const normalisation = fitNormalisation(frames, card.normalisation.mode, source.corpus, threshold);
+    return { items, matrices: normaliseSet(frames, speakersOf(items), normalisation) };
+  });
+  const sourceMatrices = perSource.flatMap((s) => s.matrices);
   const targetCount = labelledTarget.labels.length;
   const repeats = targetCount > 0 ? Math.max(1, Math.round(sourceMatrices.length / 2 / targetCount)) : 0;
+  const targetRepeated = Array.from({ length: repeats }, () => labelledTarget.labels).flat();
   return {
     matrices: [...sourceMatrices, ...Array.from({ length: repeats }, () => labelledTarget.matrices).flat()],
-    labels: [...labelIndices(sourceItems, classes), ...Array.from({ length: repeats }, () => labelledTarget.labels).flat()],
+    labels: [...perSource.flatMap((s) => labelIndices(s.items, classes)), ...targetRepeated],
+    ...(sources.length > 1 ? { groups: [...perSource.flatMap((s, corpus) => s.items.map(() => corpus)), ...targetRepeated.map(() => sources.length)] } : {}),
   };
 }
 
@@ -89,16 +117,22 @@ function historyEntry({ epoch, loss, alignmentLoss, alignmentMetrics }: EpochRep
 export async function adaptModel(
   model: tf.LayersModel,
   card: ModelCard,
-  source: FeatureStore,
+  sources: FeatureStore[],
   target: FeatureStore,
   options: AdaptOptions,
 ): Promise<{ model: tf.LayersModel; card: ModelCard }> {
-  assertFeaturesMatch(card, source.configKey, source.dir);
+  for (const source of sources) assertFeaturesMatch(card, source.configKey, source.dir);
   assertFeaturesMatch(card, target.configKey, target.dir);
+  if (sources.length === 0 && needsSourceData(options.method, options.shots)) {
+    throw new Error(
+      `${options.method}${options.shots > 0 ? ` with ${options.shots} shots` : ''} trains on labelled source clips beside the target: ` +
+        `give the corpora the model was trained on with --source (once per corpus), or use ${SOURCE_FREE_METHODS.join(' or ')} without shots, which need the target audio alone`,
+    );
+  }
   const strategy = ADAPTATION_STRATEGIES[options.method];
   const pool = adaptationPool(card, target, options);
   const adapted = copyModel(model, card);
-  const windowFrames = Number(card.training.windowFrames ?? 200);
+  const { windowFrames, dropout } = card.training;
   const context = { source: { model, card }, adapted, pool, options, windowFrames };
   const { labelled: labelledTarget, pseudoLabelledClips } = strategy.targetLabels?.(context) ?? { labelled: pool.shots };
 
@@ -106,7 +140,7 @@ export async function adaptModel(
   let run: TrainingRun | null = null;
   let history: EpochReport[] = [];
   if (strategy.alignment || labelledTarget.labels.length > 0) {
-    const labelled = trainingSet(card, source, labelledTarget);
+    const { groups, ...labelled } = trainingSet(card, sources, labelledTarget);
     const loss: AlignmentLoss | undefined = strategy.alignment?.(card.modelSpec.embeddingDim, options.seed);
     const result = await trainClassifier(adapted, labelled, {
       classes: card.labels,
@@ -115,8 +149,9 @@ export async function adaptModel(
       learningRate: options.learningRate,
       windowFrames,
       seed: options.seed,
-      dropout: Number(card.training.dropout ?? 0.3),
+      dropout,
       classBalanced: true,
+      groups,
       augment: DEFAULT_SPEC_AUGMENT,
       alignment: loss ? { loss, target: pool.inputs, weight: options.alignmentWeight } : undefined,
       threads: options.threads,

@@ -77,6 +77,12 @@ export const COMMANDS = {
     needsModel: true,
     load: async (): Promise<AnyCommandModule> => (await import('./worker.js')).workerCommand,
   },
+  web: {
+    command: 'web',
+    describe: 'Serve a page that runs the model in the browser: drop or record a clip, nothing is uploaded',
+    needsModel: true,
+    load: async (): Promise<AnyCommandModule> => (await import('./web.js')).webCommand,
+  },
 } satisfies Record<string, CommandEntry>;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -7,11 +7,11 @@ import { buildEvaluationReport, writeEvaluationReport, type EmbeddingPlot, type 
 import { formatInterval, formatPercent } from '../eval/format.js';
 import { calibrationOf, embeddingPlot, scoreStore, type ScoredItems } from '../eval/score.js';
 import { loadModel, type ModelCard, type SavedModel } from '../model/io.js';
-import { openFeatureStore, preprocessCorpus, type FeatureStore } from '../store/index.js';
+import { openFeatureStore, type FeatureStore } from '../store/index.js';
 import { labelledItems } from '../store/items.js';
-import { parseSpeakerList } from './adapt.js';
-import { FileProgressBar } from './progressBar.js';
+import { extractStore } from './storeInput.js';
 import { commandLine } from './commands.js';
+import { folderOption, numberOption, parseSpeakerList, prepareOutputFolder } from './shared.js';
 
 /** Any fixed seed will do: it makes the bootstrap intervals, and so the report, the same on every run. */
 const BOOTSTRAP_SEED = 0;
@@ -47,28 +47,11 @@ async function openData(dir: string, reportDir: string, card: ModelCard, workers
   }
   const corpus = await loadCorpus(dir, { taxonomy: taxonomyFor(card.labels) });
   claimCorpus(claimed, corpus.name, dir);
-  const storeDir = join(reportDir, 'features', corpus.name);
-  process.stderr.write(`Extracting the features of ${corpus.name} (${corpus.utterances.length} clips) into ${storeDir}\n`);
-  let bar: FileProgressBar | undefined;
-  const summary = await preprocessCorpus(corpus, storeDir, {
-    config: card.featureConfig,
-    workers,
-    // The cache belongs to this report folder: features of another configuration (another model) are replaced, not refused.
-    overwrite: true,
-    onProgress: (done, total, item) => {
-      bar ??= new FileProgressBar(total);
-      bar.update(done, item.audioSeconds);
-    },
-  });
-  bar?.finish();
-  if (summary.failed.length > 0) {
-    process.stderr.write(`  ${summary.failed.length} files of ${corpus.name} could not be read and are left out (listed in ${join(storeDir, 'errors.json')})\n`);
-  }
-  return openFeatureStore(storeDir);
+  return extractStore(corpus, join(reportDir, 'features', corpus.name), card.featureConfig, workers);
 }
 
 /** The speakers scored in each store: the protocol test speakers, the listed ones, or all (undefined). */
-function speakerSelection(stores: FeatureStore[], args: { speakers?: string; testSplit?: boolean }): (store: FeatureStore) => string[] | undefined {
+async function speakerSelection(stores: FeatureStore[], args: { speakers?: string; testSplit?: boolean }): Promise<(store: FeatureStore) => string[] | undefined> {
   if (args.testSplit) {
     return (store) => {
       const speakers = labelledItems(store).map((item) => item.speaker);
@@ -78,7 +61,7 @@ function speakerSelection(stores: FeatureStore[], args: { speakers?: string; tes
     };
   }
   if (args.speakers === undefined) return () => undefined;
-  const listed = parseSpeakerList(args.speakers);
+  const listed = await parseSpeakerList(args.speakers);
   const known = new Set(stores.flatMap((store) => store.items.map((item) => item.speaker)));
   const unknown = listed.filter((speaker) => !known.has(speaker));
   if (unknown.length > 0) throw new Error(`--speakers: no clips of ${unknown.join(', ')} in ${stores.map((store) => store.dir).join(', ')}`);
@@ -123,11 +106,11 @@ function builder(yargs: Argv) {
       demandOption: true,
       describe: 'feature store (written by `ser preprocess`) or corpus folder, whose features are then extracted into <report>/features; one per corpus',
     })
-    .option('report', { type: 'string', demandOption: true, describe: 'folder for report.json, report.md and report.html' })
+    .option('report', folderOption('report', { demandOption: true, describe: 'folder for report.json, report.md and report.html' }))
     .option('speakers', { type: 'string', describe: 'score only these speakers of every --data (comma list, or a file with one per line)' })
     .option('test-split', { type: 'boolean', describe: 'score only the protocol test speakers of each corpus (odd positions of its sorted speaker ids)' })
     .option('compare', { type: 'string', describe: 'another model folder (e.g. before adaptation) whose embeddings are plotted beside the model\'s' })
-    .option('workers', { type: 'number', default: availableParallelism(), describe: 'threads extracting the features of corpus folders' })
+    .option('workers', numberOption('workers', { default: availableParallelism(), describe: 'threads extracting the features of corpus folders' }))
     .conflicts('speakers', 'test-split')
     .example('$0 evaluate --model models/emodb-dann --data features/ravdess features/emodb --test-split --report reports/dann', 'UAR per language on the test speakers')
     .example('$0 evaluate --model models/emodb-dann --compare models/ravdess --data corpora/emodb --report reports/dann', 'embeddings before and after adaptation')
@@ -148,12 +131,11 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
           `  ${compared.card.featureConfigKey}\n  ${model.card.featureConfigKey}\ncompare models that share one`,
       );
     }
-    if (!Number.isInteger(args.workers) || args.workers < 1) throw new Error(`--workers must be a whole number >= 1, got ${args.workers}`);
-    const reportDir = resolve(args.report);
+    const reportDir = await prepareOutputFolder('report', args.report);
     const stores: FeatureStore[] = [];
     const claimed = new Map<string, string>();
     for (const data of args.data) stores.push(await openData(resolve(data), reportDir, model.card, args.workers, claimed));
-    const speakersOf = speakerSelection(stores, args);
+    const speakersOf = await speakerSelection(stores, args);
     const score = (folder: ModelFolder) => stores.map((store) => scoreStore(folder.model, folder.card, store, { speakers: speakersOf(store) }));
 
     const scored = score(model);

@@ -3,13 +3,25 @@ import { createRequire } from 'node:module';
 import type yargsModule from 'yargs';
 import type { BackendChoice } from '../model/backend.js';
 import { COMMANDS, isCommandName } from './commands.js';
+import { describeSystemError, EXIT } from './shared.js';
 
 // yargs' ESM build lays out help with cliui's ESM wrapper, which breaks lines mid-word; its CommonJS build wraps at word boundaries.
 const require = createRequire(import.meta.url);
 const yargs = require('yargs') as typeof yargsModule;
 const { hideBin } = require('yargs/helpers') as { hideBin: (argv: string[]) => string[] };
 
-const args = hideBin(process.argv);
+/**
+ * `--` ends the options (POSIX), but yargs leaves what follows it out of the positional arguments. Every
+ * positional argument of ser is a path, so they are folded back in, and one starting with '-' is given as
+ * './-…', the same file, so that it is not read as an option.
+ */
+function withEndOfOptions(args: string[]): string[] {
+  const end = args.indexOf('--');
+  if (end < 0) return args;
+  return [...args.slice(0, end), ...args.slice(end + 1).map((arg) => (arg.startsWith('-') ? `./${arg}` : arg))];
+}
+
+const args = withEndOfOptions(hideBin(process.argv));
 // Only the command that runs is loaded; the others are listed by name for --help and suggestions.
 const requested = args.find(isCommandName);
 const parser = yargs(args)
@@ -37,12 +49,12 @@ await parser
   .recommendCommands()
   .fail((message, error, parser) => {
     if (error) {
-      process.stderr.write(`ser: ${error.message}\n`);
+      process.stderr.write(`ser: ${describeSystemError(error) ?? error.message}\n`);
     } else {
       parser.showHelp();
       process.stderr.write(`\n${message}\n`);
     }
-    process.exit(1);
+    process.exit(EXIT.failed);
   })
   .help()
   .alias('help', 'h')

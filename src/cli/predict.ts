@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadModel } from '../model/io.js';
+import { modelDirOrShipped, SHIPPED_MODEL_NAME } from '../model/shipped.js';
 import { OUTPUT_FORMATS, PredictionWriter, SINGLE_RECORDING_FORMATS } from '../predict/formats.js';
 import { predictStream } from '../predict/live.js';
 import {
@@ -14,9 +15,9 @@ import {
   type SegmentPlan,
 } from '../predict/predict.js';
 import { readRttm, turnsForFile } from '../predict/rttm.js';
-import { EXIT_SOME_FILES_SKIPPED } from './preprocess.js';
-import { FileProgressBar } from './progressBar.js';
 import { commandLine } from './commands.js';
+import { ProgressBar } from './progress.js';
+import { EXIT, exitStatusFor, folderOption, numberOption } from './shared.js';
 
 const STDIN = '-';
 
@@ -33,15 +34,15 @@ function builder(yargs: Argv) {
       demandOption: true,
       describe: `audio files (any format ffmpeg reads) or folders, searched recursively; ${STDIN} reads live audio from standard input`,
     })
-    .option('model', { type: 'string', demandOption: true, describe: 'model folder written by `ser train` or `ser adapt`' })
+    .option('model', folderOption('model', { describe: `model folder written by \`ser train\` or \`ser adapt\` (default: the shipped models/${SHIPPED_MODEL_NAME}, four languages, 4 classes; see its README.md)` }))
     .option('format', {
       choices: OUTPUT_FORMATS,
       describe: 'output on stdout: json (default for files), jsonl (default for -), csv, vtt or srt (subtitle cues), audacity (label track)',
     })
-    .option('window', { type: 'number', describe: `fixed windows of this many seconds instead of speech segments (e.g. ${DEFAULT_WINDOW_OPTIONS.windowSeconds})` })
-    .option('hop', { type: 'number', describe: 'seconds between window starts: from one frame shift (0.01) to --window; default half the window' })
+    .option('window', numberOption('window', { describe: `fixed windows of this many seconds instead of speech segments (e.g. ${DEFAULT_WINDOW_OPTIONS.windowSeconds})` }))
+    .option('hop', numberOption('hop', { describe: 'seconds between window starts: from one frame shift (0.01) to --window; default half the window' }))
     .option('segments', { type: 'string', describe: 'an RTTM file (from a diariser such as pyannote): score its speaker turns, the speaker in every row' })
-    .option('min-confidence', { type: 'number', default: 0, describe: 'report `uncertain` where the top probability is below this (0 to 1)' })
+    .option('min-confidence', numberOption('min-confidence', { default: 0, describe: 'report `uncertain` where the top probability is below this' }))
     .example('$0 predict --model models/ravdess clip.mp3', 'one emotion for the speech of a clip and one per speech segment, as JSON')
     .example('$0 predict --model models/emodb interview.wav --format vtt > interview.vtt', 'subtitle cues to watch beside the video')
     .example('$0 predict --model models/emodb call.wav --segments call.rttm --format csv', 'an emotion per speaker turn of a diarised call')
@@ -74,7 +75,7 @@ async function predictStdin(args: PredictArgs): Promise<void> {
   if (args.window !== undefined || args.hop !== undefined || args.segments !== undefined) {
     throw new Error('--window, --hop and --segments apply to files; standard input is scored by speech segments');
   }
-  const saved = await loadModel(resolve(args.model));
+  const saved = await loadModel(resolve(modelDirOrShipped(args.model)));
   const format = !args.format || args.format === 'json' ? 'jsonl' : args.format;
   const writer = new PredictionWriter(format, saved.card.labels, (text) => process.stdout.write(text));
   // Ctrl-C (or a kill) ends the input as its end would: the open segment is scored and written first.
@@ -96,7 +97,7 @@ async function predictStdin(args: PredictArgs): Promise<void> {
   writer.end();
   process.stderr.write(`standard input: ${summary.seconds.toFixed(1)} s of audio, ${summary.segments} speech segments\n`);
   if (summary.error) process.stderr.write(`${summary.error}\n`);
-  process.exitCode = summary.error ? EXIT_SOME_FILES_SKIPPED : 0;
+  process.exitCode = summary.error ? EXIT.someFilesSkipped : EXIT.ok;
   if (controller.signal.aborted) process.exit();
 }
 
@@ -106,7 +107,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
   handler: async (args) => {
     assertMinConfidence(args['min-confidence']);
     if (readsStdin()) return predictStdin(args);
-    const saved = await loadModel(resolve(args.model));
+    const saved = await loadModel(resolve(modelDirOrShipped(args.model)));
     const format = args.format ?? 'json';
     const { files, failures } = await listAudioInputs(args.inputs);
     if (SINGLE_RECORDING_FORMATS.includes(format) && files.length !== 1) {
@@ -126,7 +127,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       assertWindowOptions(saved, plan);
     }
     const writer = new PredictionWriter(format, saved.card.labels, (text) => process.stdout.write(text));
-    const bar = files.length > 1 ? new FileProgressBar(files.length) : undefined;
+    const bar = files.length > 1 ? new ProgressBar({ total: files.length, unit: 'files' }) : undefined;
     const predicted = await predictFiles(saved, files, { plan, minConfidence: args['min-confidence'] }, (done, _total, audioSeconds, outcome) => {
       bar?.update(done, audioSeconds);
       writer.clip(outcome);
@@ -136,6 +137,6 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
     writer.end();
     const failed = [...rttmErrors, ...predicted.filter(isClipFailure), ...failures];
     reportFailures(failed, predicted.length + failures.length + rttmErrors.length);
-    process.exitCode = failed.length > 0 ? EXIT_SOME_FILES_SKIPPED : 0;
+    process.exitCode = exitStatusFor(predicted.filter((outcome) => !isClipFailure(outcome)).length, failed.length);
   },
 };

@@ -6,8 +6,8 @@ import { DEFAULT_WINDOW_OPTIONS, listAudioInputs } from '../predict/predict.js';
 import { DEFAULT_BATCH_LIMITS, parseRedisUrl, queuePredictFiles, queuePreprocessCorpus, type BatchLimits } from '../queue/index.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { describeFeatureConfig, featureConfigFromArgs, withFeatureOptions } from './featureOptions.js';
-import { EXIT_SOME_FILES_SKIPPED, report } from './preprocess.js';
-import { FileProgressBar } from './progressBar.js';
+import { ProgressBar } from './progress.js';
+import { exitStatusFor, folderOption, numberOption, preprocessReport } from './shared.js';
 import { commandLine } from './commands.js';
 
 function wholeNumber(name: string, value: number, min: number, max: number): number {
@@ -18,9 +18,9 @@ function wholeNumber(name: string, value: number, min: number, max: number): num
 function withQueueOptions<T>(yargs: Argv<T>) {
   return yargs
     .option('redis', { type: 'string', demandOption: true, describe: 'Redis URL: redis://[user:password@]host[:port][/db], rediss:// for TLS (the password is never printed)' })
-    .option('batch-files', { type: 'number', default: DEFAULT_BATCH_LIMITS.files, describe: 'files per job at most (small files travel together)' })
-    .option('batch-mb', { type: 'number', default: DEFAULT_BATCH_LIMITS.bytes / 2 ** 20, describe: 'megabytes of audio per job at most (a bigger file is a job of its own)' })
-    .option('attempts', { type: 'number', default: 3, describe: 'tries of a job before its files are reported failed' });
+    .option('batch-files', numberOption('batch-files', { default: DEFAULT_BATCH_LIMITS.files, describe: 'files per job at most (small files travel together)' }))
+    .option('batch-mb', numberOption('batch-mb', { default: DEFAULT_BATCH_LIMITS.bytes / 2 ** 20, describe: 'megabytes of audio per job at most (a bigger file is a job of its own)' }))
+    .option('attempts', numberOption('attempts', { default: 3, describe: 'tries of a job before its files are reported failed' }));
 }
 
 function batchLimits(args: { batchFiles: number; batchMb: number }): BatchLimits {
@@ -33,7 +33,7 @@ const notice = (message: string): void => void process.stderr.write(`${message}\
 function preprocessBuilder(yargs: Argv) {
   return withQueueOptions(withFeatureOptions(yargs))
     .positional('corpus', { type: 'string', demandOption: true, describe: 'corpus folder, at the same path on every worker machine' })
-    .option('out', { type: 'string', demandOption: true, describe: 'feature store folder, shared with every worker machine at the same path' })
+    .option('out', folderOption('out', { demandOption: true, describe: 'feature store folder, shared with every worker machine at the same path' }))
     .option('taxonomy', { choices: ['4class', '7class'] as const, default: '4class' as const, describe: 'emotion classes the labels map to' })
     .option('language', { type: 'string', describe: 'ISO 639-1 code of the corpus, where neither a manifest nor a known layout gives it' })
     .option('all-labels', { type: 'boolean', default: false, describe: 'also extract utterances whose emotion has no class in the taxonomy (label null)' })
@@ -47,8 +47,8 @@ function predictBuilder(yargs: Argv) {
     .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'audio files or folders (searched recursively), at the same paths on every worker machine' })
     .option('model', { type: 'string', demandOption: true, describe: 'model folder, at the same path on every worker machine' })
     .option('out', { type: 'string', demandOption: true, describe: 'results file: one JSON row per input (what ser predict prints for it)' })
-    .option('window', { type: 'number', default: DEFAULT_WINDOW_OPTIONS.windowSeconds, describe: 'seconds per window' })
-    .option('hop', { type: 'number', default: DEFAULT_WINDOW_OPTIONS.hopSeconds, describe: 'seconds between window starts' })
+    .option('window', numberOption('window', { default: DEFAULT_WINDOW_OPTIONS.windowSeconds, describe: 'seconds per window' }))
+    .option('hop', numberOption('hop', { default: DEFAULT_WINDOW_OPTIONS.hopSeconds, describe: 'seconds between window starts' }))
     .example('$0 queue predict /mnt/archive --model /mnt/models/en --out emotions.jsonl --redis rediss://ser:pw@queue-host:6380', 'every file under /mnt/archive');
 }
 type PredictArgs = ReturnType<typeof predictBuilder> extends Argv<infer Args> ? Args : never;
@@ -64,7 +64,7 @@ const queuePreprocess: CommandModule<object, PreprocessArgs> = {
     const outDir = resolve(args.out);
     process.stderr.write(`${corpus.root} → ${outDir} through ${redis.display}\n  ${describeFeatureConfig(config)}\n`);
     const started = Date.now();
-    let bar: FileProgressBar | undefined;
+    let bar: ProgressBar | undefined;
     const summary = await queuePreprocessCorpus(corpus, outDir, {
       config,
       redis,
@@ -74,13 +74,13 @@ const queuePreprocess: CommandModule<object, PreprocessArgs> = {
       overwrite: args.overwrite,
       onNotice: notice,
       onProgress: (done, total, item) => {
-        bar ??= new FileProgressBar(total, started);
+        bar ??= new ProgressBar({ total, unit: 'files', started });
         bar.update(done, item.audioSeconds);
       },
     });
     bar?.finish();
-    process.stdout.write(`${report(corpus, summary, args.allLabels, (Date.now() - started) / 1000)}\n`);
-    process.exitCode = summary.failed.length > 0 ? EXIT_SOME_FILES_SKIPPED : 0;
+    process.stdout.write(`${preprocessReport(corpus, summary, args.allLabels, (Date.now() - started) / 1000)}\n`);
+    process.exitCode = exitStatusFor(summary.processed + summary.skipped, summary.failed.length);
   },
 };
 
@@ -95,7 +95,7 @@ const queuePredict: CommandModule<object, PredictArgs> = {
     writeFileSync(`${out}.check`, '');
     rmSync(`${out}.check`);
     const { files, failures } = await listAudioInputs(args.inputs);
-    const bar = new FileProgressBar(files.length);
+    const bar = new ProgressBar({ total: files.length, unit: 'files' });
     const rows = await queuePredictFiles(files, {
       redis,
       model: args.model,
@@ -112,7 +112,7 @@ const queuePredict: CommandModule<object, PredictArgs> = {
     const failed = outcomes.filter((row) => 'error' in row);
     process.stderr.write(`${outcomes.length - failed.length} of ${outcomes.length} inputs predicted → ${out}\n`);
     for (const row of failed) process.stderr.write(`  ${row.file}: ${String(row.error)}\n`);
-    process.exitCode = failed.length > 0 ? EXIT_SOME_FILES_SKIPPED : 0;
+    process.exitCode = exitStatusFor(outcomes.length - failed.length, failed.length);
   },
 };
 

@@ -3,13 +3,14 @@ import type { Argv, CommandModule } from 'yargs';
 import { loadModel, type SavedModel } from '../model/io.js';
 import { predictFiles } from '../predict/predict.js';
 import { parseRedisUrl, startQueueWorker } from '../queue/index.js';
+import { numberOption } from './shared.js';
 import { commandLine } from './commands.js';
 
 function builder(yargs: Argv) {
   return yargs
     .option('redis', { type: 'string', demandOption: true, describe: 'Redis URL: redis://[user:password@]host[:port][/db], rediss:// for TLS (the password is never printed)' })
-    .option('concurrency', { type: 'number', default: 1, describe: 'jobs this process runs at once per queue (extraction is CPU-bound: run one worker process per core instead)' })
-    .option('lock-seconds', { type: 'number', default: 30, describe: 'a job whose worker stops renewing its lock (killed, machine lost) is retried after about this long' })
+    .option('concurrency', numberOption('concurrency', { default: 1, describe: 'jobs this process runs at once per queue (extraction is CPU-bound: run one worker process per core instead)' }))
+    .option('lock-seconds', numberOption('lock-seconds', { default: 30, describe: 'a job whose worker stops renewing its lock (killed, machine lost) is retried after about this long' }))
     .option('allow', { type: 'string', array: true, describe: 'folders the jobs may name (corpus, store, model, audio); default: any' })
     .example('$0 worker --redis redis://queue-host:6379', 'take preprocess and predict jobs until stopped (Ctrl-C finishes the jobs in hand)')
     .example('$0 worker --redis rediss://ser:secret@queue-host:6380 --allow /mnt/archive /mnt/feats /mnt/models', 'TLS, a password, and only these folders');

@@ -1,5 +1,6 @@
 export { isTaxonomyName, mapLabel, TAXONOMIES } from './labels.js';
 export { AUDIO_EXTENSIONS, LAYOUTS, NEARLY_ALL, parseFileName, recogniseLayout, type Layout, type LayoutMatch } from './layouts.js';
+export { audioFolderCorpus, UNDETERMINED_LANGUAGE } from './audioFolder.js';
 export { listAudioFiles, loadCorpus } from './load.js';
 export { MANIFEST_FILE, OPTIONAL_COLUMNS, parseCsv, readManifest, REQUIRED_COLUMNS, type CsvRecord, type ManifestRow } from './manifest.js';
 export { holdOutSpeakers, protocolSplit } from './split.js';

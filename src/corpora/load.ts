@@ -160,7 +160,7 @@ export async function listAudioFiles(root: string): Promise<string[]> {
  * Readable, file-name-safe ids: folders joined by `__`, the extension dropped, other unsafe characters
  * replaced by `_`. Ids that then coincide, ignoring case as some file systems do, get a hash of their path.
  */
-function utteranceIds(relativePaths: readonly string[]): string[] {
+export function utteranceIds(relativePaths: readonly string[]): string[] {
   const readable = relativePaths.map((path) =>
     withoutExtension(path)
       .split('/')

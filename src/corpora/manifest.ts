@@ -1,10 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { readRegularFile, UnreadableFileError } from '../util/fs.js';
 import { posix } from 'node:path';
 import { CorpusError, ISO_639_1 } from './types.js';
 
 export const MANIFEST_FILE = 'manifest.csv';
 export const REQUIRED_COLUMNS = ['path', 'speaker', 'emotion'] as const;
 export const OPTIONAL_COLUMNS = ['language', 'duration_s'] as const;
+/** A manifest of a million rows is tens of MB; more is not a manifest. */
+const MAX_MANIFEST_BYTES = 256 * 1024 ** 2;
 
 export interface CsvRecord {
   /** The 1-based line the record starts on (a quoted field may span lines). */
@@ -91,7 +93,10 @@ function relativeAudioPath(written: string, file: string, line: number): string 
 
 /** The rows of a manifest.csv; malformed structure is an error naming the file and line. */
 export async function readManifest(file: string): Promise<ManifestRow[]> {
-  const [header, ...records] = parseCsv(await readFile(file, 'utf8'), file).filter((record) => !isBlank(record));
+  const bytes = await readRegularFile(file, MAX_MANIFEST_BYTES).catch((error: unknown) => {
+    throw error instanceof UnreadableFileError ? new CorpusError(file, error.reason) : error;
+  });
+  const [header, ...records] = parseCsv(bytes.toString('utf8'), file).filter((record) => !isBlank(record));
   const expected = `required columns ${REQUIRED_COLUMNS.join(',')}; optional ${OPTIONAL_COLUMNS.join(',')}`;
   if (header === undefined) throw new CorpusError(file, `is empty; its first line must name the columns (${expected})`);
   const columns = header.fields.map((name) => name.trim().toLowerCase());

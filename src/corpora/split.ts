@@ -5,14 +5,23 @@ function uniqueSorted(speakers: readonly string[]): string[] {
 }
 
 /**
- * The benchmark's split of a target corpus (../shared/BENCHMARK.md): the unique speaker ids sorted as
- * strings; even positions form the adaptation pool, odd positions the test set.
+ * How a target corpus's sorted speakers are dealt out: `alternate` (the default) even positions to the
+ * adaptation pool, odd to the test set; `pairs` positions 0, 1, 4, 5, ... to the pool and 2, 3, 6, 7, ... to
+ * the test set, for corpora whose ids alternate gender (RAVDESS numbers men odd), so both genders are on both sides.
  */
-export function protocolSplit(speakers: readonly string[]): { adaptation: string[]; test: string[] } {
+export const SPLIT_SCHEMES = ['alternate', 'pairs'] as const;
+export type SplitScheme = (typeof SPLIT_SCHEMES)[number];
+
+/**
+ * The benchmark's split of a target corpus (../shared/BENCHMARK.md): the unique speaker ids sorted as
+ * strings, then dealt out by `scheme`.
+ */
+export function protocolSplit(speakers: readonly string[], scheme: SplitScheme = 'alternate'): { adaptation: string[]; test: string[] } {
   const sorted = uniqueSorted(speakers);
+  const inPool = (position: number) => (scheme === 'pairs' ? Math.floor(position / 2) : position) % 2 === 0;
   return {
-    adaptation: sorted.filter((_, position) => position % 2 === 0),
-    test: sorted.filter((_, position) => position % 2 === 1),
+    adaptation: sorted.filter((_, position) => inPool(position)),
+    test: sorted.filter((_, position) => !inPool(position)),
   };
 }
 

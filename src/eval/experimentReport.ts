@@ -19,8 +19,11 @@ export interface SettingScores {
 }
 
 export interface ExperimentResults {
-  source: string;
+  /** The source corpus, or the list of source corpora when there are several. */
+  source: string | string[];
   target: string;
+  /** The methods `ser adapt` uses by default in each setting. */
+  recommended?: { unsupervised: string; 'few-shot': string };
   classes: string[];
   /** Keyed `<setting>/<method>`, e.g. "unsupervised/dann". */
   settings: Record<string, SettingScores>;
@@ -83,8 +86,13 @@ function resultsTable(results: ExperimentResults): Table {
   };
 }
 
+/** The source corpus, or the source corpora joined by ' + '. */
+export function sourceName(results: Pick<ExperimentResults, 'source'>): string {
+  return Array.isArray(results.source) ? results.source.join(' + ') : results.source;
+}
+
 function title(results: ExperimentResults): string {
-  return `Cross-lingual results: ${results.source} → ${results.target}`;
+  return `Cross-lingual results: ${sourceName(results)} → ${results.target}`;
 }
 
 function description(results: ExperimentResults): string {
@@ -103,7 +111,7 @@ function renderMarkdown(results: ExperimentResults): string {
 
 function renderHtml(results: ExperimentResults): string {
   const chart = barChartSvg({
-    title: `UAR per setting and method, ${results.source} → ${results.target}`,
+    title: `UAR per setting and method, ${sourceName(results)} → ${results.target}`,
     valueLabel: 'UAR %',
     whiskerLabel: '± std over seeds',
     referenceLabel: 'classical baseline',
@@ -128,4 +136,34 @@ function renderHtml(results: ExperimentResults): string {
 /** Writes results.json (the results as given), results.md and a self-contained results.html into `dir`. */
 export function writeExperimentReport(dir: string, results: ExperimentResults): Promise<ReportFiles> {
   return writeReportFiles(dir, 'results', { json: results, markdown: renderMarkdown(results), html: renderHtml(results) });
+}
+
+/**
+ * Several experiments side by side (one column per target): per setting, the classical baseline's row, then
+ * each method's UAR (mean ± std over seeds, 95% bootstrap interval over test clips). ▲ marks a cell above
+ * the baseline, ▼ one below; (r) marks the recommended method of its setting.
+ */
+export function comparisonTable(experiments: ExperimentResults[]): Table {
+  const keys = [...new Set(experiments.flatMap((results) => resultRows(results).map((row) => row.key)))];
+  const settings = PROTOCOL_SETTINGS.filter((setting) => keys.some((key) => key.startsWith(`${setting}/`)));
+  const rows: string[][] = [];
+  for (const setting of settings) {
+    rows.push([`**${setting}**: classical baseline`, ...experiments.map((results) => results.baseline?.[setting]?.toFixed(1) ?? '—')]);
+    for (const key of keys.filter((k) => k.startsWith(`${setting}/`))) {
+      const method = key.slice(setting.length + 1);
+      const recommended = experiments.some((results) => (results.recommended as Record<string, string> | undefined)?.[setting] === method);
+      rows.push([
+        `${setting} / ${method}${recommended ? ' (r)' : ''}`,
+        ...experiments.map((results) => {
+          const scores = results.settings[key];
+          if (!scores) return 'not run';
+          const baseline = results.baseline?.[setting];
+          const mean = Math.round(scores.uar.mean * 1000) / 10;
+          const mark = baseline === undefined || mean === baseline ? '' : mean > baseline ? '▲' : '▼';
+          return `${mark}${formatMeanStd(scores.uar)}${scores.uarInterval ? ` ${formatInterval(scores.uarInterval)}` : ''}`;
+        }),
+      ]);
+    }
+  }
+  return { headers: ['setting / method', ...experiments.map((results) => `${sourceName(results)} → ${results.target}`)], rows };
 }

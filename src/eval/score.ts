@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { assertFeaturesMatch, type ModelCard } from '../model/io.js';
 import { argMax, infer } from '../infer/infer.js';
 import { modelInputs } from '../infer/inputs.js';
+import { speakersOf } from '../infer/normalise.js';
 import type { FeatureStore, StoreItem } from '../store/index.js';
 import { labelIndices, readMatrices } from '../store/items.js';
 import { pca2d } from './projection.js';
@@ -29,7 +30,8 @@ export function scoreStore(
   const speakers = options.speakers ? new Set(options.speakers) : null;
   const items = store.items.filter((item) => item.label !== null && card.labels.includes(item.label) && (!speakers || speakers.has(item.speaker)));
   if (items.length === 0) throw new Error(`${store.dir}: no labelled utterances of the model's classes (${card.labels.join(', ')})${speakers ? ` among speakers ${[...speakers].join(', ')}` : ''}`);
-  const { probabilities, embeddings } = infer(model, modelInputs(readMatrices(store, items), card));
+  // 'speaker' normalisation: each test speaker on the statistics of their own clips here (audio only, no labels).
+  const { probabilities, embeddings } = infer(model, modelInputs(readMatrices(store, items), card, speakersOf(items)));
   return {
     group: { corpus: store.corpus, language: store.language, classes: card.labels, yTrue: labelIndices(items, card.labels), yPred: probabilities.map(argMax) },
     items,

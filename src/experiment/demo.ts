@@ -7,7 +7,7 @@ import { resolveFeatureConfig } from '../features/config.js';
 import { buildEvaluationReport, writeEvaluationReport, type EvaluationReport } from '../eval/report.js';
 import { computeMetrics } from '../infer/metrics.js';
 import { embeddingPlot, scoreStore, type ScoredItems } from '../eval/score.js';
-import { saveModel, type ModelCard } from '../model/io.js';
+import { saveModel, type ModelCard, type SavedModel } from '../model/io.js';
 import { openFeatureStore, preprocessCorpus } from '../store/index.js';
 import { labelledItems } from '../store/items.js';
 import { pretrain } from '../train/pretrain.js';
@@ -65,7 +65,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   await saveModel(join(options.out, 'models', 'source'), pretrained.model, pretrained.card);
 
   options.log(`adapting to ${target.corpus} (${target.language}) with ${options.method}, audio of speakers ${split.adaptation.join(', ')}`);
-  const adapted = await adaptModel(pretrained.model, pretrained.card, source, target, {
+  const adapted = await adaptModel(pretrained.model, pretrained.card, [source], target, {
     ...DEFAULT_ADAPT_OPTIONS,
     method: options.method,
     shots: 0,
@@ -96,3 +96,27 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const uarOf = (s: ScoredItems) => computeMetrics(s.group.yTrue, s.group.yPred, s.group.classes).uar;
   return { report, reportDir, sourceOnlyUar: uarOf(before[1]), adaptedUar: uarOf(after[1]) };
 }
+
+export interface ShippedModelDemo {
+  /** UAR on the target test speakers of the shipped model as it is, and after AdaBN on the adaptation pool's audio. */
+  asIsUar: number;
+  adaptedUar: number;
+  adapted: SavedModel;
+}
+
+/**
+ * The shipped model on the demo's target language: scored on the test speakers as it is, then adapted with
+ * AdaBN to the adaptation speakers' audio (no labels, no source corpus: what `ser adapt --target <folder>`
+ * does) and scored again.
+ */
+export async function shippedModelOnDemo(shipped: SavedModel, targetStore: string, seed: number): Promise<ShippedModelDemo> {
+  const target = openFeatureStore(targetStore);
+  const split = protocolSplit(labelledItems(target).map((i) => i.speaker));
+  const uarOf = (saved: SavedModel) => {
+    const { group } = scoreStore(saved.model, saved.card, target, { speakers: split.test });
+    return computeMetrics(group.yTrue, group.yPred, group.classes).uar;
+  };
+  const adapted = await adaptModel(shipped.model, shipped.card, [], target, { ...DEFAULT_ADAPT_OPTIONS, method: 'adabn', shots: 0, seed, adaptationSpeakers: split.adaptation });
+  return { asIsUar: uarOf(shipped), adaptedUar: uarOf(adapted), adapted };
+}
+

@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { Worker } from 'node:worker_threads';
-import { DEFAULT_ADAPT_OPTIONS, adaptModel, type AdaptationMethod } from '../adapt/adapt.js';
-import { holdOutSpeakers, protocolSplit } from '../corpora/split.js';
+import { DEFAULT_ADAPT_OPTIONS, adaptModel, recommendedMethod, type AdaptationMethod } from '../adapt/adapt.js';
+import { holdOutSpeakers, protocolSplit, type SplitScheme } from '../corpora/split.js';
 import { loadCorpus } from '../corpora/load.js';
-import type { FeatureConfig } from '../features/config.js';
+import { featureConfigKey, type FeatureConfig } from '../features/config.js';
 import { bootstrapMeanUar } from '../eval/bootstrap.js';
 import { computeMetrics, summarise, type Metrics } from '../infer/metrics.js';
 import { writeExperimentReport, type ExperimentResults, type ProtocolSetting } from '../eval/experimentReport.js';
@@ -14,15 +16,21 @@ import { activeBackendChoice, type BackendChoice } from '../model/backend.js';
 import { loadModel, saveModel, type ModelCard } from '../model/io.js';
 import { openFeatureStore, preprocessCorpus, type FeatureStore } from '../store/index.js';
 import { labelledItems } from '../store/items.js';
-import { pretrain, type PretrainOptions } from '../train/pretrain.js';
+import { pretrain, pretrainOnSources, type PretrainOptions } from '../train/pretrain.js';
 import { recipeOptions, type PretrainRecipe } from '../train/recipes.js';
 import type { EpochReport } from '../train/trainer.js';
 import { writeJsonAtomic } from '../util/fs.js';
+import { readJsonFile } from '../util/validate.js';
 
 export interface ExperimentOptions {
-  source: string;
+  /** Source corpus folders: one, or several pooled (each standardised on its own statistics, batches balanced over corpora). */
+  sources: string[];
   target: string;
+  /** How the target's sorted speakers are dealt to adaptation pool and test set (`pairs` for RAVDESS as a target). */
+  split: SplitScheme;
   out: string;
+  /** Feature stores are cached here (default `<out>/features`), so experiments over the same corpora share them. */
+  featuresDir?: string;
   seeds: number[];
   shots: number;
   /** Unsupervised methods; few-shot runs fine-tuning alone (`none`) and with each of these. */
@@ -38,6 +46,11 @@ export interface ExperimentOptions {
   adaptEpochs: number;
   targetSupervisedEpochs: number;
   baseline?: Partial<Record<ProtocolSetting, number>>;
+  /**
+   * Run only these `<setting>/<method>` keys (default: every one of the protocol), e.g. the cheap ones first
+   * on every target; results then report every key whose runs are on disk for every seed.
+   */
+  runs?: string[];
   log: (message: string) => void;
   onEpoch?: (run: string, report: EpochReport) => void;
 }
@@ -45,16 +58,20 @@ export interface ExperimentOptions {
 export const DEFAULT_EXPERIMENT_METHODS: AdaptationMethod[] = ['none', 'adabn', 'selftrain', 'dann', 'mmd', 'coral'];
 export const DEFAULT_EXPERIMENT_RECIPES: ExperimentOptions['recipes'] = { crossLingual: 'functionals', inLanguage: 'conv' };
 
-interface RunResult {
-  classes: string[];
-  uar: number;
-  accuracy: number;
-  macroF1: number;
-  confusion: number[][];
-  /** Class indices per test clip, in store order (absent from runs cached before reports had intervals). */
-  yTrue?: number[];
-  yPred?: number[];
-}
+const share = z.number().min(0).max(1);
+const classIndices = z.array(z.number().int().nonnegative());
+/** A cached run's result file (runs/seed-<seed>/<setting>-<method>-<settings key>.json). */
+const runResultSchema = z.object({
+  classes: z.array(z.string().min(1)).min(2),
+  uar: share,
+  accuracy: share,
+  macroF1: share,
+  confusion: z.array(z.array(z.number().int().nonnegative())),
+  /** Class indices per test clip, in store order. */
+  yTrue: classIndices,
+  yPred: classIndices,
+});
+type RunResult = z.infer<typeof runResultSchema>;
 
 interface TestScore {
   metrics: Metrics;
@@ -62,7 +79,7 @@ interface TestScore {
   yPred: number[];
 }
 
-/** What a run scored, kept on disk so an interrupted experiment resumes where it stopped. */
+/** What a run scored, kept on disk under a name holding its settings key, so an interrupted experiment resumes where it stopped. */
 async function cachedRun(file: string, run: () => Promise<TestScore>): Promise<void> {
   if (existsSync(file)) return;
   const { metrics, yTrue, yPred } = await run();
@@ -75,10 +92,9 @@ async function cachedRun(file: string, run: () => Promise<TestScore>): Promise<v
 /** 95% interval of the mean UAR over seeds, resampling the test clips; none when a run lacks its predictions. */
 function meanUarInterval(runs: RunResult[]) {
   const [{ yTrue, classes }] = runs;
-  if (!yTrue) return undefined;
   const clips = yTrue.join();
-  if (!runs.every((run) => run.yPred !== undefined && run.yTrue?.join() === clips)) return undefined;
-  return bootstrapMeanUar(yTrue, runs.map((run) => run.yPred!), classes, { seed: 0 });
+  if (!runs.every((run) => run.yTrue.join() === clips)) return undefined;
+  return bootstrapMeanUar(yTrue, runs.map((run) => run.yPred), classes, { seed: 0 });
 }
 
 async function storeFor(corpusDir: string, cacheDir: string, options: ExperimentOptions): Promise<FeatureStore> {
@@ -91,19 +107,22 @@ async function storeFor(corpusDir: string, cacheDir: string, options: Experiment
 }
 
 export interface ExperimentContext {
-  source: FeatureStore;
+  sources: FeatureStore[];
   target: FeatureStore;
   split: { adaptation: string[]; test: string[] };
 }
 
 async function prepareExperiment(options: ExperimentOptions): Promise<ExperimentContext> {
-  const source = await storeFor(options.source, join(options.out, 'features'), options);
-  const target = await storeFor(options.target, join(options.out, 'features'), options);
-  return contextOf(source, target);
+  const featuresDir = options.featuresDir ?? join(options.out, 'features');
+  const sources: FeatureStore[] = [];
+  for (const dir of options.sources) sources.push(await storeFor(dir, featuresDir, options));
+  const target = await storeFor(options.target, featuresDir, options);
+  if (sources.some((source) => source.corpus === target.corpus)) throw new Error(`${options.target}: the target corpus ${target.corpus} is also a source`);
+  return contextOf(sources, target, options.split);
 }
 
-export function contextOf(source: FeatureStore, target: FeatureStore): ExperimentContext {
-  return { source, target, split: protocolSplit(labelledItems(target).map((item) => item.speaker)) };
+export function contextOf(sources: FeatureStore[], target: FeatureStore, split: SplitScheme): ExperimentContext {
+  return { sources, target, split: protocolSplit(labelledItems(target).map((item) => item.speaker), split) };
 }
 
 function runKeys(options: Pick<ExperimentOptions, 'methods' | 'shots'>): { key: string; method: AdaptationMethod | null; shots: number }[] {
@@ -115,32 +134,72 @@ function runKeys(options: Pick<ExperimentOptions, 'methods' | 'shots'>): { key: 
   ];
 }
 
-function runFile(out: string, seed: number, key: string): string {
-  return join(out, 'runs', `seed-${seed}`, `${key.replace('/', '-')}.json`);
+/** The run keys this invocation runs: the protocol's, restricted to `options.runs`. */
+function selectedKeys(options: Pick<ExperimentOptions, 'methods' | 'shots' | 'runs'>): string[] {
+  const keys = runKeys(options).map((run) => run.key);
+  const unknown = (options.runs ?? []).filter((key) => !keys.includes(key));
+  if (unknown.length > 0) throw new Error(`runs ${unknown.join(', ')} are not in this protocol (${keys.join(', ')})`);
+  return options.runs ? keys.filter((key) => options.runs!.includes(key)) : keys;
+}
+
+/**
+ * A short hash of everything that shapes a result. Cached models and runs are stored under it, so a rerun
+ * with other settings (epochs, recipe, shots, features, changed audio...) never reuses a result of the old
+ * ones: it computes its own beside them.
+ */
+function settingsKey(settings: Record<string, unknown>): string {
+  return createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 12);
+}
+
+/** The identity of a store's contents: its feature configuration and, per item, id, label, speaker, frames and its audio's size and mtime. */
+function storeContents(store: FeatureStore): string {
+  const hash = createHash('sha256').update(store.configKey);
+  for (const item of store.items) hash.update(JSON.stringify([item.id, item.label, item.speaker, item.frames, item.size, item.mtimeMs]));
+  return hash.digest('hex');
+}
+
+/** The settings each cached result of one seed depends on: the source model, and every run beside it. */
+function seedSettings(options: Pick<ExperimentOptions, 'featureConfig' | 'recipes' | 'pretrain' | 'adaptEpochs' | 'targetSupervisedEpochs' | 'split'>, context: ExperimentContext, seed: number) {
+  const features = featureConfigKey(options.featureConfig);
+  const sourceModel = settingsKey({ features, sources: context.sources.map(storeContents), recipe: options.recipes.crossLingual, pretrain: options.pretrain, seed });
+  const target = storeContents(context.target);
+  return {
+    sourceModel,
+    run: (key: string, method: AdaptationMethod | null, shots: number): string =>
+      settingsKey(
+        key === 'target-supervised/scratch'
+          ? { key, features, target, split: options.split, recipe: options.recipes.inLanguage, pretrain: options.pretrain, epochs: options.targetSupervisedEpochs, seed }
+          : { key, sourceModel, target, split: options.split, method, shots, ...(method === null ? {} : { adaptEpochs: options.adaptEpochs }), seed },
+      ),
+  };
+}
+
+function runFile(out: string, seed: number, key: string, settings: string): string {
+  return join(out, 'runs', `seed-${seed}`, `${key.replace('/', '-')}-${settings}.json`);
 }
 
 /**
  * The runs `keys` of one seed (by default all), after pretraining its source model or loading it from an
  * earlier run; each result is written as it is known, so a rerun continues where this one stopped.
  */
-export async function runSeed(options: ExperimentOptions, context: ExperimentContext, seed: number, keys = runKeys(options).map((r) => r.key)): Promise<void> {
-  const { source, target, split } = context;
+export async function runSeed(options: ExperimentOptions, context: ExperimentContext, seed: number, keys = selectedKeys(options)): Promise<void> {
+  const { sources, target, split } = context;
   const scoreOnTest = (model: tf.LayersModel, card: ModelCard): TestScore => {
     const { group } = scoreStore(model, card, target, { speakers: split.test });
     return { metrics: computeMetrics(group.yTrue, group.yPred, group.classes), yTrue: group.yTrue, yPred: group.yPred };
   };
-  const sourceModelDir = join(options.out, 'models', `seed-${seed}`, 'source');
+  const settings = seedSettings(options, context, seed);
+  const sourceModelDir = join(options.out, 'models', `seed-${seed}`, `source-${settings.sourceModel}`);
   let pretrained: { model: tf.LayersModel; card: ModelCard };
   if (existsSync(join(sourceModelDir, 'card.json'))) {
     pretrained = await loadModel(sourceModelDir);
   } else {
-    const validationSpeakers = holdOutSpeakers(labelledItems(source).map((i) => i.speaker), 0.2, seed).validation;
-    options.log(`seed ${seed}: pretraining on ${source.corpus}, validation speakers ${validationSpeakers.join(', ')}`);
-    pretrained = await pretrain(source, {
+    const pretrainSources = sources.map((store) => ({ store, validationSpeakers: holdOutSpeakers(labelledItems(store).map((i) => i.speaker), 0.2, seed).validation }));
+    options.log(`seed ${seed}: pretraining on ${pretrainSources.map((s) => `${s.store.corpus} (validation speakers ${s.validationSpeakers.join(', ')})`).join(', ')}`);
+    pretrained = await pretrainOnSources(pretrainSources, {
       ...recipeOptions(options.recipes.crossLingual),
       ...options.pretrain,
       seed,
-      validationSpeakers,
       checkpointDir: join(sourceModelDir, 'checkpoints'),
       resume: true,
       onEpoch: (r) => options.onEpoch?.(`seed ${seed} pretrain`, r),
@@ -149,7 +208,7 @@ export async function runSeed(options: ExperimentOptions, context: ExperimentCon
   }
 
   for (const { key, method, shots } of runKeys(options).filter((run) => keys.includes(run.key))) {
-    await cachedRun(runFile(options.out, seed, key), async () => {
+    await cachedRun(runFile(options.out, seed, key, settings.run(key, method, shots)), async () => {
       options.log(`seed ${seed}: ${key}`);
       if (key === 'source-only/none') return scoreOnTest(pretrained.model, pretrained.card);
       const trained =
@@ -163,7 +222,7 @@ export async function runSeed(options: ExperimentOptions, context: ExperimentCon
               validationSpeakers: [],
               onEpoch: (r) => options.onEpoch?.(`seed ${seed} ${key}`, r),
             })
-          : await adaptModel(pretrained.model, pretrained.card, source, target, {
+          : await adaptModel(pretrained.model, pretrained.card, sources, target, {
               ...DEFAULT_ADAPT_OPTIONS,
               method,
               shots,
@@ -193,7 +252,7 @@ async function runInWorkers(options: ExperimentOptions, context: ExperimentConte
     const runWorker = async (): Promise<void> => {
       for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
         const { seed, keys } = job;
-        const data: SeedWorkerData = { options: serialisable, seed, keys, backend, sourceStore: context.source.dir, targetStore: context.target.dir };
+        const data: SeedWorkerData = { options: serialisable, seed, keys, backend, sourceStores: context.sources.map((s) => s.dir), targetStore: context.target.dir };
         const worker = new Worker(script, { workerData: data });
         await new Promise<void>((resolve, reject) => {
           worker.on('message', (message: SeedWorkerMessage) => {
@@ -208,11 +267,15 @@ async function runInWorkers(options: ExperimentOptions, context: ExperimentConte
     await Promise.all(Array.from({ length: Math.min(options.parallel, jobs.length) }, runWorker));
   };
   await runJobs(options.seeds.map((seed) => ({ seed, keys: [] })));
-  const remaining = options.seeds.flatMap((seed) =>
-    runKeys(options)
-      .filter(({ key }) => !existsSync(runFile(options.out, seed, key)))
-      .map(({ key }) => ({ seed, keys: [key] })),
-  );
+  // Key by key over the seeds, so an interrupted experiment has whole rows.
+  const selected = selectedKeys(options);
+  const remaining = runKeys(options)
+    .filter(({ key }) => selected.includes(key))
+    .flatMap(({ key, method, shots }) =>
+      options.seeds
+        .filter((seed) => !existsSync(runFile(options.out, seed, key, seedSettings(options, context, seed).run(key, method, shots))))
+        .map((seed) => ({ seed, keys: [key] })),
+    );
   await runJobs(remaining);
 }
 
@@ -221,7 +284,7 @@ export interface SeedWorkerData {
   seed: number;
   keys: string[];
   backend: BackendChoice;
-  sourceStore: string;
+  sourceStores: string[];
   targetStore: string;
 }
 
@@ -233,7 +296,7 @@ export type SeedWorkerMessage = { kind: 'log'; text: string } | { kind: 'epoch';
  */
 export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResults> {
   const context = await prepareExperiment(options);
-  const { source, target, split } = context;
+  const { sources, target, split } = context;
   options.log(`target ${target.corpus}: adaptation speakers ${split.adaptation.join(', ')}; test speakers ${split.test.join(', ')}`);
   const parallel = options.parallel > 1 && !import.meta.url.endsWith('.ts');
   if (parallel) {
@@ -242,11 +305,20 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     for (const seed of options.seeds) await runSeed(options, context, seed);
   }
 
-  const keys = runKeys(options).map((r) => r.key);
-  const runsOf = (key: string) => options.seeds.map((seed) => JSON.parse(readFileSync(runFile(options.out, seed, key), 'utf8')) as RunResult);
+  const fileOf = (seed: number, { key, method, shots }: { key: string; method: AdaptationMethod | null; shots: number }) =>
+    runFile(options.out, seed, key, seedSettings(options, context, seed).run(key, method, shots));
+  const runs = runKeys(options).filter((run) => options.seeds.every((seed) => existsSync(fileOf(seed, run))));
+  const keys = runs.map((r) => r.key);
+  const cached = new Map<string, RunResult[]>();
+  for (const run of runs) {
+    const fix = 'delete the file and rerun the experiment to compute the run again';
+    cached.set(run.key, await Promise.all(options.seeds.map((seed) => readJsonFile(fileOf(seed, run), runResultSchema, fix))));
+  }
+  const runsOf = (key: string) => cached.get(key)!;
   const results: ExperimentResults = {
-    source: source.corpus,
+    source: sources.length === 1 ? sources[0].corpus : sources.map((s) => s.corpus),
     target: target.corpus,
+    recommended: { unsupervised: recommendedMethod(0), 'few-shot': recommendedMethod(options.shots) },
     classes: runsOf(keys[0])[0].classes,
     settings: Object.fromEntries(
       keys.map((key) => {
@@ -260,10 +332,13 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     ),
     ...(options.baseline ? { baseline: options.baseline } : {}),
     notes: [
-      `seeds ${options.seeds.join(', ')}; target adaptation speakers ${split.adaptation.join(', ')}; test speakers ${split.test.join(', ')}`,
+      `sources: ${sources.map((s) => `${s.corpus} (${s.language}, ${labelledItems(s).length} clips)`).join(', ')}${sources.length > 1 ? ', each standardised on its own statistics, batches balanced over (corpus, class)' : ''}`,
+      `seeds ${options.seeds.join(', ')}; target split ${options.split}; target adaptation speakers ${split.adaptation.join(', ')}; test speakers ${split.test.join(', ')}`,
       `recipes: ${options.recipes.crossLingual} for the source model, ${options.recipes.inLanguage} for target-supervised`,
+      `normalisation: ${options.pretrain.normalisation ?? 'corpus'}${options.pretrain.normalisation === 'speaker' ? ' (each speaker on their own statistics, test speakers on their test clips, audio only)' : ''}`,
       `pretraining: checkpoint chosen on held-out source speakers; adaptation: fixed ${options.adaptEpochs} epochs; target-supervised: fixed ${options.targetSupervisedEpochs} epochs`,
       `methods: ${options.methods.join(', ')} (none = per-domain normalisation only); few-shot k = ${options.shots}`,
+      `recommended (what \`ser adapt\` uses by default, chosen leave-one-corpus-out over the four shared corpora): ${recommendedMethod(0)} unsupervised, ${recommendedMethod(options.shots)} few-shot`,
     ],
   };
   await writeExperimentReport(options.out, results);

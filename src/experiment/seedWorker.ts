@@ -4,7 +4,7 @@ import { openFeatureStore } from '../store/index.js';
 import type { EpochReport } from '../train/trainer.js';
 import { contextOf, runSeed, type SeedWorkerData, type SeedWorkerMessage } from './run.js';
 
-const { options, seed, keys, backend, sourceStore, targetStore } = workerData as SeedWorkerData;
+const { options, seed, keys, backend, sourceStores, targetStore } = workerData as SeedWorkerData;
 const post = (message: SeedWorkerMessage) => parentPort!.postMessage(message);
 await selectBackend(backend);
 await runSeed(
@@ -13,7 +13,7 @@ await runSeed(
     log: (text: string) => post({ kind: 'log', text }),
     onEpoch: (run: string, report: EpochReport) => post({ kind: 'epoch', run, report }),
   },
-  contextOf(openFeatureStore(sourceStore), openFeatureStore(targetStore)),
+  contextOf(sourceStores.map(openFeatureStore), openFeatureStore(targetStore), options.split),
   seed,
   keys,
 );

@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module';
-import type meydaPackage from 'meyda';
 import { createWindow, windowFrame, type WindowType } from './frames.js';
+import { loadMeyda } from './meyda.js';
 import { powerSpectrum, powerSpectrumPlan, spectrumBins } from './spectrum.js';
 
 /** The fields meyda's extractors read; one object is reused for every frame. */
@@ -15,13 +14,9 @@ type MeydaExtractor = (frame: MeydaFrame) => number;
 
 let extractors: Record<string, MeydaExtractor> | undefined;
 
-/**
- * meyda's extractors, loaded on first use: most configurations never need them, and every preprocessing
- * worker would pay for the import. meyda sets `module.exports = Meyda` while its typings declare an ES
- * default export, hence the require.
- */
+/** meyda's extractors, loaded on first use: most configurations never need them (see meyda.ts for the cost). */
 function meydaExtractors(): Record<string, MeydaExtractor> {
-  extractors ??= (createRequire(import.meta.url)('meyda') as typeof meydaPackage.default).featureExtractors as Record<string, MeydaExtractor>;
+  extractors ??= loadMeyda().featureExtractors as Record<string, MeydaExtractor>;
   return extractors;
 }
 

@@ -10,3 +10,4 @@ export * from './cmvn.js';
 export * from './extract.js';
 export * from './activity.js';
 export * from './pitch.js';
+export * from './band.js';

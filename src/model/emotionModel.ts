@@ -1,19 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import type { ModelSpec } from './card.js';
 import { StatsPooling } from './layers.js';
 
-export interface ModelSpec {
-  inputDims: number;
-  numClasses: number;
-  /** Output channels of each conv block (conv, batch norm, ReLU; max-pool between blocks); none: a model of utterance statistics alone. */
-  channels: number[];
-  kernelSize: number;
-  embeddingDim: number;
-  /** Also pool the input frames themselves: utterance functionals beside the learnt frame-level ones. */
-  inputStatistics: boolean;
-  /** Batch norm on the pooled utterance vector, so that AdaBN's re-estimation standardises utterance statistics per domain. */
-  utteranceNorm?: boolean;
-  seed: number;
-}
+export type { ModelSpec };
 
 export const DEFAULT_MODEL_SPEC: Omit<ModelSpec, 'inputDims' | 'numClasses' | 'seed'> = {
   channels: [64, 128, 128],

@@ -1,79 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
-import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
-import type { FeatureConfig } from '../features/config.js';
-import type { ModelSpec } from './emotionModel.js';
+import { z } from 'zod';
+import { featureConfigKey } from '../features/config.js';
+import { readRegularFile, writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
+import { InvalidFileError, parseJsonBytes, parseWith } from '../util/validate.js';
+import { modelCardSchema, type ModelCard } from './card.js';
+import { nonFiniteWeight } from './weights.js';
 import './layers.js';
 
-export const MODEL_CARD_FORMAT = 'ser-model-card/1';
-
-/** How frames are standardised before the model sees them (see src/infer/normalise.ts). */
-export interface NormalisationCard {
-  mode: 'corpus' | 'utterance';
-  /** Per-dimension statistics fitted on the domain named by `fittedOn`; per-corpus mode refits them on a new domain. */
-  mean: number[];
-  std: number[];
-  fittedOn: string;
-  /** Frames more than this many dB below an utterance's loudest are dropped. */
-  activeFrameThresholdDb: number;
-}
-
-/** Temperature scaling of a model's probabilities: p_T ∝ p^(1/T) (see src/infer/calibration.ts). */
-export interface CalibrationCard {
-  /** 1 leaves probabilities as the model gives them. */
-  temperature: number;
-  /** Which clips it was fitted on: the held-out source speakers, or the labelled shots of an adaptation. */
-  fittedOn: string;
-  clips: number;
-  /** ECE of those clips before and after scaling (in-sample: the clips T was fitted on). */
-  eceBefore: number;
-  eceAfter: number;
-}
-
-export interface ModelCard {
-  format: typeof MODEL_CARD_FORMAT;
-  labels: string[];
-  featureConfig: FeatureConfig;
-  featureConfigKey: string;
-  normalisation: NormalisationCard;
-  modelSpec: ModelSpec;
-  source: { corpus: string; language: string; trainSpeakers: string[]; validationSpeakers: string[] };
-  adaptation?: {
-    method: string;
-    targetCorpus: string;
-    targetLanguage: string;
-    shots: number;
-    adaptationSpeakers: string[];
-    labelledClips: string[];
-    unlabelledClips: number;
-    /** `selftrain`: the pool clips it trained on and the label it gave each. */
-    pseudoLabelledClips?: { id: string; label: string }[];
-    schedule: string;
-    /** Each epoch of the adaptation's training, where it trained. */
-    history?: AdaptationEpoch[];
-  };
-  training: Record<string, unknown>;
-  /** Temperature scaling of the probabilities (src/infer/calibration.ts); absent: none. */
-  calibration?: CalibrationCard;
-  /** Scores on held-out source speakers at the chosen epoch. */
-  validation: { uar: number; accuracy: number; macroF1: number; epoch: number } | null;
-  backend: string;
-  packageVersion: string;
-  createdAt: string;
-}
-
-/** One epoch of an adaptation's training, as the card keeps it. */
-export interface AdaptationEpoch {
-  epoch: number;
-  /** Mean classification loss over the epoch's batches. */
-  loss: number;
-  /** Mean alignment loss over the epoch's batches; null without one. */
-  alignmentLoss: number | null;
-  /** Figures the alignment loss reports, averaged over the epoch (dann: `discriminatorAccuracy`). */
-  alignmentMetrics?: Record<string, number>;
-}
+export {
+  MODEL_CARD_FORMAT,
+  type AdaptationEpoch,
+  type CalibrationCard,
+  type ModelCard,
+  type NormalisationCard,
+  type SourceCard,
+  type TrainingRecord,
+} from './card.js';
 
 export interface SavedModel {
   model: tf.LayersModel;
@@ -98,7 +42,10 @@ function weightBytes(artifacts: tf.io.ModelArtifacts): Uint8Array {
   return new Uint8Array(tf.io.concatenateArrayBuffers(buffers));
 }
 
+/** Refuses to write a model with a NaN or infinite weight: it would answer NaN for every clip. */
 export async function saveModel(dir: string, model: tf.LayersModel, card: ModelCard): Promise<void> {
+  const broken = nonFiniteWeight(model);
+  if (broken) throw new Error(`${dir}: not written, the model's weight ${broken} is not finite (training diverged); lower the learning rate`);
   const artifacts = await modelArtifacts(model);
   await writeFileAtomic(join(dir, 'weights.bin'), weightBytes(artifacts));
   await writeJsonAtomic(join(dir, 'model.json'), {
@@ -116,23 +63,66 @@ export class ModelFolderError extends Error {
   }
 }
 
+/** model.json as saveModel writes it: the tfjs topology and the manifest of the float32 weights in weights.bin. */
+const modelJsonSchema = z.object({
+  modelTopology: z.record(z.unknown()),
+  weightsManifest: z
+    .array(z.object({ paths: z.array(z.string()), weights: z.array(z.object({ name: z.string(), shape: z.array(z.number().int().nonnegative()), dtype: z.literal('float32') })) }))
+    .length(1),
+});
+
+/** What one file of a model folder may weigh: JSON files 64 MB, weights 2 GiB. */
+const MAX_JSON_BYTES = 64 * 1024 ** 2;
+const MAX_WEIGHT_BYTES = 2 * 1024 ** 3;
+const REWRITE = 'the model folder is damaged or was edited by hand: write it again with `ser train` or `ser adapt`, or restore it';
+
+/**
+ * Loads a model folder, validating every file: card.json against its schema (and its featureConfigKey
+ * against its featureConfig), model.json's manifest, weights.bin's size against the manifest, every weight
+ * finite, and the model's input and output sizes against the card. Errors name the file and the field.
+ */
 export async function loadModel(dir: string): Promise<SavedModel> {
   for (const file of ['model.json', 'weights.bin', 'card.json']) {
     if (!existsSync(join(dir, file))) {
       throw new ModelFolderError(dir, `no ${file}; a model folder is written by \`ser train\` or \`ser adapt\` (model.json, weights.bin, card.json)`);
     }
   }
-  const card = JSON.parse(await readFile(join(dir, 'card.json'), 'utf8')) as ModelCard;
-  if (card.format !== MODEL_CARD_FORMAT) throw new ModelFolderError(dir, `card.json has format ${String(card.format)}, expected ${MODEL_CARD_FORMAT}`);
-  const topology = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
-  const weights = await readFile(join(dir, 'weights.bin'));
-  const model = await tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: topology.modelTopology,
-      weightSpecs: topology.weightsManifest[0].weights,
-      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-    }),
-  );
+  const cardFile = join(dir, 'card.json');
+  const card = parseWith(modelCardSchema, parseJsonBytes(await readRegularFile(cardFile, MAX_JSON_BYTES), cardFile, REWRITE), cardFile, REWRITE) as ModelCard;
+  if (featureConfigKey(card.featureConfig) !== card.featureConfigKey) {
+    throw new InvalidFileError(cardFile, 'featureConfigKey', 'does not match featureConfig (one of them was edited)', REWRITE);
+  }
+  const topologyFile = join(dir, 'model.json');
+  const topology = parseWith(modelJsonSchema, parseJsonBytes(await readRegularFile(topologyFile, MAX_JSON_BYTES), topologyFile, REWRITE), topologyFile, REWRITE);
+  const weightSpecs = topology.weightsManifest[0].weights;
+  const weightsFile = join(dir, 'weights.bin');
+  const weights = await readRegularFile(weightsFile, MAX_WEIGHT_BYTES);
+  const expectedBytes = 4 * weightSpecs.reduce((total, spec) => total + spec.shape.reduce((a, b) => a * b, 1), 0);
+  if (weights.length !== expectedBytes) {
+    throw new InvalidFileError(weightsFile, '', `is ${weights.length} bytes but model.json's manifest needs ${expectedBytes}`, REWRITE);
+  }
+  let model: tf.LayersModel;
+  try {
+    model = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: topology.modelTopology,
+        weightSpecs: weightSpecs as tf.io.WeightsManifestEntry[],
+        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+      }),
+    );
+  } catch (error) {
+    throw new InvalidFileError(topologyFile, 'modelTopology', `tfjs cannot build it (${(error as Error).message.split('\n')[0]})`, REWRITE);
+  }
+  const broken = nonFiniteWeight(model);
+  if (broken) throw new InvalidFileError(weightsFile, '', `weight ${broken} holds NaN or infinite values`, REWRITE);
+  const inputDims = model.inputs[0].shape.at(-1);
+  const outputs = model.outputs[0].shape.at(-1);
+  if (inputDims !== card.modelSpec.inputDims) {
+    throw new InvalidFileError(cardFile, 'modelSpec.inputDims', `is ${card.modelSpec.inputDims} but the model in model.json reads ${inputDims} per frame`, REWRITE);
+  }
+  if (outputs !== card.labels.length) {
+    throw new InvalidFileError(cardFile, 'labels', `lists ${card.labels.length} classes but the model in model.json has ${outputs} outputs`, REWRITE);
+  }
   return { model, card };
 }
 

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AudioError, decodeAudio } from '../audio/index.js';
+import { AudioError, decodeAudio, fileAccessError } from '../audio/index.js';
 import { extractFeatures, type FeatureConfig } from '../features/index.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { encodeFrames } from './format.js';
@@ -24,7 +24,9 @@ export interface ExtractedFrames {
 export type JobOutcome = { id: string; ok: true; extracted: ExtractedFrames } | { id: string; ok: false; reason: string };
 
 async function extractToStore(job: ExtractionJob, outDir: string, config: FeatureConfig): Promise<ExtractedFrames> {
-  const { size, mtimeMs } = await stat(job.path);
+  const { size, mtimeMs } = await stat(job.path).catch((error: unknown) => {
+    throw fileAccessError(job.path, error);
+  });
   const audio = await decodeAudio(job.path, { sampleRate: config.sampleRate });
   const matrix = extractFeatures(audio.samples, audio.sampleRate, config);
   await writeFileAtomic(join(outDir, job.file), encodeFrames(matrix.data));

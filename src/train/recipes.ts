@@ -1,4 +1,22 @@
-import { DEFAULT_PRETRAIN_OPTIONS, type PretrainOptions } from './pretrain.js';
+import type { ModelSpec } from '../model/emotionModel.js';
+import type { PretrainOptions } from './pretrain.js';
+
+/** A complete training recipe: every setting pretraining reads, none left to a fallback. */
+export interface Recipe {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  windowFrames: number;
+  dropout: number;
+  patience: number;
+  normalisation: PretrainOptions['normalisation'];
+  activeFrameThresholdDb: number;
+  specAugment: boolean;
+  model: Omit<ModelSpec, 'inputDims' | 'numClasses' | 'seed'>;
+}
+
+/** What both recipes share: the schedule, the window, the optimiser. */
+const SCHEDULE = { epochs: 24, batchSize: 32, learningRate: 1e-3, windowFrames: 200, patience: 8, normalisation: 'corpus', specAugment: true } as const;
 
 /**
  * Named training recipes, measured on the protocol of ../shared/BENCHMARK.md:
@@ -10,14 +28,28 @@ import { DEFAULT_PRETRAIN_OPTIONS, type PretrainOptions } from './pretrain.js';
  *   another: the conv encoder learns cues of the source corpus that do not transfer.
  */
 export const PRETRAIN_RECIPES = {
-  conv: { activeFrameThresholdDb: 40, dropout: 0.3, model: {} },
-  functionals: { activeFrameThresholdDb: 80, dropout: 0.6, model: { channels: [], embeddingDim: 512, utteranceNorm: true } },
-} satisfies Record<string, Partial<PretrainOptions>>;
+  conv: {
+    ...SCHEDULE,
+    activeFrameThresholdDb: 40,
+    dropout: 0.3,
+    model: { channels: [64, 128, 128], kernelSize: 5, embeddingDim: 128, inputStatistics: true, utteranceNorm: false },
+  },
+  functionals: {
+    ...SCHEDULE,
+    activeFrameThresholdDb: 80,
+    dropout: 0.6,
+    model: { channels: [], kernelSize: 5, embeddingDim: 512, inputStatistics: true, utteranceNorm: true },
+  },
+} satisfies Record<string, Recipe>;
 
 export type PretrainRecipe = keyof typeof PRETRAIN_RECIPES;
 export const PRETRAIN_RECIPE_NAMES = Object.keys(PRETRAIN_RECIPES) as PretrainRecipe[];
 
-/** The pretraining defaults with a recipe's settings over them. */
-export function recipeOptions(recipe: PretrainRecipe): Omit<PretrainOptions, 'validationSpeakers'> {
-  return { ...DEFAULT_PRETRAIN_OPTIONS, ...PRETRAIN_RECIPES[recipe] };
+/** Pretraining options of a recipe, seed 0. */
+export function recipeOptions(recipe: PretrainRecipe): Omit<PretrainOptions, 'validationSpeakers'> & { model: Recipe['model'] } {
+  const { model, ...settings } = PRETRAIN_RECIPES[recipe];
+  return { seed: 0, ...settings, model: { ...model, channels: [...model.channels] } };
 }
+
+/** The `conv` recipe, what pretrain() is given by default. */
+export const DEFAULT_PRETRAIN_OPTIONS: Omit<PretrainOptions, 'validationSpeakers'> = recipeOptions('conv');

@@ -1,16 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FeatureMatrix } from '../features/config.js';
 import { forward } from '../model/forward.js';
-import { loadTensors, saveTensors } from '../model/tensorFile.js';
-import { writeJsonAtomic } from '../util/fs.js';
 import { createRng, shuffle, type Rng } from '../util/random.js';
+import { balancedOrder, cellClassWeights } from './balance.js';
 import { windowBatch, type SpecAugmentOptions } from './batches.js';
 import { argMax } from '../infer/infer.js';
 import { computeMetrics } from '../infer/metrics.js';
 import { cutBatch, TrainingWorkers, shardCount } from './dataParallel.js';
+import { hashLabelledData, modelShapes, resumeCheckpoint, writeCheckpoint, type RunIdentity, type TrainingProgress } from './checkpoint.js';
 import { batchWeight, shardLoss, trainableVariables, type ObjectiveSettings, type Shard } from './objective.js';
 
 export interface LabelledSet {
@@ -42,6 +39,11 @@ export interface TrainOptions {
   dropout: number;
   /** Weight each class by the inverse of its frequency, so rare classes count as much as common ones. */
   classBalanced: boolean;
+  /**
+   * The corpus (or any group) of each labelled clip: batches are then balanced over (group, class) cells
+   * (`balancedOrder`) instead of shuffled, and class weights only make up for classes missing from a group.
+   */
+  groups?: number[];
   augment: SpecAugmentOptions | null;
   /** Held-out source speakers: the checkpoint with the best UAR on them is kept, and training stops after `patience` epochs without gain. */
   validation?: LabelledSet;
@@ -79,14 +81,6 @@ export interface TrainResult {
   resumedFrom: number | null;
   /** Threads that shared the work (1 where an alignment loss was trained or batches were too small to cut). */
   threads: number;
-}
-
-interface CheckpointState {
-  epoch: number;
-  history: EpochReport[];
-  bestEpoch: number;
-  bestValidationUar: number | null;
-  staleEpochs: number;
 }
 
 function classWeights(labels: number[], numClasses: number, balanced: boolean): number[] {
@@ -163,24 +157,25 @@ async function trainStep(
  */
 export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, options: TrainOptions): Promise<TrainResult> {
   const optimizer = tf.train.adam(options.learningRate);
+  const cells = options.groups?.map((group, i) => group * options.classes.length + data.labels[i]);
   const settings: ObjectiveSettings = {
     numClasses: options.classes.length,
-    classWeights: classWeights(data.labels, options.classes.length, options.classBalanced),
+    classWeights: cells ? cellClassWeights(cells, data.labels, options.classes.length) : classWeights(data.labels, options.classes.length, options.classBalanced),
     dropout: options.dropout,
   };
   const stepsPerEpoch = Math.max(1, Math.ceil(data.matrices.length / options.batchSize));
-  let state: CheckpointState = { epoch: 0, history: [], bestEpoch: 0, bestValidationUar: null, staleEpochs: 0 };
+  let state: TrainingProgress = { epoch: 0, history: [], bestEpoch: 0, bestValidationUar: null, staleEpochs: 0 };
   let bestWeights: tf.Tensor[] | null = null;
   let resumedFrom: number | null = null;
 
   const checkpoint = options.checkpointDir;
-  if (checkpoint && options.resume && existsSync(join(checkpoint, 'state.json'))) {
-    state = JSON.parse(await readFile(join(checkpoint, 'state.json'), 'utf8')) as CheckpointState;
-    model.setWeights((await loadTensors(join(checkpoint, `model-${state.epoch}.bin`))).map((t) => t.tensor));
-    bestWeights = (await loadTensors(join(checkpoint, `best-${state.epoch}.bin`))).map((t) => t.tensor);
-    const optimizerState = await loadTensors(join(checkpoint, `optimizer-${state.epoch}.bin`));
-    if (optimizerState.length > 0) await optimizer.setWeights(optimizerState);
-    resumedFrom = state.epoch;
+  const trainedOn = checkpoint ? runIdentity(model, data, options) : null;
+  if (checkpoint && trainedOn && options.resume) {
+    const resumed = await resumeCheckpoint(checkpoint, model, optimizer, trainedOn);
+    if (resumed) {
+      ({ progress: state, bestWeights } = resumed);
+      resumedFrom = state.epoch;
+    }
   }
 
   const stopEarly = () => options.patience !== undefined && state.staleEpochs >= options.patience;
@@ -193,7 +188,7 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
       const epoch = state.epoch + 1;
       const started = Date.now();
       const rng = epochRng(options.seed, epoch);
-      const order = shuffle(data.matrices.map((_, i) => i), rng);
+      const order = cells ? balancedOrder(cells, data.matrices.length, rng) : shuffle(data.matrices.map((_, i) => i), rng);
       const targetOrder = options.alignment ? shuffle(options.alignment.target.map((_, i) => i), rng) : [];
       let lossSum = 0;
       let alignmentSum = 0;
@@ -218,6 +213,14 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
           target = { frames: windowBatch(picked, options.windowFrames, rng, options.augment), count: picked.length, progress };
         }
         const result = await trainStep(context, batch, target);
+        if (!Number.isFinite(result.loss) || (result.alignment !== null && !Number.isFinite(result.alignment))) {
+          throw new Error(
+            `training diverged at epoch ${epoch}, batch ${step + 1}: the ${Number.isFinite(result.loss) ? 'alignment loss' : 'loss'} is ` +
+              `${Number.isFinite(result.loss) ? result.alignment : result.loss} (learning rate ${options.learningRate}` +
+              `${options.alignment ? `, alignment weight ${options.alignment.weight}` : ''}); lower the learning rate` +
+              `${options.alignment ? ' or the alignment weight' : ''}, and check that the features are finite`,
+          );
+        }
         lossSum += result.loss;
         alignmentSum += result.alignment ?? 0;
         for (const [name, value] of Object.entries(result.alignmentMetrics)) alignmentMetricSums[name] = (alignmentMetricSums[name] ?? 0) + value;
@@ -258,7 +261,7 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
       };
       state.history.push(report);
       state.epoch = epoch;
-      if (checkpoint) await writeCheckpoint(checkpoint, model, bestWeights!, optimizer, state);
+      if (checkpoint && trainedOn) await writeCheckpoint(checkpoint, model, bestWeights!, optimizer, state, trainedOn);
       options.onEpoch?.(report);
     }
   } finally {
@@ -273,13 +276,24 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
   return { history: state.history, bestEpoch: state.bestEpoch, bestValidationUar: state.bestValidationUar, resumedFrom, threads: workers.threads };
 }
 
-async function writeCheckpoint(dir: string, model: tf.LayersModel, bestWeights: tf.Tensor[], optimizer: tf.Optimizer, state: CheckpointState): Promise<void> {
-  const named = (tensors: tf.Tensor[]) => tensors.map((tensor, i) => ({ name: String(i), tensor }));
-  await saveTensors(join(dir, `model-${state.epoch}.bin`), named(model.getWeights()));
-  await saveTensors(join(dir, `best-${state.epoch}.bin`), named(bestWeights));
-  await saveTensors(join(dir, `optimizer-${state.epoch}.bin`), await optimizer.getWeights());
-  // state.json names the epoch whose files are complete; it is written last, so a crash never points at half a checkpoint.
-  await writeJsonAtomic(join(dir, 'state.json'), state);
-  const previous = state.epoch - 1;
-  await Promise.all(['model', 'best', 'optimizer'].map((kind) => rm(join(dir, `${kind}-${previous}.bin`), { force: true })));
+/** What the checkpoint records this run as trained on (see RunIdentity). */
+function runIdentity(model: tf.LayersModel, data: LabelledSet, options: TrainOptions): RunIdentity {
+  return {
+    data: hashLabelledData(data.matrices, data.labels),
+    validation: options.validation ? hashLabelledData(options.validation.matrices, options.validation.labels) : null,
+    model: modelShapes(model),
+    settings: {
+      classes: options.classes.join(','),
+      batchSize: options.batchSize,
+      learningRate: options.learningRate,
+      windowFrames: options.windowFrames,
+      seed: options.seed,
+      dropout: options.dropout,
+      classBalanced: options.classBalanced,
+      augment: JSON.stringify(options.augment),
+      patience: options.patience ?? null,
+      alignment: options.alignment ? `${options.alignment.loss.name} weight ${options.alignment.weight}` : null,
+      alignmentTarget: options.alignment ? hashLabelledData(options.alignment.target, null) : null,
+    },
+  };
 }

@@ -1,5 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
+import { readRegularFile } from './fs.js';
+
+/** The largest JSON file the toolkit reads back (a feature store's index of a large corpus is tens of MB). */
+export const MAX_JSON_FILE_BYTES = 512 * 1024 ** 2;
 
 /** A file read back does not have the shape the toolkit wrote: names the file, the field and the fix. */
 export class InvalidFileError extends Error {
@@ -23,14 +26,19 @@ export function parseWith<T extends z.ZodTypeAny>(schema: T, value: unknown, fil
   throw new InvalidFileError(file, fieldName(issue.path), issue.message, fix);
 }
 
-/** Reads a JSON file and validates it: unreadable JSON and wrong shapes both name the file. */
-export async function readJsonFile<T extends z.ZodTypeAny>(file: string, schema: T, fix: string): Promise<z.infer<T>> {
-  const text = await readFile(file, 'utf8');
-  let value: unknown;
+/** The JSON value in `bytes` read from `file`; unreadable JSON is an {@link InvalidFileError} naming the file. */
+export function parseJsonBytes(bytes: Uint8Array, file: string, fix: string): unknown {
   try {
-    value = JSON.parse(text);
+    return JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {
     throw new InvalidFileError(file, '', `not valid JSON (${(error as Error).message})`, fix);
   }
-  return parseWith(schema, value, file, fix);
+}
+
+/**
+ * Reads a JSON file (a regular file of at most {@link MAX_JSON_FILE_BYTES}) and validates it: unreadable
+ * JSON and wrong shapes both name the file.
+ */
+export async function readJsonFile<T extends z.ZodTypeAny>(file: string, schema: T, fix: string): Promise<z.infer<T>> {
+  return parseWith(schema, parseJsonBytes(await readRegularFile(file, MAX_JSON_FILE_BYTES), file, fix), file, fix);
 }

@@ -9,9 +9,9 @@ export const compiledCli = join(repoRoot, 'dist/src/cli/index.js');
 const execFileAsync = promisify(execFile);
 
 /** Runs `ser` with arguments and returns its exit code and output, whatever the code. */
-export async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runCli(args: string[], { cwd = repoRoot }: { cwd?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [compiledCli, ...args], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await execFileAsync(process.execPath, [compiledCli, ...args], { cwd, maxBuffer: 64 * 1024 * 1024 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failure = error as { code: number; stdout: string; stderr: string };
