@@ -6,7 +6,8 @@
  *   target with its pair-wise speaker split) -> runs/leave-one-out/<target>/
  * - --normalisation speaker: every model standardises each speaker's clips on that speaker's statistics
  *   (default corpus) -> runs/<benchmark or leave-one-out>-speaker/<target>/
- * Resumable: rerun to continue. Feature stores are shared in runs/features/.
+ * - --pitch: MFCC with pitch features (features/pitch.ts) -> runs/<...>-pitch/<target>/, stores in runs/features-pitch/
+ * Resumable: rerun to continue. Feature stores are shared in runs/features/ (--features elsewhere).
  * Run: npm run build && npm run bench:experiment [-- --leave-one-out] [--normalisation speaker] [--targets emodb,urdu] [--seeds 0]
  *      [--methods none,adabn] [--runs source-only/none,unsupervised/adabn] (only these runs now; the table shows every complete one)
  */
@@ -46,7 +47,8 @@ const unknown = methods.filter((m) => !(ADAPTATION_METHODS as readonly string[])
 if (unknown.length > 0) throw new Error(`--methods: unknown ${unknown.join(', ')}; choose from ${ADAPTATION_METHODS.join(', ')}`);
 const normalisation = argument('normalisation', 'corpus') as NormalisationMode;
 if (!NORMALISATION_MODES.includes(normalisation)) throw new Error(`--normalisation: choose from ${NORMALISATION_MODES.join(', ')}`);
-const protocol = `${leaveOneOut ? 'leave-one-out' : 'benchmark'}${normalisation === 'corpus' ? '' : `-${normalisation}`}`;
+const pitch = process.argv.includes('--pitch');
+const protocol = `${leaveOneOut ? 'leave-one-out' : 'benchmark'}${normalisation === 'corpus' ? '' : `-${normalisation}`}${pitch ? '-pitch' : ''}`;
 const out = resolve(argument('out', join(repoRoot, 'runs', protocol)));
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
@@ -61,11 +63,11 @@ for (const target of targets) {
     target: join(corpora, target),
     split: target === 'ravdess' ? 'pairs' : 'alternate',
     out: join(out, target),
-    featuresDir: join(repoRoot, 'runs', 'features'),
+    featuresDir: resolve(argument('features', join(repoRoot, 'runs', pitch ? 'features-pitch' : 'features'))),
     seeds,
     shots: 5,
     methods,
-    featureConfig: resolveFeatureConfig(),
+    featureConfig: resolveFeatureConfig({ pitch }),
     workers: availableParallelism(),
     parallel: availableParallelism(),
     recipes: DEFAULT_EXPERIMENT_RECIPES,
@@ -78,7 +80,7 @@ for (const target of targets) {
     onEpoch: (run, r) => process.stderr.write(`[${elapsed()}] ${target}:   ${run} epoch ${r.epoch}/${r.epochs} loss ${r.loss.toFixed(3)}\n`),
   });
   experiments.push(results);
-  rows.push(`${sourceName(results)} -> ${target}, ${normalisation} normalisation (${((Date.now() - targetStarted) / 60000).toFixed(1)} min, backend ${backend})`);
+  rows.push(`${sourceName(results)} -> ${target}, ${normalisation} normalisation${pitch ? ', MFCC + pitch' : ''} (${((Date.now() - targetStarted) / 60000).toFixed(1)} min, backend ${backend})`);
   for (const [key, scores] of Object.entries(results.settings)) {
     const setting = key.split('/')[0] as keyof NonNullable<typeof baseline>;
     rows.push(`  ${key.padEnd(28)} UAR ${formatSettingUar(scores).padEnd(37)} baseline ${baseline?.[setting] ?? '-'}`);

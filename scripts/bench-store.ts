@@ -3,11 +3,16 @@
  * (a manifest.csv, every clip linked under copy<k>/), preprocessed by the compiled CLI under /usr/bin/time -v,
  * then preprocessed again (everything skipped). Prints wall time, peak resident memory and index bytes per item.
  * Run: npm run build && nice -n 10 node dist/scripts/bench-store.js --items 15270,61080,150000 --work /tmp/ser-bench-store
+ * With --plan-only, each corpus is only listed and planned into an empty store (the part whose cost grows
+ * with the item count; no extraction), under /usr/bin/time -v as well.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadCorpus } from '../src/corpora/index.js';
+import { resolveFeatureConfig } from '../src/features/index.js';
+import { beginStoreRun } from '../src/store/index.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const EMOTIONS = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'];
@@ -65,6 +70,20 @@ function timedPreprocess(corpus: string, store: string, workers: string): Timed 
   };
 }
 
+/** The --plan <corpus> <store> mode this script runs itself in, under /usr/bin/time: list, plan, compact, release. */
+async function planOnly(corpus: string, store: string): Promise<void> {
+  rmSync(store, { recursive: true, force: true });
+  const run = await beginStoreRun(await loadCorpus(corpus), store, { config: resolveFeatureConfig(), allLabels: true });
+  await run.close();
+  rmSync(store, { recursive: true, force: true });
+}
+
+if (process.argv.includes('--plan')) {
+  const at = process.argv.indexOf('--plan');
+  await planOnly(process.argv[at + 1]!, process.argv[at + 2]!);
+  process.exit(0);
+}
+
 const work = option('work', '/tmp/ser-bench-store');
 const ravdess = resolve(option('ravdess', join(repoRoot, '../shared/corpora/ravdess')));
 /** --cli: a copy of the build, so that rebuilding the worktree during a long run does not change what runs. */
@@ -74,6 +93,13 @@ for (const items of option('items', '15270').split(',').map(Number)) {
   const corpus = join(work, `corpus-${items}`);
   const store = join(work, `store-${items}`);
   buildCorpus(corpus, items);
+  if (process.argv.includes('--plan-only')) {
+    const run = spawnSync('/usr/bin/time', ['-v', process.execPath, fileURLToPath(import.meta.url), '--plan', corpus, `${store}-plan`], { encoding: 'utf8' });
+    const peak = /Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr);
+    const cpu = /User time \(seconds\): ([\d.]+)/.exec(run.stderr);
+    console.log(JSON.stringify({ items, planOnly: true, code: run.status, peakMegabytes: peak ? Number(peak[1]) / 1024 : NaN, userSeconds: cpu ? Number(cpu[1]) : NaN }));
+    continue;
+  }
   rmSync(store, { recursive: true, force: true });
   const first = timedPreprocess(corpus, store, workers);
   const rerun = timedPreprocess(corpus, store, workers);

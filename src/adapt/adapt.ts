@@ -22,7 +22,7 @@ export { ADAPTATION_METHODS, DEFAULT_ADAPT_OPTIONS, type AdaptOptions, type Adap
  * table's three targets; `sourceFree` the better of the methods that need no source data (README, "How the
  * recommended methods were chosen").
  */
-export const RECOMMENDED_METHODS = { unsupervised: 'selftrain', 'few-shot': 'adabn', sourceFree: 'adabn' } as const satisfies Record<string, AdaptationMethod>;
+export const RECOMMENDED_METHODS = { unsupervised: 'adabn', 'few-shot': 'adabn', sourceFree: 'adabn' } as const satisfies Record<string, AdaptationMethod>;
 
 export function recommendedMethod(shots: number): AdaptationMethod {
   return shots > 0 ? RECOMMENDED_METHODS['few-shot'] : RECOMMENDED_METHODS.unsupervised;

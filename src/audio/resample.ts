@@ -13,8 +13,8 @@
  * Rates that halve while staying above the target first go through halving stages whose transition is wide,
  * because after halving f_in only what lies above f_in/2 − f_target/2 folds onto the band that is kept:
  *   48 kHz → 16 kHz: 48 → 24 kHz (7.2 → 16 kHz transition, 32 taps), then 24 → 16 kHz (L/M = 2/3, 160 taps
- *   per output) instead of one 312-tap filter per output; 44.1 kHz: 44.1 → 22.05 → 16 kHz (40 taps, then
- *   L/M = 320/441 with 152 taps).
+ *   per output) instead of one 320-tap filter per output; 44.1 kHz: 44.1 → 22.05 → 16 kHz (48 taps, then
+ *   L/M = 320/441 with 160). Tap counts are rounded up to the kernel's multiple of 16 with zeros.
  */
 import { firKernel, TAP_MULTIPLE, type FirKernel } from './firKernel.js';
 

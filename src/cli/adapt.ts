@@ -93,7 +93,7 @@ export const adaptCommand: CommandModule<object, AdaptArgs> = {
       finalAdaBN: args.adabn,
       pseudoLabelFraction: args.pseudoLabelFraction,
       seed: args.seed,
-      threads: trainingThreads(args.threads, card.modelSpec),
+      threads: await trainingThreads(args.threads, card.modelSpec),
       onEpoch: progress.onEpoch,
       onStep: progress.onStep,
     });

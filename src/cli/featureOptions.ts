@@ -85,7 +85,7 @@ function melBandFromArgs({ lowFreq = DEFAULT_FEATURE_CONFIG.lowFreq, highFreq = 
   return { lowFreq, highFreq };
 }
 
-/** e.g. "mfcc: 13 ceps of 23 mel bins + deltas = 39 dims per frame". */
+/** e.g. "mfcc: 13 ceps of 23 mel bins (20-8000 Hz) + deltas = 39 dims per frame". */
 export function describeFeatureConfig(config: FeatureConfig): string {
   const band = `${config.lowFreq}-${resolveHighFreq(config.highFreq, config.sampleRate)} Hz`;
   const base = config.kind === 'mfcc' ? `mfcc: ${config.numCeps} ceps of ${config.numMelBins} mel bins (${band})` : `fbank: ${config.numMelBins} mel bins (${band})`;

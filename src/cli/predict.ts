@@ -43,6 +43,7 @@ function builder(yargs: Argv) {
     .option('hop', numberOption('hop', { describe: 'seconds between window starts: from one frame shift (0.01) to --window; default half the window' }))
     .option('segments', { type: 'string', describe: 'an RTTM file (from a diariser such as pyannote): score its speaker turns, the speaker in every row' })
     .option('min-confidence', numberOption('min-confidence', { default: 0, describe: 'report `uncertain` where the top probability is below this' }))
+    .example('$0 predict clip.mp3', 'the same by the shipped model')
     .example('$0 predict --model models/ravdess clip.mp3', 'one emotion for the speech of a clip and one per speech segment, as JSON')
     .example('$0 predict --model models/emodb interview.wav --format vtt > interview.vtt', 'subtitle cues to watch beside the video')
     .example('$0 predict --model models/emodb call.wav --segments call.rttm --format csv', 'an emotion per speaker turn of a diarised call')
@@ -59,7 +60,7 @@ function builder(yargs: Argv) {
         'each segment as it finishes; Ctrl-C or the end of the stream scores what is open. Progress and errors go to stderr. ' +
         'Exit status: 0 everything predicted; 3 some inputs could not be (a file that fails, an RTTM line that cannot be read, a stream ' +
         'that breaks: each named, with its line or byte, on stderr) but everything else was, and written; 1 nothing could be done ' +
-        '(bad options, the model cannot be read).',
+        '(bad options, the model cannot be read, every file failing).',
     );
 }
 
@@ -98,7 +99,8 @@ async function predictStdin(args: PredictArgs): Promise<void> {
   process.stderr.write(`standard input: ${summary.seconds.toFixed(1)} s of audio, ${summary.segments} speech segments\n`);
   if (summary.error) process.stderr.write(`${summary.error}\n`);
   process.exitCode = summary.error ? EXIT.someFilesSkipped : EXIT.ok;
-  if (controller.signal.aborted) process.exit();
+  // After Ctrl-C standard input may still be open; closing it lets the process end once stdout is flushed.
+  if (controller.signal.aborted) process.stdin.destroy();
 }
 
 export const predictCommand: CommandModule<object, PredictArgs> = {

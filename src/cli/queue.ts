@@ -2,7 +2,8 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadCorpus } from '../corpora/index.js';
-import { DEFAULT_WINDOW_OPTIONS, listAudioInputs } from '../predict/predict.js';
+import { PredictionWriter } from '../predict/formats.js';
+import { DEFAULT_WINDOW_OPTIONS, listAudioInputs, type ClipOutcome } from '../predict/predict.js';
 import { DEFAULT_BATCH_LIMITS, parseRedisUrl, queuePredictFiles, queuePreprocessCorpus, type BatchLimits } from '../queue/index.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { describeFeatureConfig, featureConfigFromArgs, withFeatureOptions } from './featureOptions.js';
@@ -46,9 +47,10 @@ function predictBuilder(yargs: Argv) {
   return withQueueOptions(yargs)
     .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'audio files or folders (searched recursively), at the same paths on every worker machine' })
     .option('model', { type: 'string', demandOption: true, describe: 'model folder, at the same path on every worker machine' })
-    .option('out', { type: 'string', demandOption: true, describe: 'results file: one JSON row per input (what ser predict prints for it)' })
-    .option('window', numberOption('window', { default: DEFAULT_WINDOW_OPTIONS.windowSeconds, describe: 'seconds per window' }))
-    .option('hop', numberOption('hop', { default: DEFAULT_WINDOW_OPTIONS.hopSeconds, describe: 'seconds between window starts' }))
+    .option('out', { type: 'string', demandOption: true, describe: 'results file: JSON lines, what ser predict --format jsonl prints for the same inputs' })
+    .option('window', numberOption('window', { describe: `score fixed windows of this many seconds instead of speech segments, as ser predict (e.g. ${DEFAULT_WINDOW_OPTIONS.windowSeconds})` }))
+    .option('hop', numberOption('hop', { describe: 'seconds between window starts: at most --window; default half the window' }))
+    .option('min-confidence', numberOption('min-confidence', { default: 0, describe: 'report `uncertain` where the top probability is below this' }))
     .example('$0 queue predict /mnt/archive --model /mnt/models/en --out emotions.jsonl --redis rediss://ser:pw@queue-host:6380', 'every file under /mnt/archive');
 }
 type PredictArgs = ReturnType<typeof predictBuilder> extends Argv<infer Args> ? Args : never;
@@ -95,20 +97,28 @@ const queuePredict: CommandModule<object, PredictArgs> = {
     writeFileSync(`${out}.check`, '');
     rmSync(`${out}.check`);
     const { files, failures } = await listAudioInputs(args.inputs);
+    const windowSeconds = args.window ?? DEFAULT_WINDOW_OPTIONS.windowSeconds;
+    const plan = args.window === undefined && args.hop === undefined ? { kind: 'speech' as const } : { kind: 'windows' as const, windowSeconds, hopSeconds: args.hop ?? windowSeconds / 2 };
+    if (plan.kind === 'windows' && plan.hopSeconds > plan.windowSeconds) throw new Error(`--hop (${plan.hopSeconds}) must be at most --window (${plan.windowSeconds})`);
     const bar = new ProgressBar({ total: files.length, unit: 'files' });
     const rows = await queuePredictFiles(files, {
       redis,
       model: args.model,
-      windowSeconds: args.window,
-      hopSeconds: args.hop,
+      plan,
+      minConfidence: args['min-confidence'],
       batch: batchLimits(args),
       attempts: wholeNumber('attempts', args.attempts, 1, 100),
       onNotice: notice,
       onProgress: (done) => bar.update(done, 0),
     });
     bar.finish();
-    const outcomes = [...rows, ...failures];
-    await writeFileAtomic(out, outcomes.map((row) => `${JSON.stringify(row)}\n`).join(''));
+    const outcomes = [...rows, ...failures] as ClipOutcome[];
+    // The writer of ser predict --format jsonl (labels only matter to csv), so the file is byte for byte its output.
+    const chunks: string[] = [];
+    const writer = new PredictionWriter('jsonl', [], (text) => chunks.push(text));
+    for (const outcome of outcomes) writer.clip(outcome);
+    writer.end();
+    await writeFileAtomic(out, chunks.join(''));
     const failed = outcomes.filter((row) => 'error' in row);
     process.stderr.write(`${outcomes.length - failed.length} of ${outcomes.length} inputs predicted → ${out}\n`);
     for (const row of failed) process.stderr.write(`  ${row.file}: ${String(row.error)}\n`);

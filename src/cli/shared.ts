@@ -4,7 +4,6 @@ import type { Options } from 'yargs';
 import type { Corpus } from '../corpora/index.js';
 import type { PreprocessSummary } from '../store/index.js';
 import type { ModelSpec } from '../model/emotionModel.js';
-import { defaultTrainingThreads } from '../train/dataParallel.js';
 import { readRegularFile, UnreadableFileError } from '../util/fs.js';
 
 /**
@@ -55,7 +54,7 @@ export const NUMBER_RANGES = {
   seed: { min: 0, max: 2 ** 31 - 1, integer: true },
   shots: { min: 0, max: MANY, integer: true },
   threads: { min: 1, max: CORES, integer: true },
-  workers: { min: 1, max: CORES, integer: true },
+  workers: { min: 0, max: CORES, integer: true },
   parallel: { min: 1, max: CORES, integer: true },
   'num-ceps': { min: 1, max: 1000, integer: true },
   'num-mel-bins': { min: 1, max: 1000, integer: true },
@@ -191,9 +190,15 @@ export const threadsOption = numberOption('threads', {
   describe: 'threads computing each batch\'s gradients, a share of the batch each (default: one per core for models with conv blocks; 1 for the functionals recipe, whose batches take milliseconds, and with tfjs-node, which uses every core itself)',
 });
 
-/** The thread count to train with: the one asked for (checked by its option's range), or the default for the model and the backend in use. */
-export function trainingThreads(requested: number | undefined, spec: Pick<ModelSpec, 'channels'>): number {
-  return requested ?? defaultTrainingThreads(spec);
+/**
+ * The thread count to train with: the one asked for (checked by its option's range), or the default for the
+ * model and the backend in use. The trainer is imported only here, when a command trains: `preprocess`,
+ * `features` and `--help` share this module and must not load tfjs.
+ */
+export async function trainingThreads(requested: number | undefined, spec: Pick<ModelSpec, 'channels'>): Promise<number> {
+  if (requested !== undefined) return requested;
+  const { defaultTrainingThreads } = await import('../train/dataParallel.js');
+  return defaultTrainingThreads(spec);
 }
 
 /** The summary `preprocess` (and `queue`) print: files processed, skipped, failed with their reasons, unknown labels. */

@@ -74,7 +74,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     }
     const out = await prepareOutputFolder('out', args.out);
     const recipe = recipeOptions(args.recipe);
-    const threads = trainingThreads(args.threads, { channels: recipe.model.channels });
+    const threads = await trainingThreads(args.threads, { channels: recipe.model.channels });
     const described = stores.map((store) => `${store.corpus} (${store.language}, ${labelledItems(store).length} labelled clips)`).join(', ');
     process.stderr.write(`Training on ${described}; validation speakers: ${validationSpeakers.join(', ')}; ${threads} thread(s)\n`);
     const progress = trainingProgress('train');

@@ -33,7 +33,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
       predict: async (payload, paths) => {
         if (!models.has(payload.model)) models.set(payload.model, loadModel(payload.model));
         const saved = await models.get(payload.model)!;
-        return predictFiles(saved, paths, { plan: { kind: 'windows', windowSeconds: payload.windowSeconds, hopSeconds: payload.hopSeconds } });
+        return predictFiles(saved, paths, { plan: payload.plan, minConfidence: payload.minConfidence });
       },
       onEvent: (message) => process.stderr.write(`${message}\n`),
     });

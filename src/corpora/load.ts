@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { isTaxonomyName, mapLabel, TAXONOMIES } from './labels.js';
@@ -99,7 +99,8 @@ export async function loadCorpus(dir: string, options: LoadCorpusOptions = {}): 
 async function listFromManifest(root: string, manifestPath: string): Promise<Listing> {
   const rows = await readManifest(manifestPath);
   if (rows.length === 0) throw new CorpusError(manifestPath, 'lists no files');
-  const present = await Promise.all(rows.map((row) => stat(join(root, row.relativePath)).then(() => true, () => false)));
+  // Synchronous: for a manifest of 61k rows, a promise per stat costs seconds of allocation and GC; stat(2) itself microseconds.
+  const present = rows.map((row) => statSync(join(root, row.relativePath), { throwIfNoEntry: false }) !== undefined);
   if (!present.includes(true)) {
     throw new CorpusError(manifestPath, `none of its ${rows.length} files is under ${root} (line ${rows[0].line}: ${rows[0].relativePath})`);
   }

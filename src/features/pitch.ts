@@ -18,12 +18,15 @@ import { countFrames } from './frames.js';
  *                             d'_t(τ) < threshold, followed down to its local minimum; the frame is voiced.
  *                             Where no lag dips under the threshold, the lag of the smallest d'_t is kept
  *                             and the frame is unvoiced;
- *   refinement (step 5)       at the full rate, the integer lag L of the smallest d_t within ±⌈D/2⌉ samples
- *                             of D·τ (D the decimation factor), then a parabola through d_t(L−1), d_t(L),
- *                             d_t(L+1): τ̂ = L + (d(L−1) − d(L+1)) / (2·(d(L−1) − 2·d(L) + d(L+1))),
- *                             F0 = fs / τ̂ (YIN fits the raw d, not d', which the normalisation biases);
- *   smoothing (cf. step 6)    F0 ← median of F0 over the voiced frames among t−2 … t+2 of the same voiced run,
- *                             which removes isolated octave errors and leaves a steady glide unchanged;
+ *   refinement (step 5)       at the full rate, from the integer lag nearest D·τ (D the decimation factor)
+ *                             down d_t to the lag L of a local minimum (at most ⌈D/2⌉ lags away), then a
+ *                             parabola through d_t(L−1), d_t(L), d_t(L+1):
+ *                             τ̂ = L + (d(L−1) − d(L+1)) / (2·(d(L−1) − 2·d(L) + d(L+1))), F0 = fs / τ̂
+ *                             (YIN fits the raw d, not d', which the normalisation biases);
+ *   smoothing (cf. step 6)    runs of fewer than 3 voiced frames (30 ms) are called unvoiced: in quiet
+ *                             stretches between words noise makes such blips, often at the range's ends;
+ *                             then F0 ← median of F0 over the voiced frames among t−2 … t+2 of the same
+ *                             voiced run, which removes isolated octave errors and leaves a glide unchanged;
  *   voicing strength          v_t = 1 − d'_t(τ) at the chosen coarse lag, clipped to [0, 1]: 1 periodic, ~0 noise;
  *   log energy                e_t = log max(Σ_n (32768·(x[n] − x̄))², ε) over MFCC frame t (x̄ its mean when
  *                             DC is removed), Kaldi's raw log energy at the int16 scale, ε = FLT_EPSILON.
@@ -36,15 +39,19 @@ import { countFrames } from './frames.js';
  * Shapes: samples (N) at fs → T = countFrames(N, frameLength, frameShift) values per output, T × 3 columns
  * [log F0, voicing strength, log energy] from `writePitchColumns`.
  *
- * Example: a 220 Hz sawtooth at 16 kHz, 25 ms frames every 10 ms: the coarse search at 4 kHz (D = 4) finds
- * d' < 0.1 first near τ = 18.2 (4000/220), the refinement finds L = 73 around 72.7 and the parabola gives
- * τ̂ ≈ 72.73: F0 ≈ 220.0 Hz, voicing strength ≈ 1, log F0 = 5.39 on every frame.
+ * Example: a 220 Hz sawtooth (every harmonic under 8 kHz) at 16 kHz, 25 ms frames every 10 ms: the coarse
+ * search at 4 kHz (D = 4) stops in the dip at τ ≈ 18.2 (4000/220), d' ≈ 0.004; the refinement steps to
+ * L = 73 and the parabola gives τ̂ = 72.78 (72.73 exactly): F0 = 219.85 Hz, 0.07% low, voicing strength
+ * 0.996, log F0 = 5.393 on frame 50 of 98.
  */
 
 /** Search range, Hz: low male speech to high female and child speech. */
 export const PITCH_MIN_F0 = 60;
 export const PITCH_MAX_F0 = 500;
-/** YIN's absolute threshold on d'. */
+/**
+ * YIN's absolute threshold on d'. The paper's 0.1 left a third of an espeak-ng vowel unvoiced and sent
+ * some frames of a high voice to twice the period, whose d' was lower; white noise stays near d' ≈ 0.7.
+ */
 export const YIN_THRESHOLD = 0.2;
 /** Columns per frame: log F0, voicing strength, log energy. */
 export const PITCH_DIMS = 3;
@@ -55,6 +62,7 @@ const LOWPASS_CUTOFF = 1000;
 /** Half-width of the decimation filter in decimated samples: −0.8 dB at 500 Hz, −6 dB at 1 kHz, −45 dB at 2 kHz at 16 kHz. */
 const LOWPASS_HALF_WIDTH = 4;
 const MEDIAN_HALF_WIDTH = 2;
+const MIN_VOICED_RUN = 3;
 /** Frames whose coarse differences are computed together: bounds the scratch memory whatever the clip's length. */
 const FRAMES_PER_BLOCK = 512;
 const INT16_SCALE = 32768;
@@ -343,6 +351,21 @@ function frameLogEnergies(samples: Float32Array, frames: number, options: PitchO
   return energies;
 }
 
+/** Unvoices (in place) every run of fewer than MIN_VOICED_RUN voiced frames. */
+function dropShortVoicedRuns(f0: Float32Array, voiced: Uint8Array): void {
+  let runStart = 0;
+  for (let t = 0; t <= voiced.length; t++) {
+    if (t < voiced.length && voiced[t]) continue;
+    if (t - runStart < MIN_VOICED_RUN) {
+      for (let u = runStart; u < t; u++) {
+        voiced[u] = 0;
+        f0[u] = 0;
+      }
+    }
+    runStart = t + 1;
+  }
+}
+
 /** Median over each voiced frame's voiced neighbours within ±MEDIAN_HALF_WIDTH in the same voiced run. */
 function medianSmooth(f0: Float32Array, voiced: Uint8Array): Float32Array {
   const smoothed = f0.slice();
@@ -384,6 +407,7 @@ export function trackPitch(samples: Float32Array, options: PitchOptions): PitchT
       f0[t] = plan.sampleRate / refinePeriod(plan, padded, plan.padding + centreOf(t), estimate.lag * plan.decimation);
     }
   }
+  dropShortVoicedRuns(f0, voiced);
   return { frames, f0: medianSmooth(f0, voiced), voiced, voicingStrength, logEnergy: frameLogEnergies(samples, frames, options) };
 }
 

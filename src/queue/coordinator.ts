@@ -22,8 +22,11 @@ export interface QueueRunOptions<Payload, Result> {
   onNotice?: (message: string) => void;
 }
 
-/** Finished jobs are looked for among the oldest this many outstanding ones at a time. */
+/** Finished jobs read from Redis per poll. */
+const FINISHED_PAGE = 1000;
+/** Outstanding jobs whose presence in Redis is checked at a time (the oldest first). */
 const WINDOW = 500;
+const PRESENCE_CHECK_MS = 5000;
 const IDLE_POLL_MS = 200;
 const ADD_CHUNK = 500;
 
@@ -32,14 +35,17 @@ const ADD_CHUNK = 500;
  * workers come and go (a job whose worker died stalls and is retried by BullMQ), Redis restarts (ioredis
  * reconnects; a job Redis no longer knows, after a restart without persistence, is enqueued again), and
  * this process may be killed (a rerun enqueues what is still outstanding; jobs are removed from Redis once
- * their results are recorded). The coordinator polls the jobs themselves rather than listening to events,
- * so no missed event can leave it waiting.
+ * their results are recorded). The coordinator polls Redis's lists of finished jobs (its cost follows the jobs
+ * that finish) rather than listening to events, so no missed event can leave it waiting, and checks now and
+ * then, and whenever nothing finished, that its oldest outstanding jobs still exist.
  */
 export async function runQueuedJobs<Payload, Result>(options: QueueRunOptions<Payload, Result>): Promise<void> {
   const { redis, queueName, jobs, attempts, parseResult, onResult, onFailure, onNotice = () => {} } = options;
   const queue = new Queue(queueName, { connection: redis.connection });
   queue.on('error', () => {}); // connection errors are retried by ioredis; each command waits for the reconnection
-  const jobOptions: JobsOptions = { attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: false, removeOnFail: false };
+  // Recorded jobs are removed at once; those of a coordinator that died and never came back expire after a week.
+  const keep = { age: 7 * 24 * 3600 };
+  const jobOptions: JobsOptions = { attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: keep, removeOnFail: keep };
   const enqueue = async (batch: QueuedJob<Payload>[]): Promise<void> => {
     await queue.addBulk(batch.map((job) => ({ name: queueName, data: job.payload, opts: { ...jobOptions, jobId: job.id } })));
   };
@@ -47,33 +53,39 @@ export async function runQueuedJobs<Payload, Result>(options: QueueRunOptions<Pa
     for (let start = 0; start < jobs.length; start += ADD_CHUNK) await enqueue(jobs.slice(start, start + ADD_CHUNK));
     const outstanding = new Map(jobs.map((job) => [job.id, job]));
     let reEnqueued = 0;
+    let lastPresenceCheck = Date.now();
     while (outstanding.size > 0) {
-      const window = [...take(outstanding.values(), WINDOW)];
-      const found = await Promise.all(window.map((job) => Job.fromId(queue, job.id)));
-      const missing: QueuedJob<Payload>[] = [];
-      let finished = 0;
-      for (let index = 0; index < window.length; index++) {
-        const queued = window[index]!;
-        const job = found[index];
-        if (!job) {
-          missing.push(queued);
-          continue;
-        }
-        if (!job.finishedOn) continue;
-        const state = await job.getState();
-        if (state === 'completed') onResult(queued, parseResult(job.returnvalue, queued));
-        else if (state === 'failed') onFailure(queued, job.failedReason || 'failed without a reason');
-        else continue;
-        finished++;
+      // Finished jobs, read in bulk from Redis's completed and failed lists (jobs retried are in neither).
+      const [completed, failed] = await Promise.all([queue.getCompleted(0, FINISHED_PAGE - 1), queue.getFailed(0, FINISHED_PAGE - 1)]);
+      const recorded: Job[] = [];
+      for (const job of completed) {
+        const queued = outstanding.get(String(job.id));
+        if (!queued) continue;
+        onResult(queued, parseResult(job.returnvalue, queued));
         outstanding.delete(queued.id);
-        await job.remove().catch(() => {});
+        recorded.push(job);
       }
-      if (missing.length > 0) {
-        reEnqueued += missing.length;
-        onNotice(`${missing.length} job(s) of ${queueName} were no longer in Redis (${redis.display} restarted without persistence?); enqueued again (${reEnqueued} so far)`);
-        await enqueue(missing);
+      for (const job of failed) {
+        const queued = outstanding.get(String(job.id));
+        if (!queued) continue;
+        onFailure(queued, job.failedReason || 'failed without a reason');
+        outstanding.delete(queued.id);
+        recorded.push(job);
       }
-      if (finished === 0) await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
+      await Promise.all(recorded.map((job) => job.remove().catch(() => {})));
+      // Now and then, and whenever nothing finished: are the oldest outstanding jobs still known to Redis?
+      if (outstanding.size > 0 && (recorded.length === 0 || Date.now() - lastPresenceCheck > PRESENCE_CHECK_MS)) {
+        lastPresenceCheck = Date.now();
+        const window = [...take(outstanding.values(), WINDOW)];
+        const present = await Promise.all(window.map((job) => queue.getJobState(job.id)));
+        const missing = window.filter((_, index) => present[index] === 'unknown');
+        if (missing.length > 0) {
+          reEnqueued += missing.length;
+          onNotice(`${missing.length} job(s) of ${queueName} were no longer in Redis (${redis.display} restarted without persistence?); enqueued again (${reEnqueued} so far)`);
+          await enqueue(missing);
+        }
+      }
+      if (recorded.length === 0) await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
     }
   } finally {
     await queue.close();

@@ -32,8 +32,12 @@ export type PreprocessPayload = z.infer<typeof preprocessPayloadSchema>;
 export const predictPayloadSchema = z.object({
   kind: z.literal('predict'),
   model: folder,
-  windowSeconds: z.number().positive().max(3600),
-  hopSeconds: z.number().positive().max(3600),
+  /** predictFiles' plan: speech segments (ser predict's default) or fixed windows. */
+  plan: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('speech') }),
+    z.object({ kind: z.literal('windows'), windowSeconds: z.number().positive().max(3600), hopSeconds: z.number().positive().max(3600) }),
+  ]),
+  minConfidence: z.number().min(0).max(1),
   files: z.array(z.object({ root: folder, relativePath })).min(1).max(1000),
 });
 export type PredictPayload = z.infer<typeof predictPayloadSchema>;

@@ -10,8 +10,8 @@ export interface QueuePredictOptions {
   redis: RedisTarget;
   /** The model folder, at the same path on every worker machine. */
   model: string;
-  windowSeconds: number;
-  hopSeconds: number;
+  plan: PredictPayload['plan'];
+  minConfidence: number;
   batch?: BatchLimits;
   attempts?: number;
   onProgress?: (done: number, total: number) => void;
@@ -39,8 +39,8 @@ export async function queuePredictFiles(files: string[], options: QueuePredictOp
     const payload: PredictPayload = {
       kind: 'predict',
       model,
-      windowSeconds: options.windowSeconds,
-      hopSeconds: options.hopSeconds,
+      plan: options.plan,
+      minConfidence: options.minConfidence,
       files: group.map(({ path }) => ({ root: dirname(path), relativePath: basename(path) })),
     };
     return { id: jobId('pr', [payload, card.mtimeMs, group.map((file) => [file.size, file.mtimeMs])]), payload };

@@ -8,11 +8,13 @@ import { SegmentAssembler, type SegmentOptions, type SpeechSegment } from './seg
  * is silence): L = 10·log10(Σ(x − x̄)² / n + 1e-12) dBFS (a full-scale sine is −3 dB). The frame is speech
  * when L ≥ max(absoluteFloorDb, noise + marginDb), where `noise` is the lowest L of the last
  * `noiseWindowSeconds` (minimum statistics, Martin 2001, in its simplest form: speech has pauses and dips
- * between syllables, so the minimum over a few seconds is the background's level), kept in blocks of
+ * between syllables, so the minimum over a few seconds is the background's level), and also L ≥ peak −
+ * dynamicRangeDb, peak the loudest L of the same window (recordings differ by 40 dB in level, so a fixed
+ * floor either misses quiet talkers or takes a loud one's breaths for speech). Both are kept in blocks of
  * 0.5 s so the window costs a few comparisons per frame. Speech decisions then go through
  * `SegmentAssembler` (merge across short pauses, drop clicks, cut long segments).
  * Example: at 16 kHz a frame is 480 samples every 160; digital silence, a DC offset or noise at −80 dBFS
- * never reach the −50 dB floor, so they give no segment.
+ * never reach the −65 dB floor, so they give no segment.
  */
 
 export const FRAME_SECONDS = 0.03;
@@ -23,16 +25,19 @@ export interface EnergyOptions {
   absoluteFloorDb: number;
   /** How far above the tracked background a frame must be to be speech (dB). */
   marginDb: number;
-  /** The background level is the quietest frame of this many seconds before each frame. */
+  /** The background level is the quietest frame of this many seconds before each frame (and the peak the loudest). */
   noiseWindowSeconds: number;
+  /** Frames more than this far below the loudest of the window are not speech (breaths, room tone, clicks). */
+  dynamicRangeDb: number;
 }
 
-export const DEFAULT_ENERGY_OPTIONS: EnergyOptions = { absoluteFloorDb: -50, marginDb: 12, noiseWindowSeconds: 5 };
+export const DEFAULT_ENERGY_OPTIONS: EnergyOptions = { absoluteFloorDb: -65, marginDb: 12, noiseWindowSeconds: 5, dynamicRangeDb: 30 };
 
 export const ENERGY_OPTION_BOUNDS: Record<keyof EnergyOptions, [number, number]> = {
   absoluteFloorDb: [-120, 0],
   marginDb: [0, 60],
   noiseWindowSeconds: [0.5, 60],
+  dynamicRangeDb: [10, 120],
 };
 
 const NOISE_BLOCK_FRAMES = 50;
@@ -65,6 +70,9 @@ export class EnergyVad {
   /** Quietest level of each finished 0.5 s block in the noise window, oldest first, and of the current block. */
   private blockMinima: number[] = [];
   private currentMinimum = Infinity;
+  /** Loudest level of each finished block in the window, and of the current block. */
+  private blockMaxima: number[] = [];
+  private currentMaximum = -Infinity;
   private framesInBlock = 0;
   private samplesSeen = 0;
 
@@ -77,6 +85,7 @@ export class EnergyVad {
       absoluteFloorDb: options.absoluteFloorDb ?? DEFAULT_ENERGY_OPTIONS.absoluteFloorDb,
       marginDb: options.marginDb ?? DEFAULT_ENERGY_OPTIONS.marginDb,
       noiseWindowSeconds: options.noiseWindowSeconds ?? DEFAULT_ENERGY_OPTIONS.noiseWindowSeconds,
+      dynamicRangeDb: options.dynamicRangeDb ?? DEFAULT_ENERGY_OPTIONS.dynamicRangeDb,
     };
     for (const [name, [low, high]] of Object.entries(ENERGY_OPTION_BOUNDS) as [keyof EnergyOptions, [number, number]][]) {
       const value = this.energy[name];
@@ -108,11 +117,12 @@ export class EnergyVad {
       samples.set(chunk, this.pending.length);
     }
     const finished: SpeechSegment[] = [];
-    const { absoluteFloorDb, marginDb } = this.energy;
+    const { absoluteFloorDb, marginDb, dynamicRangeDb } = this.energy;
     let start = 0;
     for (; start + this.frameLength <= samples.length; start += this.hop) {
       const level = frameLevelDb(samples, start, this.frameLength);
-      const isSpeech = level >= Math.max(absoluteFloorDb, this.trackNoise(level) + marginDb);
+      const { noise, peak } = this.track(level);
+      const isSpeech = level >= Math.max(absoluteFloorDb, noise + marginDb, peak - dynamicRangeDb);
       // A frame stands for its hop, centred: consecutive frames tile the time axis without overlap.
       const centre = (this.pendingOffset + start + this.frameLength / 2) / this.sampleRate;
       finished.push(...this.assembler.push(centre - HOP_SECONDS / 2, centre + HOP_SECONDS / 2, isSpeech));
@@ -122,18 +132,26 @@ export class EnergyVad {
     return finished;
   }
 
-  /** Takes in one frame's level; returns the background level: the lowest level in the window. */
-  private trackNoise(level: number): number {
+  /** Takes in one frame's level; returns the lowest (background) and highest level in the window. */
+  private track(level: number): { noise: number; peak: number } {
     this.currentMinimum = Math.min(this.currentMinimum, level);
+    this.currentMaximum = Math.max(this.currentMaximum, level);
     let noise = this.currentMinimum;
+    let peak = this.currentMaximum;
     for (const minimum of this.blockMinima) noise = Math.min(noise, minimum);
+    for (const maximum of this.blockMaxima) peak = Math.max(peak, maximum);
     if (++this.framesInBlock === NOISE_BLOCK_FRAMES) {
       this.blockMinima.push(this.currentMinimum);
-      if (this.blockMinima.length * NOISE_BLOCK_FRAMES * HOP_SECONDS > this.energy.noiseWindowSeconds) this.blockMinima.shift();
+      this.blockMaxima.push(this.currentMaximum);
+      if (this.blockMinima.length * NOISE_BLOCK_FRAMES * HOP_SECONDS > this.energy.noiseWindowSeconds) {
+        this.blockMinima.shift();
+        this.blockMaxima.shift();
+      }
       this.currentMinimum = Infinity;
+      this.currentMaximum = -Infinity;
       this.framesInBlock = 0;
     }
-    return noise;
+    return { noise, peak };
   }
 
   finish(): SpeechSegment[] {

@@ -189,7 +189,8 @@ async function planRun(
     const record = previous.get(utterance.id);
     previous.delete(utterance.id);
     if (record) {
-      const file = resolveInside(outDir, frameFileFor(record.id), join(outDir, ITEMS_FILE));
+      // frameFileFor percent-encodes the id, so the name is always one entry of frames/ (no resolveInside needed per item).
+      const file = join(outDir, frameFileFor(record.id));
       const frames = sizeOf(file);
       const audio = sizeOf(utterance.path);
       const whole = frames?.size === record.frames * record.dims * 4;
@@ -204,7 +205,7 @@ async function planRun(
     if (selected(utterance)) jobs.push({ id: utterance.id, path: utterance.path, file: frameFileFor(utterance.id) });
   }
   // What is left of `previous` is no longer in the corpus: its frames go with it.
-  for (const record of previous.values()) stale.push(resolveInside(outDir, frameFileFor(record.id), join(outDir, ITEMS_FILE)));
+  for (const record of previous.values()) stale.push(join(outDir, frameFileFor(record.id)));
   previous.clear();
   await forEachLimited(stale, 64, (file) => rm(file, { force: true }));
 
@@ -252,6 +253,8 @@ async function planRun(
         await writeStoreHeader(outDir, { ...header, count });
         const failed = corpus.utterances.flatMap((utterance) => failures.get(utterance.id) ?? []);
         await writeStoreErrors(outDir, failed);
+        // A queue worker killed mid-write leaves its temporary frame file; the job was redone elsewhere.
+        await removeLeftoverTemporaries(outDir);
         return { processed, failed, audioSeconds };
       } finally {
         await release();
