@@ -79,7 +79,9 @@ describe('each alignment loss, trained, narrows a synthetic domain gap', () => {
     const before = gap(source, mapped())[measured];
     const optimizer = tf.train.adam(0.1);
     for (let step = 0; step < 80; step++) {
-      tf.tidy(() => optimizer.minimize(() => loss.loss(source, mapped(), step / 80), false, [scale, shift, ...loss.variables]));
+      tf.tidy(() => {
+        optimizer.minimize(() => loss.loss(source, mapped(), step / 80), false, [scale, shift, ...loss.variables]);
+      });
       loss.takeMetrics?.();
     }
     const after = gap(source, mapped())[measured];

@@ -5,14 +5,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCorpus } from '../src/corpora/load.js';
 import { resolveFeatureConfig } from '../src/features/config.js';
 import { preprocessCorpus } from '../src/store/index.js';
-import { compiledCli, repoRoot, runCli } from './helpers/cli.js';
+import { repoRoot, runCli } from './helpers/cli.js';
 
 const demo = join(repoRoot, 'data', 'demo');
 const work = mkdtempSync(join(tmpdir(), 'ser-cli-train-'));
 const store = (language: string) => join(work, language);
 const cardOf = (modelDir: string) => JSON.parse(readFileSync(join(modelDir, 'card.json'), 'utf8'));
 
-describe.skipIf(!existsSync(compiledCli))('compiled `ser train` and `ser adapt` (recipes, self-training)', () => {
+describe('compiled `ser train` and `ser adapt` (recipes, self-training)', () => {
   beforeAll(async () => {
     for (const language of ['en', 'de']) {
       await preprocessCorpus(await loadCorpus(join(demo, language)), store(language), { config: resolveFeatureConfig(), workers: 0 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import wavefile from 'wavefile';
 import type yargsModule from 'yargs';
+import type { Argv } from 'yargs';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../src/cli/commands.js';
 import { describeSystemError, exitStatusFor, NUMBER_RANGES, prepareOutputFolder } from '../src/cli/shared.js';
@@ -15,7 +16,7 @@ const yargs = createRequire(import.meta.url)('yargs') as typeof yargsModule;
 const work = mkdtempSync(join(tmpdir(), 'ser-cli-safety-'));
 
 /** What yargs says when the command's options alone are parsed from `args`. */
-async function parseFailure(builder: (y: yargsModule.Argv) => unknown, args: string[]): Promise<string | null> {
+async function parseFailure(builder: (y: Argv) => unknown, args: string[]): Promise<string | null> {
   let failure: string | null = null;
   const parser = yargs(args).exitProcess(false).fail((message, error) => {
     failure = error?.message ?? message;
@@ -38,13 +39,14 @@ describe('every numeric option of every command has a range', () => {
       const { builder } = await entry.load();
       const numeric = (() => {
         const parser = yargs([]);
-        (builder as (y: yargsModule.Argv) => unknown)(parser);
-        return parser.getOptions().number;
+        (builder as (y: Argv) => unknown)(parser);
+        // getOptions is yargs's own (untyped) record of the declared options.
+        return (parser as unknown as { getOptions(): { number: string[] } }).getOptions().number;
       })();
       for (const option of numeric) {
         expect(Object.keys(NUMBER_RANGES), `--${option} of ${name} is declared without numberOption`).toContain(option);
         for (const bad of ['NaN', '1e12', '-1e12']) {
-          expect(await parseFailure(builder as (y: yargsModule.Argv) => unknown, [`--${option}=${bad}`]), `${name} --${option} ${bad}`).toMatch(
+          expect(await parseFailure(builder as (y: Argv) => unknown, [`--${option}=${bad}`]), `${name} --${option} ${bad}`).toMatch(
             new RegExp(`^--${option} must be a (whole )?number .*, got ${bad === 'NaN' ? 'NaN' : '-?1000000000000'}$`),
           );
         }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -40,7 +40,7 @@ describe('cutting a batch into shards', () => {
 // Worker threads run the compiled build, so the training itself is tested there (`npm test` builds it first).
 const compiledIndex = join(repoRoot, 'dist/src/index.js');
 
-describe.skipIf(!existsSync(compiledIndex))('data-parallel training (compiled build, worker threads)', () => {
+describe('data-parallel training (compiled build, worker threads)', () => {
   let api: typeof import('../src/index.js');
 
   beforeAll(async () => {

@@ -1,9 +1,9 @@
-import { compiledCli, repoRoot, runCli } from './helpers/cli.js';
+import { repoRoot, runCli } from './helpers/cli.js';
 
 const evaluate = (args: string[]) => runCli(['evaluate', '--backend', 'wasm', ...args]);
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adaptModel, DEFAULT_ADAPT_OPTIONS } from '../src/adapt/adapt.js';
 import { loadCorpus } from '../src/corpora/index.js';
@@ -34,7 +34,7 @@ function readReport(dir: string): EvaluationReport {
   return JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as EvaluationReport;
 }
 
-describe.skipIf(!existsSync(compiledCli))('compiled `ser evaluate` (dist/src/cli/index.js, built by `npm test`)', () => {
+describe('compiled `ser evaluate` (dist/src/cli/index.js, built by `npm test`)', () => {
   beforeAll(async () => {
     await selectBackend('wasm');
     const config = resolveFeatureConfig();

@@ -220,7 +220,7 @@ describe('max pooling gradient on wasm', () => {
       tf.maxPool(x as tf.Tensor4D, [...c.filterSize] as [number, number], [...c.strides] as [number, number], c.pad);
     const gradients = () => {
       // relu leaves many windows of equal zeros, where the first maximum must take the whole gradient.
-      const x = tf.relu(tf.tensor4d(randomValues(tf.util.sizeFromShape(c.input), 51), [...c.input]));
+      const x = tf.relu(tf.tensor4d(randomValues(tf.util.sizeFromShape([...c.input]), 51), [...c.input]));
       const outShape = pool(x).shape;
       const weighting = tf.tensor(randomValues(tf.util.sizeFromShape(outShape), 52), outShape);
       return [tf.grad((xs: tf.Tensor) => tf.sum(tf.mul(pool(xs), weighting)))(x)];

@@ -1,8 +1,8 @@
-import { compiledCli, repoRoot, runCli } from './helpers/cli.js';
+import { repoRoot, runCli } from './helpers/cli.js';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import wavefile from 'wavefile';
 import { decodeAudio } from '../src/audio/index.js';
@@ -344,7 +344,7 @@ describe('openFeatureStore', () => {
 
 
 
-describe.skipIf(!existsSync(compiledCli))('compiled ser CLI (dist/src/cli/index.js, built by `npm test`)', () => {
+describe('compiled ser CLI (dist/src/cli/index.js, built by `npm test`)', () => {
   it('preprocess exits 3 naming the bad files, and 0 once they are gone', async () => {
     const withBad = await runCli(['preprocess', corpusDir, '--out', join(workDir, 'cli-store'), '--workers', '2']);
     expect(withBad.code).toBe(3);
