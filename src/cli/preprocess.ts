@@ -6,8 +6,8 @@ import { loadCorpus, type Corpus } from '../corpora/index.js';
 import { narrowBandNotice, occupiedBandwidth, type FeatureConfig } from '../features/index.js';
 import { preprocessCorpus } from '../store/index.js';
 import { describeFeatureConfig, featureConfigFromArgs, withFeatureOptions } from './featureOptions.js';
-import { ProgressBar } from './progress.js';
-import { exitStatusFor, folderOption, numberOption, prepareOutputFolder, preprocessReport } from './shared.js';
+import { extractionProgress } from './progress.js';
+import { folderOption, numberOption, prepareOutputFolder, reportPreprocessing } from './shared.js';
 import { commandLine } from './commands.js';
 
 function builder(yargs: Argv) {
@@ -57,20 +57,16 @@ export const preprocessCommand: CommandModule<object, PreprocessArgs> = {
     const notice = await bandNotice(corpus, config);
     if (notice) process.stderr.write(`${notice}\n`);
     const started = Date.now();
-    let bar: ProgressBar | undefined;
+    const progress = extractionProgress(started);
     const summary = await preprocessCorpus(corpus, outDir, {
       config,
       workers: args.workers,
       allLabels: args.allLabels,
       overwrite: args.overwrite,
       onNotice: (message) => process.stderr.write(`${message}\n`),
-      onProgress: (done, total, item) => {
-        bar ??= new ProgressBar({ total, unit: 'files', started });
-        bar.update(done, item.audioSeconds);
-      },
+      onProgress: progress.onProgress,
     });
-    bar?.finish();
-    process.stdout.write(`${preprocessReport(corpus, summary, args.allLabels, (Date.now() - started) / 1000)}\n`);
-    process.exitCode = exitStatusFor(summary.processed + summary.skipped, summary.failed.length);
+    progress.finish();
+    reportPreprocessing(corpus, summary, args.allLabels, started);
   },
 };

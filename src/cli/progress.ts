@@ -100,3 +100,21 @@ export function trainingProgress(label: string, stream: NodeJS.WriteStream = pro
     },
   };
 }
+
+/**
+ * A file bar for feature extraction, made at the first progress report (the total is known only then):
+ * pass `onProgress` to preprocessing and call `finish` when it returns.
+ */
+export function extractionProgress(started?: number): {
+  onProgress: (done: number, total: number, item: { audioSeconds: number }) => void;
+  finish: () => void;
+} {
+  let bar: ProgressBar | undefined;
+  return {
+    onProgress: (done, total, item) => {
+      bar ??= new ProgressBar({ total, unit: 'files', started });
+      bar.update(done, item.audioSeconds);
+    },
+    finish: () => bar?.finish(),
+  };
+}

@@ -7,8 +7,8 @@ import { DEFAULT_WINDOW_OPTIONS, listAudioInputs, type ClipOutcome } from '../pr
 import { DEFAULT_BATCH_LIMITS, parseRedisUrl, queuePredictFiles, queuePreprocessCorpus, type BatchLimits } from '../queue/index.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { describeFeatureConfig, featureConfigFromArgs, withFeatureOptions } from './featureOptions.js';
-import { ProgressBar } from './progress.js';
-import { exitStatusFor, folderOption, numberOption, preprocessReport } from './shared.js';
+import { extractionProgress, ProgressBar } from './progress.js';
+import { exitStatusFor, folderOption, numberOption, reportPreprocessing } from './shared.js';
 import { commandLine } from './commands.js';
 
 function wholeNumber(name: string, value: number, min: number, max: number): number {
@@ -66,7 +66,7 @@ const queuePreprocess: CommandModule<object, PreprocessArgs> = {
     const outDir = resolve(args.out);
     process.stderr.write(`${corpus.root} → ${outDir} through ${redis.display}\n  ${describeFeatureConfig(config)}\n`);
     const started = Date.now();
-    let bar: ProgressBar | undefined;
+    const progress = extractionProgress(started);
     const summary = await queuePreprocessCorpus(corpus, outDir, {
       config,
       redis,
@@ -75,14 +75,10 @@ const queuePreprocess: CommandModule<object, PreprocessArgs> = {
       allLabels: args.allLabels,
       overwrite: args.overwrite,
       onNotice: notice,
-      onProgress: (done, total, item) => {
-        bar ??= new ProgressBar({ total, unit: 'files', started });
-        bar.update(done, item.audioSeconds);
-      },
+      onProgress: progress.onProgress,
     });
-    bar?.finish();
-    process.stdout.write(`${preprocessReport(corpus, summary, args.allLabels, (Date.now() - started) / 1000)}\n`);
-    process.exitCode = exitStatusFor(summary.processed + summary.skipped, summary.failed.length);
+    progress.finish();
+    reportPreprocessing(corpus, summary, args.allLabels, started);
   },
 };
 

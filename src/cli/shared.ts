@@ -221,3 +221,9 @@ export function preprocessReport(corpus: Corpus, summary: PreprocessSummary, all
   }
   return lines.join('\n');
 }
+
+/** Prints the preprocessing summary on stdout and sets the exit status the help documents (0, 3 or 1). */
+export function reportPreprocessing(corpus: Corpus, summary: PreprocessSummary, allLabels: boolean, started: number): void {
+  process.stdout.write(`${preprocessReport(corpus, summary, allLabels, (Date.now() - started) / 1000)}\n`);
+  process.exitCode = exitStatusFor(summary.processed + summary.skipped, summary.failed.length);
+}

@@ -4,7 +4,7 @@ import { audioFolderCorpus, loadCorpus, type TaxonomyName } from '../corpora/ind
 import { CorpusError, type Corpus } from '../corpora/types.js';
 import type { FeatureConfig } from '../features/config.js';
 import { openFeatureStore, preprocessCorpus, type FeatureStore } from '../store/index.js';
-import { ProgressBar } from './progress.js';
+import { extractionProgress } from './progress.js';
 
 /**
  * A corpus's features extracted into `storeDir` with a progress bar (a rerun extracts only what is not
@@ -13,18 +13,15 @@ import { ProgressBar } from './progress.js';
  */
 export async function extractStore(corpus: Corpus, storeDir: string, config: FeatureConfig, workers: number, allLabels = false): Promise<FeatureStore> {
   process.stderr.write(`Extracting the features of ${corpus.name} (${corpus.utterances.length} clips) into ${storeDir}\n`);
-  let bar: ProgressBar | undefined;
+  const progress = extractionProgress();
   const summary = await preprocessCorpus(corpus, storeDir, {
     config,
     workers,
     allLabels,
     overwrite: true,
-    onProgress: (done, total, item) => {
-      bar ??= new ProgressBar({ total, unit: 'files' });
-      bar.update(done, item.audioSeconds);
-    },
+    onProgress: progress.onProgress,
   });
-  bar?.finish();
+  progress.finish();
   if (summary.failed.length > 0) {
     process.stderr.write(`  ${summary.failed.length} files of ${corpus.name} could not be read and are left out (listed in ${join(storeDir, 'errors.json')})\n`);
   }

@@ -98,16 +98,7 @@ const legacySchema = z.object({
   corpus: z.string(),
   language: z.string(),
   items: z.array(
-    z.object({
-      id: z.string().min(1),
-      path: z.string().min(1),
-      speaker: z.string(),
-      emotion: z.string(),
-      label: z.string().nullable(),
-      frames: count,
-      dims: count,
-      file: z.string(),
-    }),
+    recordSchema.omit({ size: true, mtimeMs: true }).extend({ file: z.string() }),
   ),
 });
 export type LegacyIndex = z.infer<typeof legacySchema>;
