@@ -1,4 +1,5 @@
 import { compiledCli, repoRoot, runCli } from './helpers/cli.js';
+import { trainTinyModel } from './helpers/tinyModel.js';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,9 +7,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import wavefile from 'wavefile';
 import { loadCorpus, parseCsv } from '../src/corpora/index.js';
-import { resolveFeatureConfig } from '../src/features/config.js';
 import { selectBackend } from '../src/model/backend.js';
-import { loadModel, saveModel, type SavedModel } from '../src/model/io.js';
+import { loadModel, type SavedModel } from '../src/model/io.js';
 import { PredictionWriter, type OutputFormat } from '../src/predict/formats.js';
 import { predictStream } from '../src/predict/live.js';
 import { parseRttm } from '../src/predict/rttm.js';
@@ -25,8 +25,6 @@ import {
   type PredictOptions,
   type SegmentPrediction,
 } from '../src/predict/predict.js';
-import { openFeatureStore, preprocessCorpus } from '../src/store/index.js';
-import { DEFAULT_PRETRAIN_OPTIONS, pretrain } from '../src/train/pretrain.js';
 
 const fixtureWav = join(repoRoot, 'test/fixtures/mfcc/espeak-en.wav');
 /** The FLAC cases need ffmpeg; without it they skip (the rest runs), except under CI, where its absence is a failure. */
@@ -95,15 +93,7 @@ beforeAll(async () => {
   if (ffmpegAvailable) execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', fixtureWav, clips.flac]);
 
   // A real (if briefly trained) model: features, card and folder exactly as `ser train` makes them.
-  const storeDir = join(work, 'store');
-  await preprocessCorpus(await loadCorpus(join(repoRoot, 'data/demo/en')), storeDir, { config: resolveFeatureConfig(), workers: 0 });
-  const trained = await pretrain(openFeatureStore(storeDir), {
-    ...DEFAULT_PRETRAIN_OPTIONS,
-    epochs: 1,
-    validationSpeakers: ['en02'],
-    model: { channels: [8, 8, 8], embeddingDim: 16 },
-  });
-  await saveModel(modelDir, trained.model, trained.card);
+  await trainTinyModel(work);
   saved = await loadModel(modelDir);
 });
 
