@@ -11,11 +11,6 @@ import { extractionProgress, ProgressBar } from './progress.js';
 import { exitStatusFor, folderOption, numberOption, reportPreprocessing } from './shared.js';
 import { commandLine } from './commands.js';
 
-function wholeNumber(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}, got ${value}`);
-  return value;
-}
-
 function withQueueOptions<T>(yargs: Argv<T>) {
   return yargs
     .option('redis', { type: 'string', demandOption: true, describe: 'Redis URL: redis://[user:password@]host[:port][/db], rediss:// for TLS (the password is never printed)' })
@@ -25,8 +20,7 @@ function withQueueOptions<T>(yargs: Argv<T>) {
 }
 
 function batchLimits(args: { batchFiles: number; batchMb: number }): BatchLimits {
-  if (!Number.isFinite(args.batchMb) || args.batchMb <= 0 || args.batchMb > 1024) throw new Error(`--batch-mb must be more than 0 and at most 1024, got ${args.batchMb}`);
-  return { files: wholeNumber('batch-files', args.batchFiles, 1, 1000), bytes: args.batchMb * 2 ** 20 };
+  return { files: args.batchFiles, bytes: args.batchMb * 2 ** 20 };
 }
 
 const notice = (message: string): void => void process.stderr.write(`${message}\n`);
@@ -71,7 +65,7 @@ const queuePreprocess: CommandModule<object, PreprocessArgs> = {
       config,
       redis,
       batch: batchLimits(args),
-      attempts: wholeNumber('attempts', args.attempts, 1, 100),
+      attempts: args.attempts,
       allLabels: args.allLabels,
       overwrite: args.overwrite,
       onNotice: notice,
@@ -103,7 +97,7 @@ const queuePredict: CommandModule<object, PredictArgs> = {
       plan,
       minConfidence: args['min-confidence'],
       batch: batchLimits(args),
-      attempts: wholeNumber('attempts', args.attempts, 1, 100),
+      attempts: args.attempts,
       onNotice: notice,
       onProgress: (done) => bar.update(done, 0),
     });
