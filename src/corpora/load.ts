@@ -69,11 +69,13 @@ export async function loadCorpus(dir: string, options: LoadCorpusOptions = {}): 
   const intern = stringInterner();
   const utterances = listing.entries.map((entry, index): Utterance => {
     const emotion = intern(entry.emotion.toLowerCase());
+    const path = compactString(join(root, entry.relativePath));
     // Built field by field, never spread: a corpus of a million utterances is a million of these objects.
     const utterance: Utterance = {
       id: ids[index],
-      path: compactString(join(root, entry.relativePath)),
-      relativePath: entry.relativePath,
+      path,
+      // The end of the path (in V8 a 32-byte view of it, not a second copy of the text).
+      relativePath: path.endsWith(`${sep}${entry.relativePath}`) ? path.slice(path.length - entry.relativePath.length) : entry.relativePath,
       speaker: intern(entry.speaker),
       emotion,
       label: mapLabel(emotion, taxonomy),
