@@ -1,5 +1,5 @@
 import { compiledCli, repoRoot, runCli } from './helpers/cli.js';
-import { REDIS_INSTALL, TestRedis, redisServerPresent } from './helpers/redis.js';
+import { OPENSSL_INSTALL, REDIS_INSTALL, TestRedis, opensslPresent, redisServerPresent } from './helpers/redis.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -130,6 +130,38 @@ describe.skipIf(!runRedisTests || !existsSync(compiledCli))('ser queue over Redi
     expect(folderContents(store)).toEqual(reference);
     await stopWorker(survivor, 'SIGTERM');
   });
+
+  it.skipIf(!opensslPresent && process.env.CI !== 'true')(
+    'runs through rediss:// with a password and a private CA (--redis-ca); an untrusted certificate or a wrong password is an error in words',
+    async () => {
+      if (!opensslPresent) throw new Error(`openssl is not on PATH and CI=true: ${OPENSSL_INSTALL}`);
+      const password = 'pa ss:w@rd';
+      const secure = await TestRedis.start({ tls: true, password });
+      try {
+        const store = join(work, 'tls');
+        const untrusted = await runCli(['queue', 'preprocess', demoEn, '--out', store, '--redis', secure.url]);
+        expect(untrusted.code).not.toBe(0);
+        expect(untrusted.stderr).toMatch(/rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+: the server's TLS certificate is not trusted .*--redis-ca/);
+        const wrongPassword = secure.url.replace(encodeURIComponent(password), 'guess');
+        const refused = await runCli(['queue', 'preprocess', demoEn, '--out', store, '--redis', wrongPassword, '--redis-ca', secure.caFile]);
+        expect(refused.code).not.toBe(0);
+        expect(refused.stderr).toMatch(/Redis refused the user or password/);
+        const plain = await runCli(['worker', '--redis', `redis://127.0.0.1:${secure.port}`, '--redis-ca', secure.caFile]);
+        expect(plain.stderr).toMatch(/--redis-ca .* is for a TLS connection; write the URL as rediss:\/\//);
+
+        const worker = spawn(process.execPath, [compiledCli, 'worker', '--redis', secure.url, '--redis-ca', secure.caFile, '--lock-seconds', '1'], { cwd: repoRoot, stdio: 'ignore' });
+        workers.push(worker);
+        const result = await runCli(['queue', 'preprocess', demoEn, '--out', store, '--redis', secure.url, '--redis-ca', secure.caFile, '--batch-files', '8']);
+        expect(result.code).toBe(0);
+        expect(result.stderr).toMatch(/through rediss:\/\/:\*\*\*@127\.0\.0\.1/);
+        for (const output of [untrusted, refused, result]) expect(output.stdout + output.stderr).not.toContain('pa ss');
+        expect(folderContents(store)).toEqual(reference);
+        await stopWorker(worker, 'SIGTERM');
+      } finally {
+        await secure.stop();
+      }
+    },
+  );
 
   it('Redis restarting mid-run (losing every job) does not lose the run', async () => {
     // The jobs are enqueued, then Redis restarts without them before any worker took one: the coordinator
