@@ -163,7 +163,7 @@ describe.skipIf(!runRedisTests || !existsSync(compiledCli))('ser queue over Redi
     },
   );
 
-  it('Redis restarting mid-run (losing every job) does not lose the run', async () => {
+  it('Redis restarting before any worker started (losing every job) does not lose the run', async () => {
     // The jobs are enqueued, then Redis restarts without them before any worker took one: the coordinator
     // must notice and enqueue them again, and the worker, started against the restarted server, does them.
     const store = join(work, 'restarted');
@@ -185,6 +185,40 @@ describe.skipIf(!runRedisTests || !existsSync(compiledCli))('ser queue over Redi
     expect(result.stderr).toMatch(/no longer in Redis .*enqueued again/);
     expect(folderContents(store)).toEqual(reference);
     await stopWorker(worker, 'SIGTERM');
+  });
+
+  it.each([
+    ['with an append-only file (every job comes back)', true],
+    ['without persistence (the jobs it lost are enqueued again)', false],
+  ])('Redis killed and restarted while two workers are processing, %s: the run completes with the same store', async (_, persistent) => {
+    const restarting = await TestRedis.start({ persistent });
+    const busy: ChildProcess[] = [];
+    try {
+      // Default lock time (30 s): a restart of a second must not make the jobs in hand look stalled.
+      for (let n = 0; n < 2; n++) busy.push(spawn(process.execPath, [compiledCli, 'worker', '--redis', restarting.url], { cwd: repoRoot, stdio: 'ignore' }));
+      workers.push(...busy);
+      const store = join(work, persistent ? 'restarted-persistent' : 'restarted-lost');
+      const coordinator = runCli(['queue', 'preprocess', demoEn, '--out', store, '--redis', restarting.url, '--batch-files', '2']);
+      await until(() => itemsWritten(store) >= 6, 'the first items');
+      await restarting.halt();
+      // Some jobs done, the others waiting or in the workers' hands while the server is down.
+      const doneAtRestart = itemsWritten(store);
+      expect(doneAtRestart).toBeLessThan(64);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await restarting.launch();
+      const result = await coordinator;
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/processed 64 files/);
+      // With the append-only file nothing was lost; without it the coordinator saw the jobs gone.
+      if (persistent) expect(result.stderr).not.toMatch(/no longer in Redis/);
+      else expect(result.stderr).toMatch(/no longer in Redis .*enqueued again/);
+      expect(folderContents(store)).toEqual(reference);
+      // The same two workers, reconnected, did the rest.
+      expect(busy.map((worker) => worker.exitCode ?? worker.signalCode)).toEqual([null, null]);
+    } finally {
+      await Promise.all(busy.map((worker) => stopWorker(worker, 'SIGKILL')));
+      await restarting.stop();
+    }
   });
 
   it('ser queue predict writes, byte for byte, what ser predict --format jsonl prints', async () => {
