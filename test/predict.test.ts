@@ -421,6 +421,25 @@ describe('predictStream', () => {
   });
 });
 
+describe('predictStream on a broken stream', () => {
+  it('names the byte where a read error broke the stream, and scores the segment it cut off', async () => {
+    // 0.5 s of silence, then speech; the source fails 30000 samples into the speech (an unplugged device, EIO).
+    const speech = new wavefile.WaveFile(readFileSync(fixtureWav)).getSamples(false, Int16Array) as unknown as Int16Array;
+    const bytes = Buffer.concat([Buffer.alloc(SAMPLE_RATE), Buffer.from(speech.buffer, speech.byteOffset, 2 * 30000)]);
+    async function* breaking() {
+      for (let offset = 0; offset < bytes.length; offset += 4000) yield bytes.subarray(offset, offset + 4000);
+      throw new Error('EIO: i/o error, read');
+    }
+    const segments: SegmentPrediction[] = [];
+    const summary = await predictStream(saved, breaking(), 'microphone', (segment) => segments.push(segment));
+    expect(summary.error).toBe(`microphone, byte ${bytes.length}: EIO: i/o error, read`);
+    expect(summary.seconds).toBeCloseTo(bytes.length / 2 / SAMPLE_RATE, 6);
+    expect(segments.length).toBeGreaterThanOrEqual(1);
+    expect(segments.at(-1)!.end).toBeCloseTo(0.5 + 30000 / SAMPLE_RATE, 1);
+    expect(saved.card.labels).toContain(segments.at(-1)!.emotion);
+  });
+});
+
 describe('RTTM speaker turns (--segments)', () => {
   it('reads SPEAKER lines, skips other types and comments, and names the file and line of each bad one', () => {
     const text = [
