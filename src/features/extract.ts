@@ -4,6 +4,7 @@ import { deltaScales, writeDeltas } from './deltas.js';
 import { createDescriptorExtractor, type DescriptorExtractor } from './descriptors.js';
 import { applyMelFilterBank, logWithFloor, melFilterBank, type MelFilterBank } from './filterbank.js';
 import { countFrames, createWindow, msToSamples, windowFrame } from './frames.js';
+import { melEnergies, melKernel, type MelKernel, type MelPlan } from './melKernel.js';
 import { PITCH_DIMS, trackPitch, writePitchColumns } from './pitch.js';
 import { nextPowerOfTwo, powerSpectrum, powerSpectrumPlan, spectrumBins, type PowerSpectrumPlan } from './spectrum.js';
 
@@ -43,6 +44,8 @@ interface ExtractionPlan {
   scaledWindow: Float64Array;
   spectrum: PowerSpectrumPlan;
   melBank: MelFilterBank;
+  /** The same steps for the SIMD kernel (melKernel.ts). */
+  melPlan: MelPlan;
   /** The FFT reads all of it; only the first frameLength samples are written, so the padding stays zero. */
   padded: Float64Array;
   power: Float64Array;
@@ -67,6 +70,8 @@ function buildPlan(config: FeatureConfig): ExtractionPlan {
     throw new Error(`preemphasisCoefficient must lie in [0, 1], got ${config.preemphasisCoefficient}`);
   }
   const fftSize = nextPowerOfTwo(frameLength);
+  const scaledWindow = createWindow(config.windowType, frameLength).map((weight) => weight * INT16_SCALE);
+  const melBank = melFilterBank({ sampleRate: config.sampleRate, fftSize, numBins: config.numMelBins, lowFreq: config.lowFreq, highFreq: config.highFreq });
   return {
     frameLength,
     frameShift,
@@ -75,9 +80,18 @@ function buildPlan(config: FeatureConfig): ExtractionPlan {
     dims: featureDims(config),
     removesDc: config.removeDcOffset,
     preemphasisCoefficient: config.preemphasisCoefficient,
-    scaledWindow: createWindow(config.windowType, frameLength).map((weight) => weight * INT16_SCALE),
+    scaledWindow,
     spectrum: powerSpectrumPlan(fftSize),
-    melBank: melFilterBank({ sampleRate: config.sampleRate, fftSize, numBins: config.numMelBins, lowFreq: config.lowFreq, highFreq: config.highFreq }),
+    melBank,
+    melPlan: {
+      frameLength,
+      frameShift,
+      fftSize,
+      window: scaledWindow,
+      preemphasisCoefficient: config.preemphasisCoefficient,
+      removesDc: config.removeDcOffset,
+      melBank,
+    },
     padded: new Float64Array(fftSize),
     power: new Float64Array(spectrumBins(fftSize)),
     logMel: new Float64Array(config.numMelBins),
@@ -90,12 +104,16 @@ function buildPlan(config: FeatureConfig): ExtractionPlan {
   };
 }
 
-/** Kaldi's per-frame pipeline: DC removal, pre-emphasis, window, |FFT|², mel bank, log, then the DCT for MFCC. */
-function writeBaseFeatures(plan: ExtractionPlan, samples: Float32Array, start: number, out: Float32Array, offset: number): void {
-  const { logMel, cepstralTransform } = plan;
+/** Kaldi's per-frame steps up to the mel bank, in float64, into plan.logMel: DC removal, pre-emphasis, window, |FFT|², mel bank. */
+function frameMelEnergies(plan: ExtractionPlan, samples: Float32Array, start: number): void {
   windowFrame(samples, start, plan.scaledWindow, plan.preemphasisCoefficient, plan.removesDc, plan.padded);
   powerSpectrum(plan.spectrum, plan.padded, plan.power);
-  applyMelFilterBank(plan.melBank, plan.power, logMel);
+  applyMelFilterBank(plan.melBank, plan.power, plan.logMel);
+}
+
+/** The rest, from the mel energies in plan.logMel: log, then the DCT for MFCC. */
+function writeBaseFeatures(plan: ExtractionPlan, out: Float32Array, offset: number): void {
+  const { logMel, cepstralTransform } = plan;
   logWithFloor(logMel);
   if (cepstralTransform) multiplyMatrixVector(cepstralTransform, plan.baseDims, logMel.length, logMel, out, offset);
   else for (let m = 0; m < logMel.length; m++) out[offset + m] = logMel[m];
@@ -117,8 +135,10 @@ function extractionPlan(config: FeatureConfig): ExtractionPlan {
 /**
  * Kaldi-compatible features (snip_edges, no dither) of samples in −1 … 1, one row per 10 ms frame by
  * default, laid out [base | pitch | Δ | ΔΔ | descriptors]; deltas cover the base and pitch columns only.
+ * The mel energies come from the wasm SIMD kernel (melKernel.ts) four frames at a time, or, with `kernel`
+ * null (engines without wasm SIMD, and tests comparing the two), frame by frame in float64.
  */
-export function extractFeatures(samples: Float32Array, sampleRate: number, config: FeatureConfig): FeatureMatrix {
+export function extractFeatures(samples: Float32Array, sampleRate: number, config: FeatureConfig, kernel: MelKernel | null = melKernel()): FeatureMatrix {
   if (sampleRate !== config.sampleRate) {
     throw new Error(`audio at ${sampleRate} Hz given to a ${config.sampleRate} Hz feature configuration: resample it first`);
   }
@@ -132,9 +152,15 @@ export function extractFeatures(samples: Float32Array, sampleRate: number, confi
   const { dims, writeDescriptors } = plan;
   const descriptorOffset = dims - config.descriptors.length;
   const data = new Float32Array(frames * dims);
+  const { logMel } = plan;
+  const bins = logMel.length;
+  const energies = kernel ? new Float32Array(frames * bins) : null;
+  if (kernel && energies) melEnergies(kernel, plan.melPlan, samples, frames, energies);
   for (let t = 0; t < frames; t++) {
     const start = t * plan.frameShift;
-    writeBaseFeatures(plan, samples, start, data, t * dims);
+    if (energies) for (let m = 0; m < bins; m++) logMel[m] = energies[t * bins + m];
+    else frameMelEnergies(plan, samples, start);
+    writeBaseFeatures(plan, data, t * dims);
     writeDescriptors?.(samples, start, data, t * dims + descriptorOffset);
   }
   if (config.pitch) {
