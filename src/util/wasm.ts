@@ -47,6 +47,7 @@ export const op = {
   block: [0x02, EMPTY_BLOCK],
   loop: [0x03, EMPTY_BLOCK],
   if: [0x04, EMPTY_BLOCK],
+  else: [0x05],
   end: [0x0b],
   br: (depth: number) => [0x0c, depth],
   brIf: (depth: number) => [0x0d, depth],
@@ -57,6 +58,7 @@ export const op = {
   f32Load: (offset: number) => [0x2a, ...memarg(offset)],
   f32Store: (offset: number) => [0x38, ...memarg(offset)],
   i32Const: (value: number) => [0x41, ...signedLeb(value)],
+  i32Eqz: [0x45],
   i32Eq: [0x46],
   i32LtU: [0x49],
   i32GeU: [0x4f],
@@ -75,6 +77,9 @@ export const op = {
   v128And: [0xfd, 0x4e],
   v128Or: [0xfd, 0x50],
   v128Bitselect: [0xfd, 0x52],
+  i32x4ExtaddPairwiseI16x8S: [0xfd, 0x7e],
+  i32x4ExtendLowI16x8S: [0xfd, 0xa7, 0x01],
+  i32x4ExtendHighI16x8S: [0xfd, 0xa8, 0x01],
   i32x4ShrU: [0xfd, 0xad, 0x01],
   i32x4Sub: [0xfd, 0xb1, 0x01],
   f32x4ConvertI32x4S: [0xfd, 0xfa, 0x01],
@@ -105,7 +110,7 @@ function name(text: string): number[] {
  * Branch depths inside `body` count from the loop (0 = continue, 1 = break).
  */
 export function whileLoop(condition: number[], body: number[]): number[] {
-  return [...op.block, ...op.loop, ...condition, ...[0x45] /* i32.eqz */, ...op.brIf(1), ...body, ...op.br(0), ...op.end, ...op.end];
+  return [...op.block, ...op.loop, ...condition, ...op.i32Eqz, ...op.brIf(1), ...body, ...op.br(0), ...op.end, ...op.end];
 }
 
 export interface WasmFunction {
