@@ -30,8 +30,12 @@ const DESIGN_ATTENUATION_DB = STOPBAND_ATTENUATION_DB + 2;
  * which keeps the error under −70 dB throughout the passband.
  */
 const MAX_PHASES = 2048;
-/** Outputs computed per kernel call: bounds the wasm memory a long file needs. */
-const CHUNK_OUTPUTS = 16384;
+/**
+ * Outputs computed per kernel call (whole periods, at least one): bounds the wasm memory a long file needs,
+ * and keeps a chunk's input (6k samples at 48 → 16 kHz) in the first-level cache while the kernel sweeps it
+ * once per phase.
+ */
+const CHUNK_OUTPUTS = 4096;
 
 /** One polyphase filter from `fromRate` to `toRate` = fromRate · up / down. */
 export interface ResamplingStage {
@@ -210,7 +214,8 @@ function runStage(kernel: FirKernel, stage: ResamplingStage, samples: Float32Arr
   for (let first = 0; first < outputCount; first += chunkOutputs) {
     const count = Math.min(chunkOutputs, outputCount - first);
     copyPadded(samples, halfTaps, (first / up) * down, chunkInputs, floats, inputAt / BYTES);
-    kernel.run(inputAt, tableAt, up, down * BYTES, taps * BYTES, outputAt, outputAt + count * BYTES);
+    // The last chunk computes whole periods; the outputs past `count` stay in the kernel's memory.
+    kernel.run(inputAt, tableAt, up, down * BYTES, taps * BYTES, outputAt, Math.ceil(count / up));
     output.set(floats.subarray(outputAt / BYTES, outputAt / BYTES + count), first);
   }
   return output;
