@@ -86,8 +86,8 @@ function firFunction(): WasmFunction {
 
 /** Undefined where the engine lacks wasm SIMD. */
 export function simdKernel(): FirKernel | undefined {
-  const module = instantiate<FirKernel['run']>(firFunction());
-  return module && { kind: 'simd', memory: module.memory, run: module.run };
+  const module = instantiate<{ fir: FirKernel['run'] }>([firFunction()]);
+  return module && { kind: 'simd', memory: module.memory, run: module.fir };
 }
 
 export function scalarKernel(): FirKernel {

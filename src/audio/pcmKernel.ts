@@ -39,7 +39,10 @@ let defaultKernel: PcmKernel | null | undefined;
 
 /** The SIMD kernel, shared; null where the engine lacks wasm SIMD. */
 export function pcmKernel(): PcmKernel | null {
-  if (defaultKernel === undefined) defaultKernel = instantiate<PcmKernel['run']>(pcmFunction()) ?? null;
+  if (defaultKernel === undefined) {
+    const module = instantiate<{ pcm: PcmKernel['run'] }>([pcmFunction()]);
+    defaultKernel = module ? { memory: module.memory, run: module.pcm } : null;
+  }
   return defaultKernel;
 }
 

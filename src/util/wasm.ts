@@ -123,27 +123,29 @@ export interface WasmFunction {
   body: number[];
 }
 
-/** The module: the function (no results) exported under its name, and a memory of one page exported as `memory`. */
-export function wasmModuleBytes(fn: WasmFunction): Uint8Array<ArrayBuffer> {
-  const locals = vector([[...unsignedLeb(fn.locals.i32), I32], [...unsignedLeb(fn.locals.v128), V128]]);
-  const functionBody = [...locals, ...fn.body, ...op.end];
+/** The module: each function (no results) exported under its name, in a type of its own, and a memory of one page exported as `memory`. */
+export function wasmModuleBytes(functions: WasmFunction[]): Uint8Array<ArrayBuffer> {
+  const bodies = functions.map((fn) => {
+    const locals = vector([[...unsignedLeb(fn.locals.i32), I32], [...unsignedLeb(fn.locals.v128), V128]]);
+    const functionBody = [...locals, ...fn.body, ...op.end];
+    return [...unsignedLeb(functionBody.length), ...functionBody];
+  });
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vector([[0x60, ...vector(new Array<number[]>(fn.params).fill([I32])), ...vector([])]])),
-    ...section(3, vector([[0]])),
+    ...section(1, vector(functions.map((fn) => [0x60, ...vector(new Array<number[]>(fn.params).fill([I32])), ...vector([])]))),
+    ...section(3, vector(functions.map((_, index) => unsignedLeb(index)))),
     ...section(5, vector([[0x00, 1]])),
-    ...section(7, vector([[...name(fn.name), 0x00, 0], [...name('memory'), 0x02, 0]])),
-    ...section(10, vector([[...unsignedLeb(functionBody.length), ...functionBody]])),
+    ...section(7, vector([...functions.map((fn, index) => [...name(fn.name), 0x00, ...unsignedLeb(index)]), [...name('memory'), 0x02, 0]])),
+    ...section(10, vector(bodies)),
   ]);
 }
 
-/** The function and memory of the module, or undefined where the engine lacks WebAssembly or its SIMD. */
-export function instantiate<F>(fn: WasmFunction): { run: F; memory: WebAssembly.Memory } | undefined {
+/** The module's functions by name and its memory, or undefined where the engine lacks WebAssembly or its SIMD. */
+export function instantiate<F extends Record<string, unknown>>(functions: WasmFunction[]): (F & { memory: WebAssembly.Memory }) | undefined {
   if (typeof WebAssembly === 'undefined') return undefined;
-  const bytes = wasmModuleBytes(fn);
+  const bytes = wasmModuleBytes(functions);
   if (!WebAssembly.validate(bytes)) return undefined;
-  const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports;
-  return { run: exports[fn.name] as F, memory: exports.memory as WebAssembly.Memory };
+  return new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as F & { memory: WebAssembly.Memory };
 }
 
 /** Grows `memory` to hold at least `bytes`. */
