@@ -69,19 +69,15 @@ export async function loadCorpus(dir: string, options: LoadCorpusOptions = {}): 
   const intern = stringInterner();
   const utterances = listing.entries.map((entry, index): Utterance => {
     const emotion = intern(entry.emotion.toLowerCase());
-    // Built field by field, never spread: a corpus of a million utterances is a million of these objects.
-    const utterance: Utterance = {
+    return compactUtterance(root, entry.relativePath, {
       id: ids[index],
-      path: compactString(join(root, entry.relativePath)),
-      relativePath: entry.relativePath,
       speaker: intern(entry.speaker),
       emotion,
       label: mapLabel(emotion, taxonomy),
       language: entry.language ?? language,
       corpus: name,
-    };
-    if (entry.durationSeconds !== undefined) utterance.durationSeconds = entry.durationSeconds;
-    return utterance;
+      durationSeconds: entry.durationSeconds,
+    });
   });
   return {
     name,
@@ -93,6 +89,27 @@ export async function loadCorpus(dir: string, options: LoadCorpusOptions = {}): 
     unknownLabels: countUnlabelled(utterances),
     skippedFiles: listing.skippedFiles,
   };
+}
+
+/**
+ * An utterance as a corpus holds it, about 280 bytes: its path one flat string, the relative path a view of
+ * the path's end (in V8 32 bytes, not a second copy of the text), the object built field by field, never
+ * spread (a corpus of a million utterances is a million of these objects).
+ */
+export function compactUtterance(root: string, relativePath: string, fields: Omit<Utterance, 'path' | 'relativePath'>): Utterance {
+  const path = compactString(join(root, relativePath));
+  const utterance: Utterance = {
+    id: fields.id,
+    path,
+    relativePath: path.endsWith(`${sep}${relativePath}`) ? path.slice(path.length - relativePath.length) : relativePath,
+    speaker: fields.speaker,
+    emotion: fields.emotion,
+    label: fields.label,
+    language: fields.language,
+    corpus: fields.corpus,
+  };
+  if (fields.durationSeconds !== undefined) utterance.durationSeconds = fields.durationSeconds;
+  return utterance;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * Mel energies of four frames at a time: Kaldi's per-frame steps up to the mel bank (DC removal,
- * pre-emphasis, window, |FFT|², mel weights) as one WebAssembly SIMD function, assembled from its opcodes
+ * Kaldi's per-frame pipeline four frames at a time (DC removal, pre-emphasis, window, |FFT|², mel weights,
+ * log, and for MFCC the DCT with the lifter folded in) as one WebAssembly SIMD function, assembled from its opcodes
  * (util/wasm.ts), in which each f32x4 lane carries one frame of a block of four consecutive frames. Every
  * step is then the scalar formula with four frames per instruction, and nothing is shuffled between lanes.
  * Where wasm SIMD is missing, extract.ts runs the same formulas frame by frame in float64 (frames.ts,
@@ -15,7 +15,11 @@
  *     E = (A_re + B_re) + i(A_im − B_im),  O = (A_im + B_im) + i(B_re − A_re),  P = e^(−2πik/fftSize)·O
  *     4·|X[k]|² = |E + P|²,  4·|X[M − k]|² = |E − P|²
  *   mel[m] = Σ_k (weight_m(k)/4) · 4|X[k]|²   (the quarter folded into the weights)
- * Output: for block b, the numBins vectors mel[m] of its four frames, lane j = frame 4b + j.
+ *   logMel[m] = ln(max(mel[m], 2^−23)), with v = 2^e·r, r in [1, 2), halved (e + 1) when over √2, and
+ *           s = (r − 1)/(r + 1):  ln v = e·ln 2 + 2s·(1 + s²/3 + s⁴/5 + s⁶/7 + s⁸/9)  (|s| ≤ 0.172, so the
+ *           series' remainder is under 1e−9, below float32 rounding)
+ *   out[c] = Σ_m T[c][m] · logMel[m]   (T: the DCT rows times the lifter for MFCC, the identity for fbank)
+ * Output: for block b, the `rows` vectors out[c] of its four frames, lane j = frame 4b + j.
  *
  * Example: 16 kHz, 25 ms frames: N = 400, fftSize 512, M = 256 complex points, 8 radix-2 stages, 23 mel bins.
  */
@@ -31,6 +35,9 @@ export interface MelKernel {
 
 /** What one configuration's frames need; the window carries Kaldi's int16 scale. */
 export interface MelPlan {
+  /** rows × numBins, row-major: the lifted DCT (MFCC), or null for the log mel energies themselves (fbank). */
+  transform: Float64Array | null;
+  rows: number;
   frameLength: number;
   frameShift: number;
   fftSize: number;
@@ -62,15 +69,19 @@ const H = {
   meanScale: 44, // f32: 1/N, or 0 without DC removal
   preemphasis: 48, // f32
   firstSpan: 52, // 32·M/2
+  logMel: 56,
+  transform: 60,
+  transformEnd: 64,
 };
-const HEADER_BYTES = 64;
+const HEADER_BYTES = 80;
 
 // Parameters, then i32 locals, then v128 locals.
 const [HEADER, SIGNAL, BLOCKS, OUT] = [0, 1, 2, 3];
 const I32_LOCALS = ['frameBytes', 'shiftBytes', 'fftBytes', 'window', 'scratch', 'z', 'zEnd', 'twiddles', 'post', 'postEnd', 'mel', 'melEnd',
-  'firstSpan', 'i', 'sample', 'a0', 'a1', 'a2', 'a3', 'span', 'stride', 'j', 'tw', 'a', 'b', 'entry', 'p', 'w', 'wEnd'] as const;
+  'firstSpan', 'i', 'sample', 'a0', 'a1', 'a2', 'a3', 'span', 'stride', 'j', 'tw', 'a', 'b', 'entry', 'p', 'w', 'wEnd', 'logMel', 'logMelEnd',
+  'q', 'transform', 'transformEnd'] as const;
 const V128_LOCALS = ['sum', 'mean', 'c', 'prev', 'cur', 'v', 'wc', 'ws', 'ar', 'ai', 'br', 'bi', 'dr', 'di', 'er', 'ei', 'or', 'oi', 'pr', 'pi',
-  'x', 'y', 'acc'] as const;
+  'x', 'y', 'acc', 'e', 'r', 'big', 's', 's2', 'poly'] as const;
 const local = Object.fromEntries([...I32_LOCALS, ...V128_LOCALS].map((name, index) => [name, 4 + index])) as Record<
   (typeof I32_LOCALS)[number] | (typeof V128_LOCALS)[number],
   number
@@ -88,6 +99,27 @@ const sub = (a: number[], b: number[]) => [...a, ...b, ...op.f32x4Sub];
 const mul = (a: number[], b: number[]) => [...a, ...b, ...op.f32x4Mul];
 const square = (name: keyof typeof local) => mul(get(name), get(name));
 const field = (offset: number) => [...op.localGet(HEADER), ...op.i32Load(offset)];
+const constant = (value: number) => op.f32x4Const(value);
+
+/** Float32's epsilon: Kaldi's floor under a mel energy (filterbank.ts FLOAT32_EPSILON). */
+const LOG_FLOOR = 2 ** -23;
+const FLOAT_EXPONENT_BIAS = 127;
+const FLOAT_MANTISSA_BITS = 23;
+
+/** x = ln(max(acc, LOG_FLOOR)), four lanes, as in the module comment. */
+const logOfAcc = [
+  ...set('v', [...get('acc'), ...constant(LOG_FLOOR), ...op.f32x4Max]),
+  ...set('e', [...get('v'), ...op.i32Const(FLOAT_MANTISSA_BITS), ...op.i32x4ShrU, ...op.i32x4Const(FLOAT_EXPONENT_BIAS), ...op.i32x4Sub, ...op.f32x4ConvertI32x4S]),
+  ...set('r', [...get('v'), ...op.i32x4Const(2 ** FLOAT_MANTISSA_BITS - 1), ...op.v128And, ...op.i32x4Const(FLOAT_EXPONENT_BIAS << FLOAT_MANTISSA_BITS), ...op.v128Or]),
+  ...set('big', [...get('r'), ...constant(Math.SQRT2), ...op.f32x4Gt]),
+  ...set('r', [...mul(get('r'), constant(0.5)), ...get('r'), ...get('big'), ...op.v128Bitselect]),
+  ...set('e', add(get('e'), [...get('big'), ...constant(1), ...op.v128And])),
+  ...set('s', [...sub(get('r'), constant(1)), ...add(get('r'), constant(1)), ...op.f32x4Div]),
+  ...set('s2', square('s')),
+  ...set('poly', constant(1 / 9)),
+  ...[1 / 7, 1 / 5, 1 / 3, 1].flatMap((coefficient) => set('poly', add(mul(get('poly'), get('s2')), constant(coefficient)))),
+  ...set('x', add(mul(get('e'), constant(Math.LN2)), mul(mul(get('s'), constant(2)), get('poly')))),
+];
 
 function melFunction(): WasmFunction {
   const header = [
@@ -96,6 +128,9 @@ function melFunction(): WasmFunction {
     ...set('zEnd', [...get('z'), ...get('fftBytes'), ...op.i32Add]),
     ...set('twiddles', field(H.twiddles)), ...set('post', field(H.post)), ...set('postEnd', field(H.postEnd)),
     ...set('mel', field(H.mel)), ...set('melEnd', field(H.melEnd)), ...set('firstSpan', field(H.firstSpan)),
+    ...set('logMel', field(H.logMel)), ...set('transform', field(H.transform)), ...set('transformEnd', field(H.transformEnd)),
+    // Both the mel table and the log energies take 16 bytes a bin.
+    ...set('logMelEnd', [...get('logMel'), ...get('melEnd'), ...get('mel'), ...op.i32Sub, ...op.i32Add]),
     ...set('c', splat(op.localGet(HEADER), H.preemphasis)),
   ];
   // The four frames of the block side by side, and their sums.
@@ -177,6 +212,7 @@ function melFunction(): WasmFunction {
   ];
   const mel = [
     ...set('entry', get('mel')),
+    ...set('q', get('logMel')),
     ...whileLoop(below('entry', 'melEnd'), [
       ...set('p', entryField(0)), ...set('w', entryField(4)), ...set('wEnd', entryField(8)),
       ...set('acc', op.v128Zero),
@@ -185,16 +221,32 @@ function melFunction(): WasmFunction {
         ...addTo('w', op.i32Const(VECTOR)),
         ...addTo('p', op.i32Const(VECTOR)),
       ]),
+      ...logOfAcc,
+      ...store(get('q'), get('x')),
+      ...addTo('q', op.i32Const(VECTOR)),
+      ...addTo('entry', op.i32Const(VECTOR)),
+    ]),
+  ];
+  // One output row per transform row: its weights (splatted) against the log mel energies.
+  const transform = [
+    ...set('w', get('transform')),
+    ...whileLoop(below('w', 'transformEnd'), [
+      ...set('acc', op.v128Zero),
+      ...set('q', get('logMel')),
+      ...whileLoop(below('q', 'logMelEnd'), [
+        ...set('acc', add(get('acc'), mul(load(get('w')), load(get('q'))))),
+        ...addTo('w', op.i32Const(VECTOR)),
+        ...addTo('q', op.i32Const(VECTOR)),
+      ]),
       ...store(op.localGet(OUT), get('acc')),
       ...op.localGet(OUT), ...op.i32Const(VECTOR), ...op.i32Add, ...op.localSet(OUT),
-      ...addTo('entry', op.i32Const(VECTOR)),
     ]),
   ];
   const body = [
     ...header,
     ...op.localGet(SIGNAL), ...op.localSet(local.a0),
     ...whileLoop(op.localGet(BLOCKS), [
-      ...gather, ...windowed, ...fft, ...power, ...mel,
+      ...gather, ...windowed, ...fft, ...power, ...mel, ...transform,
       ...set('a0', [...get('a3'), ...get('shiftBytes'), ...op.i32Add]),
       ...op.localGet(BLOCKS), ...op.i32Const(1), ...op.i32Sub, ...op.localSet(BLOCKS),
     ]),
@@ -256,6 +308,8 @@ function placePlan(kernel: MelKernel, heap: KernelHeap, plan: MelPlan): number {
   const powerAt = take(VECTOR * (half + 1));
   const mel = take(VECTOR * melBank.numBins);
   const weights = take(VECTOR * weightCount);
+  const logMel = take(VECTOR * melBank.numBins);
+  const transform = take(VECTOR * plan.rows * melBank.numBins);
   ensureMemory(kernel.memory, top);
 
   const ints = new Int32Array(kernel.memory.buffer);
@@ -266,7 +320,8 @@ function placePlan(kernel: MelKernel, heap: KernelHeap, plan: MelPlan): number {
   [
     [H.frameBytes, VECTOR * frameLength], [H.shiftBytes, 4 * plan.frameShift], [H.fftBytes, VECTOR * fftSize], [H.window, windowAt],
     [H.scratch, scratch], [H.z, z], [H.twiddles, twiddles], [H.post, post], [H.postEnd, post + 32 * pairs], [H.mel, mel],
-    [H.melEnd, mel + VECTOR * melBank.numBins], [H.firstSpan, COMPLEX_VECTOR * (half / 2)],
+    [H.melEnd, mel + VECTOR * melBank.numBins], [H.firstSpan, COMPLEX_VECTOR * (half / 2)], [H.logMel, logMel], [H.transform, transform],
+    [H.transformEnd, transform + VECTOR * plan.rows * melBank.numBins],
   ].forEach(([offset, value]) => int(header + offset, value));
   float(header + H.meanScale, plan.removesDc ? 1 / frameLength : 0);
   float(header + H.preemphasis, plan.preemphasisCoefficient);
@@ -291,6 +346,12 @@ function placePlan(kernel: MelKernel, heap: KernelHeap, plan: MelPlan): number {
     int(mel + VECTOR * m + 8, weights + VECTOR * melBank.offsets[m + 1]);
   }
   for (let i = 0; i < weightCount; i++) splatAt(weights + VECTOR * i, melBank.weights[i] / 4);
+  for (let row = 0; row < plan.rows; row++) {
+    for (let m = 0; m < melBank.numBins; m++) {
+      const weight = plan.transform ? plan.transform[row * melBank.numBins + m] : Number(row === m);
+      splatAt(transform + VECTOR * (row * melBank.numBins + m), weight);
+    }
+  }
 
   heap.top = top;
   heap.plans.set(plan, header);
@@ -298,19 +359,20 @@ function placePlan(kernel: MelKernel, heap: KernelHeap, plan: MelPlan): number {
 }
 
 /**
- * Writes the mel energies of frames 0 … frames−1 of `samples` (frame t starting at t·frameShift) into
- * `into`, frame-major (frames × numBins), in chunks of CHUNK_FRAMES frames.
+ * Writes the plan.rows base features (MFCCs, or log mel energies) of frames 0 … frames−1 of `samples`
+ * (frame t starting at t·frameShift) into row t of `into`, whose rows are `stride` values apart; in chunks
+ * of CHUNK_FRAMES frames.
  */
-export function melEnergies(kernel: MelKernel, plan: MelPlan, samples: Float32Array, frames: number, into: Float32Array): void {
+export function baseFeatures(kernel: MelKernel, plan: MelPlan, samples: Float32Array, frames: number, into: Float32Array, stride: number): void {
   const heap = kernelHeap(kernel);
   const header = placePlan(kernel, heap, plan);
   const { frameShift, frameLength } = plan;
-  const bins = plan.melBank.numBins;
+  const { rows } = plan;
   const chunkBlocks = CHUNK_FRAMES / LANES;
   const chunkSamples = (CHUNK_FRAMES - 1) * frameShift + frameLength;
   const signal = heap.top;
   const out = alignTo16(signal + 4 * chunkSamples);
-  ensureMemory(kernel.memory, out + VECTOR * bins * chunkBlocks);
+  ensureMemory(kernel.memory, out + VECTOR * rows * chunkBlocks);
   const floats = new Float32Array(kernel.memory.buffer);
   const signalIndex = signal >> 2;
   const outIndex = out >> 2;
@@ -325,9 +387,9 @@ export function melEnergies(kernel: MelKernel, plan: MelPlan, samples: Float32Ar
     floats.fill(0, signalIndex + present, signalIndex + needed);
     kernel.run(header, signal, blocks, out);
     for (let t = 0; t < count; t++) {
-      const block = outIndex + (t >> 2) * LANES * bins + (t & 3);
-      const row = (first + t) * bins;
-      for (let m = 0; m < bins; m++) into[row + m] = floats[block + LANES * m];
+      const block = outIndex + (t >> 2) * LANES * rows + (t & 3);
+      const row = (first + t) * stride;
+      for (let c = 0; c < rows; c++) into[row + c] = floats[block + LANES * c];
     }
   }
 }

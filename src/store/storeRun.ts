@@ -165,6 +165,32 @@ class ItemTable {
   }
 }
 
+/** The corpus position of an utterance id, or undefined for an id not in the corpus. */
+type IdIndex = (id: string) => number | undefined;
+
+/** Code-unit order, the same on every machine and locale. */
+const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Positions sorted by id, searched by halving: 4 bytes an utterance, where a Map of ids costs about 40. */
+function idIndex(utterances: readonly Utterance[]): IdIndex {
+  const order = new Uint32Array(utterances.length);
+  for (let position = 0; position < order.length; position++) order[position] = position;
+  order.sort((a, b) => compareIds(utterances[a].id, utterances[b].id));
+  return (id) => {
+    let low = 0;
+    let high = order.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const position = order[middle];
+      const comparison = compareIds(utterances[position].id, id);
+      if (comparison === 0) return position;
+      if (comparison < 0) low = middle + 1;
+      else high = middle - 1;
+    }
+    return undefined;
+  };
+}
+
 /** Frame counts and sizes read back from a record must fit the table's arrays exactly. */
 function fitsTable(record: StoreRecord): boolean {
   return record.frames <= 0xffffffff && record.dims <= 0xffffffff;
@@ -181,12 +207,12 @@ async function readPreviousRecords(
   config: FeatureConfig,
   overwrite: boolean,
   notice: (message: string) => void,
-  positionOf: Map<string, number>,
+  positionOf: IdIndex,
   table: ItemTable,
 ): Promise<string[]> {
   const gone = new Set<string>();
   const take = (record: StoreRecord): void => {
-    const position = positionOf.get(record.id);
+    const position = positionOf(record.id);
     if (position === undefined || !fitsTable(record)) {
       gone.add(record.id);
       return;
@@ -221,7 +247,7 @@ async function readPreviousRecords(
     }
   }
   // An id can be both: an earlier record of an utterance whose later one is in the table.
-  return [...gone].filter((id) => !positionOf.has(id)).map((id) => join(outDir, frameFileFor(id)));
+  return [...gone].filter((id) => positionOf(id) === undefined).map((id) => join(outDir, frameFileFor(id)));
 }
 
 function recordFor(utterance: Utterance, frames: Pick<StoreRecord, 'frames' | 'dims' | 'size' | 'mtimeMs'>): StoreRecord {
@@ -272,9 +298,7 @@ async function planRun(
   release: () => Promise<void>,
 ): Promise<StoreRun> {
   const { utterances } = corpus;
-  // Position of each utterance by id: the one per-item map of the run (the ids themselves are the corpus's strings).
-  const positionOf = new Map<string, number>();
-  for (let position = 0; position < utterances.length; position++) positionOf.set(utterances[position].id, position);
+  const positionOf = idIndex(utterances);
   const table = new ItemTable(utterances.length);
   const stale = await readPreviousRecords(outDir, corpus, config, overwrite, notice, positionOf, table);
   await removeLeftoverTemporaries(outDir);
@@ -340,7 +364,7 @@ async function planRun(
     },
     skipped,
     record(outcome) {
-      const position = positionOf.get(outcome.id);
+      const position = positionOf(outcome.id);
       const state = position === undefined ? ItemState.Absent : table.state[position];
       if (position === undefined || state !== ItemState.Pending) {
         if (state === ItemState.Stored) return undefined; // a job the queue ran twice: the first result stands

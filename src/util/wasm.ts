@@ -33,6 +33,14 @@ export function signedLeb(value: number): number[] {
   }
 }
 
+/** Four copies of one 4-byte value, written by `write` (wasm is little-endian whatever the host). */
+function littleEndianLanes(write: (view: DataView) => void): number[] {
+  const view = new DataView(new ArrayBuffer(4));
+  write(view);
+  const bytes = [0, 1, 2, 3].map((index) => view.getUint8(index));
+  return [...bytes, ...bytes, ...bytes, ...bytes];
+}
+
 const memarg = (offset: number) => [ALIGN_4, ...unsignedLeb(offset)];
 
 export const op = {
@@ -61,6 +69,17 @@ export const op = {
   v128Load: (offset: number) => [0xfd, 0x00, ...memarg(offset)],
   v128Store: (offset: number) => [0xfd, 0x0b, ...memarg(offset)],
   v128Zero: [0xfd, 0x0c, ...new Array<number>(16).fill(0)],
+  f32x4Const: (value: number) => [0xfd, 0x0c, ...littleEndianLanes((view) => view.setFloat32(0, value, true))],
+  i32x4Const: (value: number) => [0xfd, 0x0c, ...littleEndianLanes((view) => view.setInt32(0, value, true))],
+  f32x4Gt: [0xfd, 0x44],
+  v128And: [0xfd, 0x4e],
+  v128Or: [0xfd, 0x50],
+  v128Bitselect: [0xfd, 0x52],
+  i32x4ShrU: [0xfd, 0xad, 0x01],
+  i32x4Sub: [0xfd, 0xb1, 0x01],
+  f32x4ConvertI32x4S: [0xfd, 0xfa, 0x01],
+  f32x4Div: [0xfd, 0xe7, 0x01],
+  f32x4Max: [0xfd, 0xe9, 0x01],
   f32x4Splat: [0xfd, 0x13],
   f32x4ExtractLane: (lane: number) => [0xfd, 0x1f, lane],
   f32x4ReplaceLane: (lane: number) => [0xfd, 0x20, lane],
