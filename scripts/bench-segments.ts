@@ -4,6 +4,8 @@
  * silences, white noise at the clips' own background level and a DC offset under all of it; each VAD's segments scored with scoreSegmentation.
  * Bar: every clip found, boundary error under 0.5 s, no segment inside a silence.
  * Run: npm run build && npm run bench:segments -- [clips per corpus, default 40] [--energy] [--json]
+ *   [--corpus NAME] (that corpus alone; repeatable) [--details] (each clip missed or off by 0.5 s or more, and
+ *   each segment inside a silence, with its file and times)
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -21,6 +23,8 @@ const corpora = [
   join(repoRoot, 'data/demo/de'),
   ...['ravdess', 'emodb', 'urdu', 'turev-db'].map((name) => join(repoRoot, '../shared/corpora', name)),
 ];
+const chosen = process.argv.flatMap((arg, index) => (process.argv[index - 1] === '--corpus' ? [arg] : []));
+const details = process.argv.includes('--details');
 const perCorpus = Number(process.argv.slice(2).find((arg) => /^\d+$/.test(arg)) ?? 40);
 const vadsAll: Record<string, (samples: Float32Array, rate: number) => Promise<SpeechSegment[]> | SpeechSegment[]> = {
   energy: energySegments,
@@ -40,6 +44,31 @@ interface Row extends Omit<SegmentationScore, 'missed' | 'inSilence'> {
   passes: boolean;
 }
 
+const overlaps = (a: SpeechSegment, b: SpeechSegment) => a.start < b.end && b.start < a.end;
+const span = (segment: SpeechSegment) => `${segment.start.toFixed(2)}-${segment.end.toFixed(2)} s`;
+
+/** Prints, on stderr, every clip missed or with a boundary off by 0.5 s or more, and every segment in a silence. */
+function reportDetails(label: string, files: string[], speech: SpeechSegment[], segments: SpeechSegment[]): void {
+  speech.forEach((reference, index) => {
+    const covering = segments.filter((segment) => overlaps(segment, reference));
+    const file = files[index];
+    if (covering.length === 0) {
+      process.stderr.write(`${label}: missed ${file} (speech ${span(reference)})\n`);
+      return;
+    }
+    const startError = covering[0].start - reference.start;
+    const endError = covering[covering.length - 1].end - reference.end;
+    if (Math.max(Math.abs(startError), Math.abs(endError)) >= 0.5) {
+      process.stderr.write(
+        `${label}: ${file} speech ${span(reference)}, found ${covering.map(span).join(' + ')}: start ${startError >= 0 ? '+' : ''}${startError.toFixed(2)} s, end ${endError >= 0 ? '+' : ''}${endError.toFixed(2)} s\n`,
+      );
+    }
+  });
+  for (const segment of segments) {
+    if (!speech.some((reference) => overlaps(segment, reference))) process.stderr.write(`${label}: segment ${span(segment)} inside a silence\n`);
+  }
+}
+
 const rows: Row[] = [];
 for (const dir of corpora) {
   if (!existsSync(dir)) {
@@ -47,6 +76,7 @@ for (const dir of corpora) {
     continue;
   }
   const corpus = await loadCorpus(dir);
+  if (chosen.length > 0 && !chosen.includes(corpus.name)) continue;
   const files = corpus.utterances.slice(0, perCorpus).map((utterance) => utterance.path);
   const recording = await buildRecording(files);
   const audioSeconds = recording.samples.length / recording.sampleRate;
@@ -55,6 +85,7 @@ for (const dir of corpora) {
     const segments = await find(recording.samples, recording.sampleRate);
     const seconds = (performance.now() - started) / 1000;
     const score = scoreSegmentation(segments, recording.speech);
+    if (details) reportDetails(`${corpus.name} ${vad}`, recording.files, recording.speech, segments);
     const row: Row = {
       corpus: corpus.name,
       vad,

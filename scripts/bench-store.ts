@@ -3,11 +3,12 @@
  * (a manifest.csv, every clip linked under copy<k>/), preprocessed by the compiled CLI under /usr/bin/time -v,
  * then preprocessed again (everything skipped). Prints wall time, peak resident memory and index bytes per item.
  * Run: npm run build && nice -n 10 node dist/scripts/bench-store.js --items 15270,61080,150000 --work /tmp/ser-bench-store
- * With --plan-only, each corpus is only listed and planned into an empty store (the part whose cost grows
- * with the item count; no extraction), under /usr/bin/time -v as well.
+ * Each corpus is also only listed and planned into an empty store (the part whose cost grows with the item
+ * count; no extraction), under /usr/bin/time -v as well; --plan-only does just that. Ends with a table for README.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCorpus } from '../src/corpora/index.js';
@@ -50,6 +51,8 @@ function buildCorpus(dir: string, items: number): void {
 
 interface Timed {
   wallSeconds: number;
+  /** User + system time of the command. */
+  cpuSeconds: number;
   peakMegabytes: number;
   code: number | null;
   lastLine: string;
@@ -62,8 +65,10 @@ function timedPreprocess(corpus: string, store: string, workers: string): Timed 
     maxBuffer: 1 << 28,
   });
   const peak = /Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr);
+  const cpu = ['User', 'System'].map((kind) => Number(new RegExp(`${kind} time \\(seconds\\): ([\\d.]+)`).exec(run.stderr)?.[1] ?? NaN));
   return {
     wallSeconds: (Date.now() - started) / 1000,
+    cpuSeconds: cpu[0]! + cpu[1]!,
     peakMegabytes: peak ? Number(peak[1]) / 1024 : NaN,
     code: run.status,
     lastLine: run.stdout.trim().split('\n').slice(0, 3).join(' | '),
@@ -89,29 +94,34 @@ const ravdess = resolve(option('ravdess', join(repoRoot, '../shared/corpora/ravd
 /** --cli: a copy of the build, so that rebuilding the worktree during a long run does not change what runs. */
 const cli = resolve(option('cli', join(repoRoot, 'dist/src/cli/index.js')));
 const workers = option('workers', '2');
+const rows: string[] = [];
+const megabytes = (value: number): string => `${Math.round(value)} MB`;
 for (const items of option('items', '15270').split(',').map(Number)) {
   const corpus = join(work, `corpus-${items}`);
   const store = join(work, `store-${items}`);
   buildCorpus(corpus, items);
+  const run = spawnSync('/usr/bin/time', ['-v', process.execPath, fileURLToPath(import.meta.url), '--plan', corpus, `${store}-plan`], { encoding: 'utf8' });
+  const planPeak = /Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr);
+  const planUser = /User time \(seconds\): ([\d.]+)/.exec(run.stderr);
+  const plan = { code: run.status, peakMegabytes: planPeak ? Number(planPeak[1]) / 1024 : NaN, userSeconds: planUser ? Number(planUser[1]) : NaN };
   if (process.argv.includes('--plan-only')) {
-    const run = spawnSync('/usr/bin/time', ['-v', process.execPath, fileURLToPath(import.meta.url), '--plan', corpus, `${store}-plan`], { encoding: 'utf8' });
-    const peak = /Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr);
-    const cpu = /User time \(seconds\): ([\d.]+)/.exec(run.stderr);
-    console.log(JSON.stringify({ items, planOnly: true, code: run.status, peakMegabytes: peak ? Number(peak[1]) / 1024 : NaN, userSeconds: cpu ? Number(cpu[1]) : NaN }));
+    console.log(JSON.stringify({ items, planOnly: true, ...plan }));
+    rows.push(`| ${items.toLocaleString('en')} | | | ${megabytes(plan.peakMegabytes)} | |`);
     continue;
   }
   rmSync(store, { recursive: true, force: true });
+  const load = loadavg()[0].toFixed(1);
   const first = timedPreprocess(corpus, store, workers);
   const rerun = timedPreprocess(corpus, store, workers);
   const indexBytes = statSync(join(store, 'index.json')).size + statSync(join(store, 'items.jsonl')).size;
-  console.log(
-    JSON.stringify({
-      items,
-      workers: Number(workers),
-      first,
-      rerun,
-      indexBytes,
-      indexBytesPerItem: indexBytes / items,
-    }),
+  console.log(JSON.stringify({ items, workers: Number(workers), loadAverage: Number(load), plan, first, rerun, indexBytes, indexBytesPerItem: indexBytes / items }));
+  rows.push(
+    `| ${items.toLocaleString('en')} | ${first.wallSeconds.toFixed(1)} s, ${megabytes(first.peakMegabytes)} | ` +
+      `${rerun.wallSeconds.toFixed(1)} s (${rerun.cpuSeconds.toFixed(1)} s CPU), ${megabytes(rerun.peakMegabytes)} | ` +
+      `${megabytes(plan.peakMegabytes)} | ${Math.round(indexBytes / items)} | ${load} |`,
   );
 }
+console.log(`\nREADME table (${new Date().toISOString()}, ${workers} worker threads, \`node dist/scripts/bench-store.js --items ${option('items', '15270')}\`):\n`);
+console.log('| items | first run: wall, peak memory | rerun (all skipped): wall (CPU), peak memory | listing + plan alone: peak memory | index bytes per item | load average |');
+console.log('|---|---|---|---|---|---|');
+for (const row of rows) console.log(row);

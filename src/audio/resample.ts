@@ -16,6 +16,7 @@
  *   per output) instead of one 320-tap filter per output; 44.1 kHz: 44.1 → 22.05 → 16 kHz (48 taps, then
  *   L/M = 320/441 with 160). Tap counts are rounded up to the kernel's multiple of 16 with zeros.
  */
+import { alignTo16, ensureMemory } from '../util/wasm.js';
 import { firKernel, TAP_MULTIPLE, type FirKernel } from './firKernel.js';
 
 const PASSBAND_EDGE = 0.9;
@@ -158,12 +159,6 @@ interface KernelHeap {
 const heaps = new WeakMap<FirKernel, KernelHeap>();
 
 const BYTES = 4;
-const alignTo16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
-
-function ensureMemory(memory: WebAssembly.Memory, bytes: number): void {
-  const missing = bytes - memory.buffer.byteLength;
-  if (missing > 0) memory.grow(Math.ceil(missing / 65536));
-}
 
 /** Copies the stage's coefficients and period table into the kernel's memory once; returns the table address. */
 function placeStage(kernel: FirKernel, heap: KernelHeap, stage: ResamplingStage): number {

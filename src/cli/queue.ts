@@ -14,6 +14,7 @@ import { commandLine } from './commands.js';
 function withQueueOptions<T>(yargs: Argv<T>) {
   return yargs
     .option('redis', { type: 'string', demandOption: true, describe: 'Redis URL: redis://[user:password@]host[:port][/db], rediss:// for TLS (the password is never printed)' })
+    .option('redis-ca', { type: 'string', describe: 'PEM file of the CA that signed the Redis server\'s TLS certificate (a private CA), trusted besides the system\'s' })
     .option('batch-files', numberOption('batch-files', { default: DEFAULT_BATCH_LIMITS.files, describe: 'files per job at most (small files travel together)' }))
     .option('batch-mb', numberOption('batch-mb', { default: DEFAULT_BATCH_LIMITS.bytes / 2 ** 20, describe: 'megabytes of audio per job at most (a bigger file is a job of its own)' }))
     .option('attempts', numberOption('attempts', { default: 3, describe: 'tries of a job before its files are reported failed' }));
@@ -54,7 +55,7 @@ const queuePreprocess: CommandModule<object, PreprocessArgs> = {
   describe: 'ser preprocess with the extraction done by ser worker processes',
   builder: preprocessBuilder,
   handler: async (args) => {
-    const redis = parseRedisUrl(args.redis);
+    const redis = parseRedisUrl(args.redis, { caFile: args.redisCa });
     const config = featureConfigFromArgs(args);
     const corpus = await loadCorpus(resolve(args.corpus), { taxonomy: args.taxonomy, language: args.language });
     const outDir = resolve(args.out);
@@ -81,7 +82,7 @@ const queuePredict: CommandModule<object, PredictArgs> = {
   describe: 'ser predict with the predictions made by ser worker processes',
   builder: predictBuilder,
   handler: async (args) => {
-    const redis = parseRedisUrl(args.redis);
+    const redis = parseRedisUrl(args.redis, { caFile: args.redisCa });
     const out = resolve(args.out);
     // Fail now, not after the work, when --out cannot be written.
     writeFileSync(`${out}.check`, '');

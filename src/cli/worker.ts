@@ -2,18 +2,20 @@ import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadModel, type SavedModel } from '../model/io.js';
 import { predictFiles } from '../predict/predict.js';
-import { parseRedisUrl, startQueueWorker } from '../queue/index.js';
+import { checkRedis, parseRedisUrl, startQueueWorker } from '../queue/index.js';
 import { numberOption } from './shared.js';
 import { commandLine } from './commands.js';
 
 function builder(yargs: Argv) {
   return yargs
     .option('redis', { type: 'string', demandOption: true, describe: 'Redis URL: redis://[user:password@]host[:port][/db], rediss:// for TLS (the password is never printed)' })
+    .option('redis-ca', { type: 'string', describe: 'PEM file of the CA that signed the Redis server\'s TLS certificate (a private CA), trusted besides the system\'s' })
     .option('concurrency', numberOption('concurrency', { default: 1, describe: 'jobs this process runs at once per queue (extraction is CPU-bound: run one worker process per core instead)' }))
     .option('lock-seconds', numberOption('lock-seconds', { default: 30, describe: 'a job whose worker stops renewing its lock (killed, machine lost) is retried after about this long' }))
     .option('allow', { type: 'string', array: true, describe: 'folders the jobs may name (corpus, store, model, audio); default: any' })
     .example('$0 worker --redis redis://queue-host:6379', 'take preprocess and predict jobs until stopped (Ctrl-C finishes the jobs in hand)')
-    .example('$0 worker --redis rediss://ser:secret@queue-host:6380 --allow /mnt/archive /mnt/feats /mnt/models', 'TLS, a password, and only these folders');
+    .example('$0 worker --redis rediss://ser:secret@queue-host:6380 --allow /mnt/archive /mnt/feats /mnt/models', 'TLS, a password, and only these folders')
+    .example('$0 worker --redis rediss://:secret@10.0.0.5:6380 --redis-ca /etc/ser/redis-ca.pem', 'TLS with a certificate signed by a private CA');
 }
 type WorkerArgs = ReturnType<typeof builder> extends Argv<infer Args> ? Args : never;
 
@@ -23,7 +25,8 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
   handler: async (args) => {
     if (!Number.isInteger(args.concurrency) || args.concurrency < 1 || args.concurrency > 256) throw new Error(`--concurrency must be a whole number from 1 to 256, got ${args.concurrency}`);
     if (!Number.isFinite(args.lockSeconds) || args.lockSeconds < 1 || args.lockSeconds > 3600) throw new Error(`--lock-seconds must be from 1 to 3600, got ${args.lockSeconds}`);
-    const redis = parseRedisUrl(args.redis);
+    const redis = parseRedisUrl(args.redis, { caFile: args.redisCa });
+    await checkRedis(redis);
     const models = new Map<string, Promise<SavedModel>>();
     const worker = startQueueWorker({
       redis,

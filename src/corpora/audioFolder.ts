@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { AUDIO_EXTENSIONS } from './layouts.js';
-import { listAudioFiles, utteranceIds } from './load.js';
+import { compactUtterance, listAudioFiles, utteranceIds } from './load.js';
+import { stringInterner } from './strings.js';
 import { CorpusError, type Corpus } from './types.js';
 
 /** The language of a folder of clips nobody has described: "und", ISO 639-2's "undetermined". */
@@ -21,22 +22,23 @@ export async function audioFolderCorpus(dir: string, options: { name?: string; l
   const name = options.name ?? basename(root);
   const language = options.language ?? UNDETERMINED_LANGUAGE;
   const ids = utteranceIds(relativePaths);
+  const intern = stringInterner();
   return {
     name,
     language,
     root,
     layout: 'audio folder',
     taxonomy: '4class',
-    utterances: relativePaths.map((relativePath, i) => ({
-      id: ids[i],
-      path: join(root, relativePath),
-      relativePath,
-      speaker: relativePath.includes('/') ? relativePath.split('/')[0] : 'unknown',
-      emotion: '',
-      label: null,
-      language,
-      corpus: name,
-    })),
+    utterances: relativePaths.map((relativePath, i) =>
+      compactUtterance(root, relativePath, {
+        id: ids[i],
+        speaker: intern(relativePath.includes('/') ? relativePath.split('/')[0] : 'unknown'),
+        emotion: '',
+        label: null,
+        language,
+        corpus: name,
+      }),
+    ),
     unknownLabels: [],
     skippedFiles: [],
   };

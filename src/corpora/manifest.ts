@@ -1,5 +1,6 @@
 import { readRegularFile, UnreadableFileError } from '../util/fs.js';
 import { posix } from 'node:path';
+import { compactString, stringInterner } from './strings.js';
 import { CorpusError, ISO_639_1 } from './types.js';
 
 export const MANIFEST_FILE = 'manifest.csv';
@@ -44,7 +45,11 @@ function readQuotedField(text: string, start: number, file: string, line: number
 
 /** RFC 4180: comma-separated, `"`-quoted fields may hold commas, line breaks and doubled quotes; LF, CRLF or CR. */
 export function parseCsv(text: string, file: string): CsvRecord[] {
-  const records: CsvRecord[] = [];
+  return [...csvRecords(text, file)];
+}
+
+/** parseCsv one record at a time, so a manifest of a million rows is never a million field arrays at once. */
+export function* csvRecords(text: string, file: string): Generator<CsvRecord> {
   let position = text.startsWith('\uFEFF') ? 1 : 0;
   let line = 1;
   while (position < text.length) {
@@ -74,9 +79,8 @@ export function parseCsv(text: string, file: string): CsvRecord[] {
     }
     position += lineBreak;
     line += 1;
-    records.push(record);
+    yield record;
   }
-  return records;
 }
 
 function isBlank(record: CsvRecord): boolean {
@@ -96,7 +100,14 @@ export async function readManifest(file: string): Promise<ManifestRow[]> {
   const bytes = await readRegularFile(file, MAX_MANIFEST_BYTES).catch((error: unknown) => {
     throw error instanceof UnreadableFileError ? new CorpusError(file, error.reason) : error;
   });
-  const [header, ...records] = parseCsv(bytes.toString('utf8'), file).filter((record) => !isBlank(record));
+  const records = csvRecords(bytes.toString('utf8'), file);
+  // The first record that is not blank; next() by hand, as breaking out of a for-of would close the generator.
+  let header: CsvRecord | undefined;
+  while (header === undefined) {
+    const next = records.next();
+    if (next.done) break;
+    if (!isBlank(next.value)) header = next.value;
+  }
   const expected = `required columns ${REQUIRED_COLUMNS.join(',')}; optional ${OPTIONAL_COLUMNS.join(',')}`;
   if (header === undefined) throw new CorpusError(file, `is empty; its first line must name the columns (${expected})`);
   const columns = header.fields.map((name) => name.trim().toLowerCase());
@@ -107,8 +118,11 @@ export async function readManifest(file: string): Promise<ManifestRow[]> {
   const repeated = columns.filter((column, index) => column !== '' && columns.indexOf(column) !== index);
   if (repeated.length > 0) throw new CorpusError(file, `the header names ${repeated.join(', ')} more than once`, header.line);
 
-  const firstLineOfPath = new Map<string, number>();
-  return records.map(({ line, fields }) => {
+  const intern = stringInterner();
+  const rows: ManifestRow[] = [];
+  for (const record of records) {
+    if (isBlank(record)) continue;
+    const { line, fields } = record;
     if (fields.length !== columns.length) {
       throw new CorpusError(file, `has ${fields.length} fields where the header has ${columns.length}`, line);
     }
@@ -121,16 +135,12 @@ export async function readManifest(file: string): Promise<ManifestRow[]> {
 
     // The path is taken as written: spaces may be part of a file name, so trimming them would name another file.
     required('path');
-    const relativePath = relativeAudioPath(fields[columns.indexOf('path')], file, line);
-    const earlier = firstLineOfPath.get(relativePath);
-    if (earlier !== undefined) throw new CorpusError(file, `${relativePath} is listed again (first on line ${earlier})`, line);
-    firstLineOfPath.set(relativePath, line);
-
-    const row: ManifestRow = { line, relativePath, speaker: required('speaker'), emotion: required('emotion') };
+    const relativePath = compactString(relativeAudioPath(fields[columns.indexOf('path')], file, line));
+    const row: ManifestRow = { line, relativePath, speaker: intern(required('speaker')), emotion: intern(required('emotion')) };
     const language = cell('language').toLowerCase();
     if (language !== '') {
       if (!ISO_639_1.test(language)) throw new CorpusError(file, `language ${JSON.stringify(language)} is not a two-letter ISO 639-1 code`, line);
-      row.language = language;
+      row.language = intern(language);
     }
     const duration = cell('duration_s');
     if (duration !== '') {
@@ -139,6 +149,21 @@ export async function readManifest(file: string): Promise<ManifestRow[]> {
         throw new CorpusError(file, `duration_s ${JSON.stringify(duration)} is not a number of seconds`, line);
       }
     }
-    return row;
-  });
+    rows.push(row);
+  }
+  refuseRepeatedPaths(rows, file);
+  return rows;
+}
+
+/** A path listed twice is an error at its second line; found by sorting (no map of every path). */
+function refuseRepeatedPaths(rows: readonly ManifestRow[], file: string): void {
+  const byPath = [...rows].sort((a, b) => (a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : a.line - b.line));
+  let repeat: { first: ManifestRow; again: ManifestRow } | undefined;
+  for (let i = 1; i < byPath.length; i++) {
+    const [previous, row] = [byPath[i - 1], byPath[i]];
+    if (row.relativePath !== previous.relativePath) continue;
+    const first = repeat?.first.relativePath === row.relativePath ? repeat.first : previous;
+    if (repeat === undefined || row.line < repeat.again.line) repeat = { first, again: row };
+  }
+  if (repeat) throw new CorpusError(file, `${repeat.again.relativePath} is listed again (first on line ${repeat.first.line})`, repeat.again.line);
 }

@@ -4,6 +4,7 @@ import { deltaScales, writeDeltas } from './deltas.js';
 import { createDescriptorExtractor, type DescriptorExtractor } from './descriptors.js';
 import { applyMelFilterBank, logWithFloor, melFilterBank, type MelFilterBank } from './filterbank.js';
 import { countFrames, createWindow, msToSamples, windowFrame } from './frames.js';
+import { baseFeatures, melKernel, type MelKernel, type MelPlan } from './melKernel.js';
 import { PITCH_DIMS, trackPitch, writePitchColumns } from './pitch.js';
 import { nextPowerOfTwo, powerSpectrum, powerSpectrumPlan, spectrumBins, type PowerSpectrumPlan } from './spectrum.js';
 
@@ -43,6 +44,8 @@ interface ExtractionPlan {
   scaledWindow: Float64Array;
   spectrum: PowerSpectrumPlan;
   melBank: MelFilterBank;
+  /** The same steps for the SIMD kernel (melKernel.ts). */
+  melPlan: MelPlan;
   /** The FFT reads all of it; only the first frameLength samples are written, so the padding stays zero. */
   padded: Float64Array;
   power: Float64Array;
@@ -67,6 +70,9 @@ function buildPlan(config: FeatureConfig): ExtractionPlan {
     throw new Error(`preemphasisCoefficient must lie in [0, 1], got ${config.preemphasisCoefficient}`);
   }
   const fftSize = nextPowerOfTwo(frameLength);
+  const scaledWindow = createWindow(config.windowType, frameLength).map((weight) => weight * INT16_SCALE);
+  const melBank = melFilterBank({ sampleRate: config.sampleRate, fftSize, numBins: config.numMelBins, lowFreq: config.lowFreq, highFreq: config.highFreq });
+  const transform = cepstralTransform(config);
   return {
     frameLength,
     frameShift,
@@ -75,13 +81,24 @@ function buildPlan(config: FeatureConfig): ExtractionPlan {
     dims: featureDims(config),
     removesDc: config.removeDcOffset,
     preemphasisCoefficient: config.preemphasisCoefficient,
-    scaledWindow: createWindow(config.windowType, frameLength).map((weight) => weight * INT16_SCALE),
+    scaledWindow,
     spectrum: powerSpectrumPlan(fftSize),
-    melBank: melFilterBank({ sampleRate: config.sampleRate, fftSize, numBins: config.numMelBins, lowFreq: config.lowFreq, highFreq: config.highFreq }),
+    melBank,
+    melPlan: {
+      transform,
+      rows: baseDims(config),
+      frameLength,
+      frameShift,
+      fftSize,
+      window: scaledWindow,
+      preemphasisCoefficient: config.preemphasisCoefficient,
+      removesDc: config.removeDcOffset,
+      melBank,
+    },
     padded: new Float64Array(fftSize),
     power: new Float64Array(spectrumBins(fftSize)),
     logMel: new Float64Array(config.numMelBins),
-    cepstralTransform: cepstralTransform(config),
+    cepstralTransform: transform,
     writeDescriptors:
       config.descriptors.length > 0
         ? createDescriptorExtractor(config.descriptors, { sampleRate: config.sampleRate, frameLength, fftSize, windowType: config.windowType })
@@ -90,7 +107,7 @@ function buildPlan(config: FeatureConfig): ExtractionPlan {
   };
 }
 
-/** Kaldi's per-frame pipeline: DC removal, pre-emphasis, window, |FFT|², mel bank, log, then the DCT for MFCC. */
+/** Kaldi's per-frame pipeline in float64: DC removal, pre-emphasis, window, |FFT|², mel bank, log, then the DCT for MFCC. */
 function writeBaseFeatures(plan: ExtractionPlan, samples: Float32Array, start: number, out: Float32Array, offset: number): void {
   const { logMel, cepstralTransform } = plan;
   windowFrame(samples, start, plan.scaledWindow, plan.preemphasisCoefficient, plan.removesDc, plan.padded);
@@ -117,8 +134,10 @@ function extractionPlan(config: FeatureConfig): ExtractionPlan {
 /**
  * Kaldi-compatible features (snip_edges, no dither) of samples in −1 … 1, one row per 10 ms frame by
  * default, laid out [base | pitch | Δ | ΔΔ | descriptors]; deltas cover the base and pitch columns only.
+ * The base features come from the wasm SIMD kernel (melKernel.ts) four frames at a time, or, with `kernel`
+ * null (engines without wasm SIMD, and tests comparing the two), frame by frame in float64.
  */
-export function extractFeatures(samples: Float32Array, sampleRate: number, config: FeatureConfig): FeatureMatrix {
+export function extractFeatures(samples: Float32Array, sampleRate: number, config: FeatureConfig, kernel: MelKernel | null = melKernel()): FeatureMatrix {
   if (sampleRate !== config.sampleRate) {
     throw new Error(`audio at ${sampleRate} Hz given to a ${config.sampleRate} Hz feature configuration: resample it first`);
   }
@@ -132,11 +151,9 @@ export function extractFeatures(samples: Float32Array, sampleRate: number, confi
   const { dims, writeDescriptors } = plan;
   const descriptorOffset = dims - config.descriptors.length;
   const data = new Float32Array(frames * dims);
-  for (let t = 0; t < frames; t++) {
-    const start = t * plan.frameShift;
-    writeBaseFeatures(plan, samples, start, data, t * dims);
-    writeDescriptors?.(samples, start, data, t * dims + descriptorOffset);
-  }
+  if (kernel) baseFeatures(kernel, plan.melPlan, samples, frames, data, dims);
+  else for (let t = 0; t < frames; t++) writeBaseFeatures(plan, samples, t * plan.frameShift, data, t * dims);
+  if (writeDescriptors) for (let t = 0; t < frames; t++) writeDescriptors(samples, t * plan.frameShift, data, t * dims + descriptorOffset);
   if (config.pitch) {
     const track = trackPitch(samples, { sampleRate, frameLength: plan.frameLength, frameShift: plan.frameShift, removeDcOffset: config.removeDcOffset });
     writePitchColumns(track, data, dims, plan.baseDims);

@@ -34,22 +34,20 @@ export async function sized<T>(values: T[], pathOf: (value: T) => string): Promi
   return result;
 }
 
-/** Consecutive files grouped under the limits, in order. */
-export function batchFiles<T>(files: SizedFile<T>[], limits: BatchLimits): SizedFile<T>[][] {
-  const batches: SizedFile<T>[][] = [];
+/** Consecutive files grouped under the limits, in order, one batch at a time (the files may be a stream). */
+export function* batchFiles<T>(files: Iterable<SizedFile<T>>, limits: BatchLimits): Generator<SizedFile<T>[]> {
   let current: SizedFile<T>[] = [];
   let bytes = 0;
   for (const file of files) {
     if (current.length > 0 && (current.length >= limits.files || bytes + file.size > limits.bytes)) {
-      batches.push(current);
+      yield current;
       current = [];
       bytes = 0;
     }
     current.push(file);
     bytes += file.size;
   }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  if (current.length > 0) yield current;
 }
 
 /** A job id from everything that shapes the job's result: the same work enqueued twice is one job. */

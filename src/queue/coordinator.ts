@@ -1,5 +1,5 @@
 import { Job, Queue, type JobsOptions } from 'bullmq';
-import type { RedisTarget } from './connection.js';
+import { checkRedis, type RedisTarget } from './connection.js';
 
 /** One job of a run: its id is derived from its content, so enqueuing it again (a rerun) adds nothing new. */
 export interface QueuedJob<Payload> {
@@ -41,6 +41,7 @@ const ADD_CHUNK = 500;
  */
 export async function runQueuedJobs<Payload, Result>(options: QueueRunOptions<Payload, Result>): Promise<void> {
   const { redis, queueName, jobs, attempts, parseResult, onResult, onFailure, onNotice = () => {} } = options;
+  await checkRedis(redis);
   const queue = new Queue(queueName, { connection: redis.connection });
   queue.on('error', () => {}); // connection errors are retried by ioredis; each command waits for the reconnection
   // Recorded jobs are removed at once; those of a coordinator that died and never came back expire after a week.

@@ -1,4 +1,4 @@
-export { parseRedisUrl, type RedisTarget } from './connection.js';
+export { checkRedis, parseRedisUrl, type RedisTarget } from './connection.js';
 export { DEFAULT_BATCH_LIMITS, type BatchLimits } from './batches.js';
 export { queuePreprocessCorpus, type QueuePreprocessOptions } from './preprocess.js';
 export { queuePredictFiles, type QueuePredictOptions, type QueuedPrediction } from './predict.js';

@@ -35,7 +35,8 @@ export async function queuePredictFiles(files: string[], options: QueuePredictOp
     files.map((given, index) => ({ given, index })),
     ({ given }) => resolve(given),
   );
-  const jobs: QueuedJob<PredictPayload>[] = batchFiles(listed, batch).map((group) => {
+  const groups = [...batchFiles(listed, batch)];
+  const jobs: QueuedJob<PredictPayload>[] = groups.map((group) => {
     const payload: PredictPayload = {
       kind: 'predict',
       model,
@@ -46,7 +47,6 @@ export async function queuePredictFiles(files: string[], options: QueuePredictOp
     return { id: jobId('pr', [payload, card.mtimeMs, group.map((file) => [file.size, file.mtimeMs])]), payload };
   });
   const indexOf = new Map(jobs.map((job, index) => [job.id, index]));
-  const groups = batchFiles(listed, batch);
   const rows: QueuedPrediction[] = new Array(files.length);
   let done = 0;
   const place = (job: QueuedJob<PredictPayload>, rowsOfJob: QueuedPrediction[]): void => {

@@ -1,9 +1,10 @@
+import { statSync } from 'node:fs';
 import { relative, sep } from 'node:path';
 import type { Corpus } from '../corpora/index.js';
 import { featureConfigKey } from '../features/index.js';
-import { beginStoreRun, type PreprocessSummary, type ProgressItem, type StoreRunOptions } from '../store/index.js';
+import { beginStoreRun, type JobList, type PreprocessSummary, type ProgressItem, type StoreRunOptions } from '../store/index.js';
 import { parseWith } from '../util/validate.js';
-import { DEFAULT_BATCH_LIMITS, batchFiles, jobId, sized, type BatchLimits } from './batches.js';
+import { DEFAULT_BATCH_LIMITS, batchFiles, jobId, type BatchLimits, type SizedFile } from './batches.js';
 import type { RedisTarget } from './connection.js';
 import { runQueuedJobs, type QueuedJob } from './coordinator.js';
 import { PREPROCESS_QUEUE, preprocessResultSchema, type PreprocessPayload } from './payloads.js';
@@ -28,20 +29,28 @@ export async function queuePreprocessCorpus(corpus: Corpus, outDir: string, opti
   let result: Awaited<ReturnType<typeof run.close>>;
   try {
     const configKey = featureConfigKey(options.config);
-    const files = await sized(run.jobs, (job) => job.path);
-    const jobs: QueuedJob<PreprocessPayload>[] = batchFiles(files, batch).map((group) => {
-      const payload: PreprocessPayload = {
-        kind: 'preprocess',
-        store: outDir,
-        configKey,
-        corpus: corpus.root,
-        files: group.map(({ value }) => ({ id: value.id, relativePath: relative(corpus.root, value.path).split(sep).join('/') })),
-      };
-      return { id: jobId('pp', [payload, group.map((file) => [file.size, file.mtimeMs])]), payload };
+    /** The payload of the jobs `first` to `first + count - 1` of the run, made when it is enqueued (a job keeps only its range). */
+    const payloadOf = (first: number, count: number): PreprocessPayload => ({
+      kind: 'preprocess',
+      store: outDir,
+      configKey,
+      corpus: corpus.root,
+      files: Array.from({ length: count }, (_, offset) => {
+        const { id, path } = run.jobs.at(first + offset);
+        return { id, relativePath: relative(corpus.root, path).split(sep).join('/') };
+      }),
     });
-    const paths = new Map(run.jobs.map((job) => [job.id, job.path]));
+    const jobs: QueuedJob<PreprocessPayload>[] = [];
+    for (const group of batchFiles(sizedJobs(run.jobs), batch)) {
+      const first = group[0]!.value;
+      const count = group.length;
+      const id = jobId('pp', [payloadOf(first, count), group.map((file) => [file.size, file.mtimeMs])]);
+      jobs.push({ id, get payload() { return payloadOf(first, count); } });
+    }
     let done = 0;
-    const report = (item: ProgressItem): void => onProgress?.(++done, run.jobs.length, item);
+    const report = (item: ProgressItem | undefined): void => {
+      if (item) onProgress?.(++done, run.jobs.length, item);
+    };
     await runQueuedJobs({
       redis,
       queueName: PREPROCESS_QUEUE,
@@ -50,22 +59,28 @@ export async function queuePreprocessCorpus(corpus: Corpus, outDir: string, opti
       onNotice: options.onNotice,
       parseResult: (value, job) => parseWith(preprocessResultSchema, value, `result of job ${job.id}`, 'rerun the command'),
       onResult: (_job, outcomes) => {
-        for (const outcome of outcomes) {
-          run.record(outcome);
-          const path = paths.get(outcome.id)!;
-          report(outcome.ok ? { id: outcome.id, path, ok: true, audioSeconds: outcome.extracted.audioSeconds } : { id: outcome.id, path, ok: false, reason: outcome.reason, audioSeconds: 0 });
-        }
+        for (const outcome of outcomes) report(run.record(outcome));
       },
       onFailure: (job, reason) => {
-        for (const { id } of job.payload.files) {
-          const failure = `its job failed ${attempts} times: ${reason}`;
-          run.record({ id, ok: false, reason: failure });
-          report({ id, path: paths.get(id)!, ok: false, reason: failure, audioSeconds: 0 });
-        }
+        for (const { id } of job.payload.files) report(run.record({ id, ok: false, reason: `its job failed ${attempts} times: ${reason}` }));
       },
     });
   } finally {
     result = await run.close();
   }
   return { ...result, skipped: run.skipped, outDir };
+}
+
+/** The run's jobs by position, with the size and modification time their audio has now (0 when missing: the worker reports it). */
+function* sizedJobs(jobs: JobList): Generator<SizedFile<number>> {
+  for (let index = 0; index < jobs.length; index++) {
+    const { path } = jobs.at(index);
+    let info: { size: number; mtimeMs: number } | undefined;
+    try {
+      info = statSync(path, { throwIfNoEntry: false });
+    } catch {
+      info = undefined;
+    }
+    yield { value: index, path, size: info?.size ?? 0, mtimeMs: info?.mtimeMs ?? 0 };
+  }
 }

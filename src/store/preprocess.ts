@@ -3,8 +3,8 @@ import { Worker } from 'node:worker_threads';
 import type { Corpus } from '../corpora/index.js';
 import type { FeatureConfig } from '../features/index.js';
 import type { StoreError } from './format.js';
-import { runJob, type ExtractionJob, type JobOutcome } from './job.js';
-import { beginStoreRun, type StoreRunOptions } from './storeRun.js';
+import { runJob, type JobOutcome } from './job.js';
+import { beginStoreRun, type JobList, type ProgressItem, type StoreRunOptions } from './storeRun.js';
 import type { WorkerSetup } from './worker.js';
 
 /**
@@ -12,17 +12,6 @@ import type { WorkerSetup } from './worker.js';
  * another is being read or written, and no thread holds the whole job list (memory flat in the corpus size).
  */
 const JOBS_IN_FLIGHT = 2;
-
-/** The file just finished, as onProgress reports it. */
-export interface ProgressItem {
-  id: string;
-  path: string;
-  ok: boolean;
-  /** Why the file failed, when it did. */
-  reason?: string;
-  /** Length of the decoded audio; 0 for a failed file. */
-  audioSeconds: number;
-}
 
 export interface PreprocessOptions extends StoreRunOptions {
   /** Worker threads; 0 extracts in this thread (what tests running the TypeScript sources need). Default: one per core. */
@@ -46,7 +35,7 @@ export interface PreprocessSummary {
  * Extracts every outstanding job, `workers` at a time in worker threads (or in this thread when 0),
  * handing each outcome to `onOutcome` in completion order.
  */
-async function runJobs(jobs: ExtractionJob[], outDir: string, config: FeatureConfig, workers: number, onOutcome: (outcome: JobOutcome) => void): Promise<void> {
+async function runJobs(jobs: JobList, outDir: string, config: FeatureConfig, workers: number, onOutcome: (outcome: JobOutcome) => void): Promise<void> {
   if (workers === 0) {
     for (const job of jobs) onOutcome(await runJob(job, outDir, config));
     return;
@@ -63,7 +52,7 @@ async function runJobs(jobs: ExtractionJob[], outDir: string, config: FeatureCon
       let sent = 0;
       let received = 0;
       const feed = (worker: Worker): void => {
-        if (sent < jobs.length) worker.postMessage(jobs[sent++]);
+        if (sent < jobs.length) worker.postMessage(jobs.at(sent++));
       };
       for (const worker of pool) {
         for (let lane = 0; lane < JOBS_IN_FLIGHT; lane++) feed(worker);
@@ -99,17 +88,10 @@ export async function preprocessCorpus(corpus: Corpus, outDir: string, options: 
   const { workers = availableParallelism(), onProgress } = options;
   if (!Number.isInteger(workers) || workers < 0) throw new Error(`workers must be a whole number >= 0, got ${workers}`);
   const run = await beginStoreRun(corpus, outDir, options);
-  const paths = new Map(run.jobs.map((job) => [job.id, job.path]));
   let done = 0;
   const onOutcome = (outcome: JobOutcome): void => {
-    run.record(outcome);
-    onProgress?.(++done, run.jobs.length, {
-      id: outcome.id,
-      path: paths.get(outcome.id)!,
-      ok: outcome.ok,
-      reason: outcome.ok ? undefined : outcome.reason,
-      audioSeconds: outcome.ok ? outcome.extracted.audioSeconds : 0,
-    });
+    const item = run.record(outcome);
+    if (item) onProgress?.(++done, run.jobs.length, item);
   };
   let result: Awaited<ReturnType<typeof run.close>>;
   try {
