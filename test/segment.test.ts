@@ -113,8 +113,10 @@ describe('energySegments: refining a region on its own peak (pass 2)', () => {
     // 2 s at -90 dBFS, a 0.3 s "breath" of noise at -55 dBFS, 0.4 s quiet, 1.5 s at -17 dBFS (RMS of a 0.2 sine), 2 s quiet.
     const samples = lay(noise(2, -90), noise(0.3, -55), noise(0.4, -90), tone(1.5, 0.2), noise(2, -90));
     expect(energySegments(samples, RATE, { minRunSeconds: 0 })).toEqual([{ start: expect.closeTo(2.65, 1), end: expect.closeTo(4.25, 1) }]);
-    // Without pass 2 (a range wide enough to keep the breath), the segment would open at the breath.
-    expect(energySegments(samples, RATE, { dynamicRangeDb: 60 })[0].start).toBeCloseTo(1.95, 1);
+    // Without pass 2 (a range wide enough to keep the breath), the voicing rule alone trims it (no voiced
+    // frame, 0.4 s before the tone's first); without either, the segment would open at the breath.
+    expect(energySegments(samples, RATE, { dynamicRangeDb: 60 })[0].start).toBeCloseTo(2.65, 1);
+    expect(energySegments(samples, RATE, { dynamicRangeDb: 60, voicingMarginSeconds: 10 })[0].start).toBeCloseTo(1.95, 1);
   });
 
   it('finds a talker 30 dB quieter 2 s after a loud one (the recent peak is forgotten after peakWindowSeconds)', async () => {
@@ -155,6 +157,67 @@ describe('energySegments: refining a region on its own peak (pass 2)', () => {
   it('refuses a minimum run or peak window outside its bounds', () => {
     expect(() => new EnergyVad(RATE, { minRunSeconds: 2 })).toThrow(/minRunSeconds must be a number from 0 to 1, got 2/);
     expect(() => new EnergyVad(RATE, { peakWindowSeconds: 0.1 })).toThrow(/peakWindowSeconds/);
+  });
+});
+
+describe('energySegments: the voicing rule (YIN periodicity at an island\'s edges)', () => {
+  const rng = createRng(7);
+  const noise = (seconds: number, db: number) => {
+    const amplitude = 10 ** (db / 20) * Math.sqrt(3);
+    return Float32Array.from({ length: Math.round(seconds * RATE) }, () => amplitude * (2 * rng() - 1));
+  };
+  /** A vowel-like sound: a 150 Hz sawtooth (every harmonic) of the given peak amplitude; RMS = amplitude / √3. */
+  const vowel = (seconds: number, amplitude: number) =>
+    Float32Array.from({ length: Math.round(seconds * RATE) }, (_, i) => amplitude * (2 * ((i * 150) / RATE - Math.floor((i * 150) / RATE)) - 1));
+  const lay = (...pieces: Float32Array[]) => {
+    const samples = new Float32Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
+    let offset = 0;
+    for (const piece of pieces) {
+      samples.set(piece, offset);
+      offset += piece.length;
+    }
+    return samples;
+  };
+  const quiet = (seconds: number) => noise(seconds, -90);
+
+  it('ends a sentence 0.25 s after its last voiced frame, not after breath-like noise 25 dB below it', () => {
+    // Vowel from 1 s to 2.5 s at -20 dBFS RMS, then 0.6 s of white noise at -45 dBFS (within 30 dB: a candidate).
+    const samples = lay(quiet(1), vowel(1.5, 0.1732), noise(0.6, -45), quiet(2));
+    const [segment, ...rest] = energySegments(samples, RATE);
+    expect(rest).toEqual([]);
+    expect(segment.start).toBeCloseTo(0.95, 1);
+    // 2.5 s + the 0.25 s margin + 0.05 s padding, within a frame; without the rule, the noise's end (3.1 s) + padding.
+    expect(Math.abs(segment.end - 2.8)).toBeLessThan(0.03);
+    expect(energySegments(samples, RATE, { voicingMarginSeconds: 10 })[0].end).toBeCloseTo(3.15, 1);
+    // The same whole or streamed in chunks of any size.
+    const vad = new EnergyVad(RATE);
+    const streamed = [];
+    for (let start = 0; start < samples.length; start += 777) streamed.push(...vad.push(samples.subarray(start, start + 777)));
+    streamed.push(...vad.finish());
+    expect(streamed).toEqual([segment]);
+  });
+
+  it('keeps an unvoiced fricative of 0.15 s before a vowel, and trims a longer hiss to the 0.25 s margin', () => {
+    // "s" as white noise at -35 dBFS (15 dB under the vowel), then the vowel: the segment opens at the hiss.
+    const fricative = lay(quiet(1), noise(0.15, -35), vowel(1, 0.1732), quiet(2));
+    expect(energySegments(fricative, RATE)).toEqual([{ start: expect.closeTo(0.95, 1), end: expect.closeTo(2.2, 1) }]);
+    expect(Math.abs(energySegments(fricative, RATE)[0].start - 0.95)).toBeLessThan(0.03);
+    // 0.6 s of hiss: speech from 0.25 s before the vowel (1.6 s), padded by 0.05 s.
+    const hiss = lay(quiet(1), noise(0.6, -35), vowel(1, 0.1732), quiet(2));
+    expect(Math.abs(energySegments(hiss, RATE)[0].start - 1.3)).toBeLessThan(0.03);
+  });
+
+  it('drops an island of noise with no voiced frame (a rustle, a noisy lead-in), whatever the margin', () => {
+    const rustle = lay(quiet(1), noise(0.6, -30), quiet(2));
+    expect(energySegments(rustle, RATE)).toEqual([]);
+    expect(energySegments(rustle, RATE, { voicingMarginSeconds: 10 })).toEqual([]);
+    // The same rustle 1 s before a vowel is its own island, dropped; the vowel is found.
+    const before = lay(quiet(1), noise(0.6, -30), quiet(1), vowel(1, 0.1732), quiet(2));
+    expect(energySegments(before, RATE)).toEqual([{ start: expect.closeTo(2.55, 1), end: expect.closeTo(3.65, 1) }]);
+  });
+
+  it('refuses a voicing margin outside its bounds', () => {
+    expect(() => new EnergyVad(RATE, { voicingMarginSeconds: -1 })).toThrow(/voicingMarginSeconds must be a number from 0 to 10, got -1/);
   });
 });
 

@@ -4,6 +4,8 @@
  * activity detection and `ser predict` on long audio. Audio is made in memory or under /tmp, never kept.
  */
 import { decodeAudio } from '../../src/audio/index.js';
+import { trackPitch } from '../../src/features/pitch.js';
+import { DEFAULT_ENERGY_OPTIONS } from '../../src/segment/energy.js';
 import type { SpeechSegment } from '../../src/segment/segments.js';
 import { createRng } from '../../src/util/random.js';
 
@@ -12,6 +14,12 @@ export interface Recording {
   sampleRate: number;
   /** Where each clip's speech lies (the clip trimmed as `speechSpan` says), in seconds. */
   speech: SpeechSegment[];
+  /**
+   * A second, independent reference: where each clip's voice lies (`voicedSpan`), in seconds; a clip
+   * without a voiced frame keeps its `speech` span there (counted in `unvoicedClips`).
+   */
+  voiced: SpeechSegment[];
+  unvoicedClips: number;
   /** The clips' files, in the order they were laid. */
   files: string[];
   /** Level of the noise laid under the recording (dBFS RMS). */
@@ -82,6 +90,27 @@ export function speechSpan(samples: Float32Array, sampleRate: number): { start: 
   return { start: (first * block) / sampleRate, end: ((last + 1) * block) / sampleRate };
 }
 
+/**
+ * Where the voice of a clip lies, by a rule that does not look at energy: from its first to its last frame
+ * that YIN's pitch tracker calls voiced (`trackPitch`, d' < 0.2 in runs of 3 frames or more: 30 ms frames
+ * every 10 ms), widened by the margin the energy VAD keeps for unvoiced consonants (0.25 s) and clipped to
+ * the clip; null when no frame is voiced. Stricter than the VAD's own voicing cue (1 − d' ≥ 0.5), so a creaky
+ * or breathy sentence end counts as speech in `speechSpan` and not here.
+ */
+export function voicedSpan(samples: Float32Array, sampleRate: number): { start: number; end: number } | null {
+  const frameLength = Math.round(0.03 * sampleRate);
+  const frameShift = Math.round(0.01 * sampleRate);
+  const { voiced } = trackPitch(samples, { sampleRate, frameLength, frameShift, removeDcOffset: true });
+  const first = voiced.indexOf(1);
+  if (first < 0) return null;
+  const last = voiced.lastIndexOf(1);
+  const margin = DEFAULT_ENERGY_OPTIONS.voicingMarginSeconds;
+  return {
+    start: Math.max(0, (first * frameShift) / sampleRate - margin),
+    end: Math.min(samples.length / sampleRate, (last * frameShift + frameLength) / sampleRate + margin),
+  };
+}
+
 /** Lays the files (decoded at options.sampleRate) end to end, a silence before, between and after them. */
 export async function buildRecording(files: string[], options: Partial<RecordingOptions> = {}): Promise<Recording> {
   const settings = { ...DEFAULT_RECORDING_OPTIONS, ...options };
@@ -90,6 +119,8 @@ export async function buildRecording(files: string[], options: Partial<Recording
   const silence = () => Math.round((shortest + rng() * (longest - shortest)) * sampleRate);
   const pieces: Float32Array[] = [];
   const speech: SpeechSegment[] = [];
+  const voiced: SpeechSegment[] = [];
+  let unvoicedClips = 0;
   const laid: string[] = [];
   const backgrounds: number[] = [];
   let length = silence();
@@ -100,6 +131,9 @@ export async function buildRecording(files: string[], options: Partial<Recording
     const span = speechSpan(samples, sampleRate);
     backgrounds.push(Math.min(...blockLevels(samples, sampleRate)));
     speech.push({ start: length / sampleRate + span.start, end: length / sampleRate + span.end });
+    const voice = voicedSpan(samples, sampleRate) ?? span;
+    if (voice === span) unvoicedClips++;
+    voiced.push({ start: length / sampleRate + voice.start, end: length / sampleRate + voice.end });
     laid.push(file);
     pieces.push(samples);
     length += samples.length;
@@ -117,7 +151,7 @@ export async function buildRecording(files: string[], options: Partial<Recording
   const noiseDb = settings.noiseDb === 'room' ? Math.max(-90, percentile(backgrounds, 0.5)) : settings.noiseDb;
   const amplitude = 10 ** (noiseDb / 20) * Math.sqrt(3);
   for (let i = 0; i < samples.length; i++) samples[i] += settings.dcOffset + amplitude * (2 * rng() - 1);
-  return { samples, sampleRate, speech, files: laid, noiseDb };
+  return { samples, sampleRate, speech, voiced, unvoicedClips, files: laid, noiseDb };
 }
 
 /** 16-bit PCM of float samples, clipped to full scale. */

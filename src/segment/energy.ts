@@ -1,3 +1,4 @@
+import { trackPitch } from '../features/pitch.js';
 import { SegmentAssembler, type SegmentOptions, type SpeechSegment } from './segments.js';
 
 /**
@@ -19,6 +20,17 @@ import { SegmentAssembler, type SegmentOptions, type SpeechSegment } from './seg
  *    on its own loudest frame P: a candidate stays speech only when L ≥ P − dynamicRangeDb. A breath or
  *    rustle before or after a sentence, which the first pass could not yet know was 30 dB below the sentence
  *    to come, is trimmed off, and a quiet gap of `mergeGapSeconds` or more inside the region splits it.
+ *    Then voicing: the region's speech (split at those gaps into islands) is checked for voiced frames by
+ *    YIN (`trackPitch` of src/features/pitch.ts: d' under 0.2 at a lag of 2–16.7 ms, runs of 3 frames or
+ *    more). Speech frames more than `voicingMarginSeconds` before an island's first voiced frame or after its
+ *    last one are not speech, and an island with no voiced frame at all is dropped: breathing, rustle, a
+ *    noisy lead-in or tail within 30 dB of the sentence has no periodic source, while every sentence has
+ *    vowels. The margin keeps the unvoiced consonants a sentence may begin or end with: an initial /s/ or /f/
+ *    lasts 0.1–0.2 s, a final /s/ lengthened before a pause or a final stop's release and aspiration up to
+ *    about 0.25 s (Klatt 1976, "Linguistic uses of segmental duration in English", JASA 59(5)); whispered
+ *    speech, which has no voiced frame, is not found. YIN runs only on the islands' edges, in blocks of
+ *    `VOICING_BLOCK_FRAMES` frames from each end until a voiced frame is found, so it costs about 0.5 s of
+ *    YIN per island side, not a pass over all speech.
  *    A region is also decided whenever the segment it feeds reaches `maxSeconds` (when the assembler cuts
  *    a piece), each piece on the loudest frame of the region so far, so memory and latency stay bounded on an
  *    hour of talk without a pause.
@@ -27,7 +39,9 @@ import { SegmentAssembler, type SegmentOptions, type SpeechSegment } from './seg
  * Example: at 16 kHz a frame is 480 samples every 160; digital silence, a DC offset or noise at −80 dBFS
  * never reach the −65 dB floor, so they give no segment. A breath at −55 dBFS 0.9 s before a sentence
  * peaking at −20 dBFS is a candidate in pass 1 (nothing louder in the last 2 s) and is dropped in pass 2
- * (35 dB below the region's peak), so the segment starts with the sentence.
+ * (35 dB below the region's peak), so the segment starts with the sentence. A hiss at −35 dBFS for 0.6 s
+ * right after a sentence peaking at −15 dBFS is within 30 dB of it and a candidate, but has no voiced frame:
+ * the segment ends 0.25 s after the sentence's last voiced frame (plus padding), not after the hiss.
  */
 
 export const FRAME_SECONDS = 0.03;
@@ -46,9 +60,11 @@ export interface EnergyOptions {
   dynamicRangeDb: number;
   /** Runs of speech frames shorter than this (seconds) within a region are not speech (clicks, lip smacks). */
   minRunSeconds: number;
+  /** Speech frames further than this (seconds) before the first or after the last voiced frame of their island are not speech. */
+  voicingMarginSeconds: number;
 }
 
-export const DEFAULT_ENERGY_OPTIONS: EnergyOptions = { absoluteFloorDb: -65, marginDb: 12, noiseWindowSeconds: 5, peakWindowSeconds: 3, dynamicRangeDb: 30, minRunSeconds: 0.05 };
+export const DEFAULT_ENERGY_OPTIONS: EnergyOptions = { absoluteFloorDb: -65, marginDb: 12, noiseWindowSeconds: 5, peakWindowSeconds: 3, dynamicRangeDb: 30, minRunSeconds: 0.05, voicingMarginSeconds: 0.25 };
 
 export const ENERGY_OPTION_BOUNDS: Record<keyof EnergyOptions, [number, number]> = {
   absoluteFloorDb: [-120, 0],
@@ -57,9 +73,23 @@ export const ENERGY_OPTION_BOUNDS: Record<keyof EnergyOptions, [number, number]>
   peakWindowSeconds: [0.5, 60],
   dynamicRangeDb: [10, 120],
   minRunSeconds: [0, 1],
+  voicingMarginSeconds: [0, 10],
 };
 
 const BLOCK_FRAMES = 50;
+/** Frames of an island's edge given to YIN at a time, while looking for its first (or last) voiced frame. */
+export const VOICING_BLOCK_FRAMES = 20;
+/**
+ * A frame is periodic for the voicing rule when 1 − d' ≥ 0.5: d' at the period measures the aperiodic share
+ * of the frame's power (de Cheveigné and Kawahara 2002, section VI.B), so at least half of its power below
+ * 1 kHz repeats with the period. YIN's pitch threshold (d' < 0.2, `YIN_THRESHOLD`) is stricter than a voicing
+ * decision needs: creaky or breathy sentence ends (d' 0.2–0.35) fail it, white noise stays near d' ≈ 0.7.
+ */
+export const MIN_VOICING_STRENGTH = 0.5;
+/** Periodic frames count only in runs of at least this many (30 ms, 3 periods of a 100 Hz voice), as pitch.ts does. */
+const MIN_PERIODIC_RUN = 3;
+/** Frames of audio kept either side of a YIN block, so its edge frames see the samples YIN reads around them. */
+const VOICING_CONTEXT_FRAMES = 3;
 
 export type EnergyVadOptions = SegmentOptions & EnergyOptions;
 
@@ -106,12 +136,84 @@ class BlockExtreme {
   }
 }
 
-/** Pass-1 frames of the region still open: times, levels, candidate flags. */
+/**
+ * 1 on the frames in a run of at least MIN_PERIODIC_RUN frames whose YIN voicing strength 1 − d' is at
+ * least MIN_VOICING_STRENGTH, else 0.
+ */
+function periodicRuns(strength: Float32Array): Uint8Array {
+  const voiced = new Uint8Array(strength.length);
+  let runStart = 0;
+  for (let t = 0; t <= strength.length; t++) {
+    if (t < strength.length && strength[t] >= MIN_VOICING_STRENGTH) continue;
+    if (t - runStart >= MIN_PERIODIC_RUN) voiced.fill(1, runStart, t);
+    runStart = t + 1;
+  }
+  return voiced;
+}
+
+/** Pass-1 frames of the region still open: first sample, times, levels, candidate flags. */
 interface RegionFrame {
+  sample: number;
   start: number;
   end: number;
   level: number;
   candidate: boolean;
+}
+
+/**
+ * The stream's recent samples: the chunk being pushed, read in place, and the samples kept from chunks
+ * before (copied into a buffer that doubles as it grows). Only what `retain` asks for outlives a push, so a
+ * whole file pushed at once is never copied and live audio costs a copy of the open region only.
+ */
+class SampleHistory {
+  private kept: Float32Array = new Float32Array(0);
+  private keptLength = 0;
+  /** Index, in the whole stream, of kept[0]; the kept samples run up to chunkOffset. */
+  private keptOffset = 0;
+  private chunk: Float32Array = new Float32Array(0);
+  private chunkOffset = 0;
+
+  /** The next chunk, starting at stream index `offset` (where the kept samples end). */
+  setChunk(chunk: Float32Array, offset: number): void {
+    this.chunk = chunk;
+    this.chunkOffset = offset;
+  }
+
+  /** Stream index of the first sample available. */
+  get first(): number {
+    return this.keptLength > 0 ? this.keptOffset : this.chunkOffset;
+  }
+
+  /** The samples from stream index `from` to `to` (both available). */
+  range(from: number, to: number): Float32Array {
+    if (from >= this.chunkOffset) return this.chunk.subarray(from - this.chunkOffset, to - this.chunkOffset);
+    if (to <= this.chunkOffset) return this.kept.subarray(from - this.keptOffset, to - this.keptOffset);
+    const joined = new Float32Array(to - from);
+    joined.set(this.kept.subarray(from - this.keptOffset, this.keptLength));
+    joined.set(this.chunk.subarray(0, to - this.chunkOffset), this.chunkOffset - from);
+    return joined;
+  }
+
+  /** Keeps (copies) the samples from stream index `from` on, the chunk's included, and lets go of the rest. */
+  retain(from: number): void {
+    const start = Math.max(from, this.first);
+    const drop = Math.min(this.keptLength, start - this.keptOffset);
+    if (drop > 0) {
+      this.kept.copyWithin(0, drop, this.keptLength);
+      this.keptLength -= drop;
+    }
+    const tail = this.chunk.subarray(Math.max(0, start - this.chunkOffset));
+    if (this.keptLength + tail.length > this.kept.length) {
+      const grown = new Float32Array(Math.max(2 * this.kept.length, this.keptLength + tail.length));
+      grown.set(this.kept.subarray(0, this.keptLength));
+      this.kept = grown;
+    }
+    this.kept.set(tail, this.keptLength);
+    this.keptLength += tail.length;
+    this.keptOffset = this.chunkOffset + this.chunk.length - this.keptLength;
+    this.chunkOffset += this.chunk.length;
+    this.chunk = new Float32Array(0);
+  }
 }
 
 /** Streaming energy VAD: `push` chunks of samples, get the segments they finished; `finish` at the end. */
@@ -134,6 +236,10 @@ export class EnergyVad {
   private regionPeak = -Infinity;
   /** End of the open region's last candidate frame. */
   private lastCandidateEnd = 0;
+  /** The open region was cut at maxSeconds before: its first island goes on from the piece before. */
+  private regionContinues = false;
+  /** Samples of the open region's frames (and a few frames before), for the voicing check. */
+  private readonly history = new SampleHistory();
 
   constructor(sampleRate: number, options: Partial<EnergyVadOptions> = {}) {
     if (!(Number.isFinite(sampleRate) && sampleRate >= 1000 && sampleRate <= 384000)) {
@@ -168,6 +274,7 @@ export class EnergyVad {
   }
 
   push(chunk: Float32Array): SpeechSegment[] {
+    this.history.setChunk(chunk, this.samplesSeen);
     this.samplesSeen += chunk.length;
     let samples = chunk;
     if (this.pending.length > 0) {
@@ -186,17 +293,17 @@ export class EnergyVad {
       const candidate = level >= Math.max(absoluteFloorDb, noise + marginDb, peak - dynamicRangeDb);
       // A frame stands for its hop, centred: consecutive frames tile the time axis without overlap.
       const centre = (this.pendingOffset + start + this.frameLength / 2) / this.sampleRate;
-      const frame = { start: centre - HOP_SECONDS / 2, end: centre + HOP_SECONDS / 2, level, candidate };
+      const frame = { sample: this.pendingOffset + start, start: centre - HOP_SECONDS / 2, end: centre + HOP_SECONDS / 2, level, candidate };
       if (candidate) {
         this.region.push(frame);
         this.regionPeak = Math.max(this.regionPeak, level);
         this.lastCandidateEnd = frame.end;
         // A piece is decided once the segment it feeds reaches maxSeconds, so it is cut when it would be in one pass.
-        if (frame.end - (this.assembler.openSince ?? this.region[0].start) >= maxSeconds) finished.push(...this.decideRegion());
+        if (frame.end - (this.assembler.openSince ?? this.region[0].start) >= maxSeconds) finished.push(...this.decideRegion(false));
       } else if (this.regionPeak > -Infinity) {
         this.region.push(frame);
         if (frame.end - this.lastCandidateEnd >= mergeGapSeconds) {
-          finished.push(...this.decideRegion());
+          finished.push(...this.decideRegion(true));
           this.regionPeak = -Infinity;
         }
       } else {
@@ -205,11 +312,16 @@ export class EnergyVad {
     }
     this.pending = samples.slice(start);
     this.pendingOffset += start;
+    const firstNeeded = this.region.length > 0 ? this.region[0].sample : this.pendingOffset;
+    this.history.retain(firstNeeded - VOICING_CONTEXT_FRAMES * this.hop);
     return finished;
   }
 
-  /** Pass 2: the region's frames, candidates within `dynamicRangeDb` of its peak as speech, into the assembler. */
-  private decideRegion(): SpeechSegment[] {
+  /**
+   * Pass 2: the region's frames, candidates within `dynamicRangeDb` of its peak and near a voiced frame as
+   * speech, into the assembler. `closing`: the region ends here (else it goes on in a next piece).
+   */
+  private decideRegion(closing: boolean): SpeechSegment[] {
     const floor = this.regionPeak - this.energy.dynamicRangeDb;
     const speech = this.region.map(({ level, candidate }) => candidate && level >= floor);
     const minRun = Math.round(this.energy.minRunSeconds / HOP_SECONDS);
@@ -219,14 +331,67 @@ export class EnergyVad {
       if (speech[first] && after - first < minRun) speech.fill(false, first, after);
       first = after;
     }
+    this.trimUnvoiced(speech, closing);
     const finished: SpeechSegment[] = [];
     this.region.forEach(({ start, end }, index) => finished.push(...this.assembler.push(start, end, speech[index])));
     this.region = [];
+    this.regionContinues = !closing;
     return finished;
   }
 
+  /**
+   * The voicing rule (see the file's comment), in place on the region's speech flags: per island (speech
+   * frames with gaps under mergeGapSeconds), frames beyond the margin around its voiced frames are unmarked,
+   * an island without one is. A side of an island that goes on in the piece before or after is left alone.
+   */
+  private trimUnvoiced(speech: boolean[], closing: boolean): void {
+    const gapFrames = Math.round(this.assembler.options.mergeGapSeconds / HOP_SECONDS);
+    const margin = Math.round(this.energy.voicingMarginSeconds / HOP_SECONDS);
+    const firstSpeech = speech.indexOf(true);
+    for (let first = firstSpeech; first >= 0; ) {
+      let last = first;
+      for (let i = first + 1; i < speech.length && i - last < gapFrames; i++) if (speech[i]) last = i;
+      const leadingOpen = first === firstSpeech && this.regionContinues;
+      const trailingOpen = !closing && speech.length - 1 - last < gapFrames;
+      const firstVoiced = this.voicedSpeechFrame(speech, first, last, 1);
+      if (firstVoiced < 0) {
+        if (!leadingOpen && !trailingOpen) speech.fill(false, first, last + 1);
+        else if (!trailingOpen) speech.fill(false, first + margin + 1, last + 1);
+      } else {
+        if (!leadingOpen) speech.fill(false, first, Math.max(first, firstVoiced - margin));
+        // YIN's blocks differ searching backwards, so the frame found forwards bounds the search.
+        if (!trailingOpen) speech.fill(false, Math.max(firstVoiced, this.voicedSpeechFrame(speech, last, firstVoiced, -1)) + margin + 1, last + 1);
+      }
+      first = speech.indexOf(true, last + 1);
+    }
+  }
+
+  /**
+   * The first region frame from `from` towards `to` (by `step` ±1, both included) that is speech and voiced,
+   * or −1; YIN runs on VOICING_BLOCK_FRAMES frames at a time, with VOICING_CONTEXT_FRAMES of audio either side.
+   */
+  private voicedSpeechFrame(speech: boolean[], from: number, to: number, step: 1 | -1): number {
+    const regionEnd = this.region[this.region.length - 1].sample + this.frameLength;
+    for (let blockFrom = from; step * (to - blockFrom) >= 0; blockFrom += step * VOICING_BLOCK_FRAMES) {
+      const blockTo = step > 0 ? Math.min(to, blockFrom + VOICING_BLOCK_FRAMES - 1) : Math.max(to, blockFrom - VOICING_BLOCK_FRAMES + 1);
+      const low = Math.min(blockFrom, blockTo);
+      const high = Math.max(blockFrom, blockTo);
+      const contextBefore = Math.min(VOICING_CONTEXT_FRAMES, Math.floor((this.region[low].sample - this.history.first) / this.hop));
+      const samples = this.history.range(
+        this.region[low].sample - contextBefore * this.hop,
+        Math.min(regionEnd, this.region[high].sample + this.frameLength + VOICING_CONTEXT_FRAMES * this.hop),
+      );
+      const { voicingStrength } = trackPitch(samples, { sampleRate: this.sampleRate, frameLength: this.frameLength, frameShift: this.hop, removeDcOffset: true });
+      const voiced = periodicRuns(voicingStrength);
+      for (let frame = blockFrom; step * (blockTo - frame) >= 0; frame += step) {
+        if (speech[frame] && voiced[frame - low + contextBefore]) return frame;
+      }
+    }
+    return -1;
+  }
+
   finish(): SpeechSegment[] {
-    const finished = this.decideRegion();
+    const finished = this.decideRegion(true);
     this.regionPeak = -Infinity;
     finished.push(...this.assembler.finish(this.duration));
     return finished;
