@@ -3,7 +3,7 @@
  * ../shared/corpora), a synthetic recording of its first clips (sorted paths) laid end to end with 1-3 s
  * silences, white noise at the clips' own background level and a DC offset under all of it; each VAD's segments scored with scoreSegmentation
  * against two references per clip: `energy` (speechSpan: first to last 50 ms run within 30 dB of its loudest
- * 10 ms) and `voiced` (voicedSpan: first to last YIN-voiced frame, widened by 0.25 s), so that an error seen
+ * 10 ms) and `voiced` (voicedSpan: first to last YIN-voiced frame 20 dB above the clip's quietest 10 ms, widened by 0.25 s), so that an error seen
  * against one only is the reference's as much as the detector's.
  * Bar: every clip found, boundary error under 0.5 s, no segment inside a silence.
  * Run: npm run build && npm run bench:segments -- [clips per corpus, default 40] [--energy] [--json]

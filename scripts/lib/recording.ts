@@ -91,19 +91,25 @@ export function speechSpan(samples: Float32Array, sampleRate: number): { start: 
 }
 
 /**
- * Where the voice of a clip lies, by a rule that does not look at energy: from its first to its last frame
- * that YIN's pitch tracker calls voiced (`trackPitch`, d' < 0.2 in runs of 3 frames or more: 30 ms frames
- * every 10 ms), widened by the margin the energy VAD keeps for unvoiced consonants (0.25 s) and clipped to
- * the clip; null when no frame is voiced. Stricter than the VAD's own voicing cue (1 − d' ≥ 0.5), so a creaky
- * or breathy sentence end counts as speech in `speechSpan` and not here.
+ * Where the voice of a clip lies, by a rule that does not compare speech with speech by level: from its
+ * first to its last frame that YIN's pitch tracker calls voiced (`trackPitch`, d' < 0.2 in runs of 3 frames
+ * or more: 30 ms frames every 10 ms) and that stands 20 dB or more above the clip's background (its
+ * quietest 10 ms block, floored at -90 dBFS: hum at the noise floor is periodic too, RAVDESS lead-ins have
+ * 60 Hz frames at -76 dBFS), widened by the margin the energy VAD keeps for unvoiced consonants (0.25 s) and
+ * clipped to the clip; null when no frame qualifies. Stricter than the VAD's own voicing cue (1 − d' ≥ 0.5),
+ * so a creaky or breathy sentence end counts as speech in `speechSpan` and not here.
  */
 export function voicedSpan(samples: Float32Array, sampleRate: number): { start: number; end: number } | null {
   const frameLength = Math.round(0.03 * sampleRate);
   const frameShift = Math.round(0.01 * sampleRate);
-  const { voiced } = trackPitch(samples, { sampleRate, frameLength, frameShift, removeDcOffset: true });
-  const first = voiced.indexOf(1);
+  const { voiced, logEnergy } = trackPitch(samples, { sampleRate, frameLength, frameShift, removeDcOffset: true });
+  // logEnergy is ln Σ (32768·x)² over a frame: its level in dBFS is 10·log10(e^L / 32768² / frameLength).
+  const levelDb = (t: number) => 10 * Math.LOG10E * logEnergy[t] - 20 * Math.log10(32768) - 10 * Math.log10(frameLength);
+  const floor = Math.max(-90, Math.min(...blockLevels(samples, sampleRate))) + 20;
+  const voice = Array.from(voiced, (isVoiced, t) => isVoiced === 1 && levelDb(t) >= floor);
+  const first = voice.indexOf(true);
   if (first < 0) return null;
-  const last = voiced.lastIndexOf(1);
+  const last = voice.lastIndexOf(true);
   const margin = DEFAULT_ENERGY_OPTIONS.voicingMarginSeconds;
   return {
     start: Math.max(0, (first * frameShift) / sampleRate - margin),
