@@ -121,6 +121,9 @@ describe('adaptation on the bundled demo corpus (English -> German)', () => {
     expect(card.adaptation?.adaptationSpeakers).toEqual(split.adaptation);
     expect(card.adaptation?.targetLanguage).toBe('de');
     expect(card.normalisation.fittedOn).toBe(target.corpus);
+    // The source's temperature, fitted on its held-out speaker, is kept (the shots are trained on, so cannot refit it).
+    expect(pretrained.card.calibration?.fittedOn).toBe('held-out source speakers');
+    expect(card.calibration).toEqual(pretrained.card.calibration);
     const labelled = card.adaptation!.labelledClips;
     expect(labelled).toHaveLength(method === 'mmd' ? 8 : 0);
     const speakerOf = new Map(target.items.map((i) => [i.id, i.speaker]));

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveFeatureConfig } from '../src/features/config.js';
 import { DEFAULT_EXPERIMENT_RECIPES, runExperiment, type ExperimentOptions } from '../src/experiment/run.js';
 import { selectBackend } from '../src/model/backend.js';
+import { PRETRAIN_RECIPES } from '../src/train/recipes.js';
 
 const demo = resolve(__dirname, '..', 'data', 'demo');
 
@@ -91,5 +92,19 @@ describe('the protocol runner on the demo corpus, reduced', () => {
     const run = JSON.parse(readFileSync(path, 'utf8'));
     writeFileSync(path, JSON.stringify({ ...run, uar: 'high' }));
     await expect(runExperiment(options)).rejects.toThrow(new RegExp(`${file}: field uar: Expected number, received string; delete the file`));
+  });
+
+  it('pretrains again when the recipe of its source model changes under the same name', async () => {
+    const recipe = PRETRAIN_RECIPES.functionals;
+    const dropout = recipe.dropout;
+    const logged: string[] = [];
+    try {
+      (recipe as { dropout: number }).dropout = dropout / 2;
+      await runExperiment({ ...options, runs: ['source-only/none'], log: (m) => logged.push(m) });
+    } finally {
+      (recipe as { dropout: number }).dropout = dropout;
+    }
+    expect(logged.some((m) => m.includes('pretraining'))).toBe(true);
+    expect(runFiles(out, 'source-only-none')).toHaveLength(2);
   });
 });

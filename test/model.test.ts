@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildEmotionModel, fewestInputFrames, type ModelSpec } from '../src/model/emotionModel.js';
 import { forward } from '../src/model/forward.js';
+import { StatsPooling } from '../src/model/layers.js';
 import { reestimateBatchNorm } from '../src/train/batchNorm.js';
 import { trainClassifier, type LabelledSet } from '../src/train/trainer.js';
 import { argMax, infer, predictProbabilities } from '../src/infer/infer.js';
@@ -75,6 +76,29 @@ describe('emotion model and trainer', () => {
     reestimateBatchNorm(model, shifted, 24, 5);
     movingMean().forEach((mean, d) => expect(mean - before[d]).toBeCloseTo(3, 1));
     expect(correct({ matrices: shifted, labels: test.labels })).toBeGreaterThan(0.6);
+  });
+
+  it('pools percentiles of its input beside mean and std, as numpy computes them, and keeps them through its saved topology', async () => {
+    // One utterance, 11 frames, 2 dims; numpy: mean [5, 5.364], std [3.162, 5.432], P10 [1, 1], P50 [5, 4], P90 [9, 10], P25 [2.5, 1.5].
+    const frames = tf.tensor2d([[0, 10], [5, 20], [2, 0], [9, 1], [1, 1], [3, 2], [4, 3], [8, 4], [6, 5], [7, 6], [10, 7]]).reshape([1, 11, 2]);
+    const pooled = (new StatsPooling({ percentiles: [0.1, 0.5, 0.9, 0.25] }).apply(frames) as tf.Tensor).arraySync() as number[][];
+    const expected = [5, 5.3636, 3.1623, 5.4318, 1, 1, 5, 4, 9, 10, 2.5, 1.5];
+    pooled[0].forEach((value, i) => expect(value).toBeCloseTo(expected[i], 3));
+    expect(() => new StatsPooling({ percentiles: [90] })).toThrow(/fractions in \[0, 1\]/);
+
+    const withPercentiles: ModelSpec = { ...spec, channels: [], utteranceNorm: true, inputPercentiles: [0.1, 0.5, 0.9] };
+    const model = buildEmotionModel(withPercentiles);
+    expect(model.getLayer('utterance_bn').getWeights()[0].shape).toEqual([5 * 6]);
+    // Trains (no gradient is asked of the sort: nothing before it learns) well above chance.
+    await trainClassifier(model, syntheticSet(96, 1), {
+      classes, epochs: 8, batchSize: 16, learningRate: 0.01, windowFrames: 24, seed: 3, dropout: 0.1, classBalanced: true, augment: null,
+    });
+    const test = syntheticSet(48, 2);
+    expect(predictProbabilities(model, test.matrices).map(argMax).filter((p, i) => p === test.labels[i]).length / 48).toBeGreaterThan(0.6);
+    const reloaded = await tf.models.modelFromJSON({ modelTopology: model.toJSON(null, false) as tf.io.ModelJSON['modelTopology'] });
+    expect(reloaded.getLayer('frame_statistics').getConfig().percentiles).toEqual([0.1, 0.5, 0.9]);
+    // A model without them writes no percentiles, as before they existed.
+    expect(buildEmotionModel({ ...spec, channels: [] }).getLayer('frame_statistics').getConfig()).not.toHaveProperty('percentiles');
   });
 
   it('resumes from its last checkpoint to the same weights as an uninterrupted run', async () => {

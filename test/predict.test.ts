@@ -24,7 +24,10 @@ import {
   type EmotionEstimate,
   type PredictOptions,
   type SegmentPrediction,
+  type SpeakerTurn,
 } from '../src/predict/predict.js';
+import { decodeAudio } from '../src/audio/index.js';
+import { createRng } from '../src/util/random.js';
 
 const fixtureWav = join(repoRoot, 'test/fixtures/mfcc/espeak-en.wav');
 /** The FLAC cases need ffmpeg; without it they skip (the rest runs), except under CI, where its absence is a failure. */
@@ -418,6 +421,25 @@ describe('predictStream', () => {
   });
 });
 
+describe('predictStream on a broken stream', () => {
+  it('names the byte where a read error broke the stream, and scores the segment it cut off', async () => {
+    // 0.5 s of silence, then speech; the source fails 30000 samples into the speech (an unplugged device, EIO).
+    const speech = new wavefile.WaveFile(readFileSync(fixtureWav)).getSamples(false, Int16Array) as unknown as Int16Array;
+    const bytes = Buffer.concat([Buffer.alloc(SAMPLE_RATE), Buffer.from(speech.buffer, speech.byteOffset, 2 * 30000)]);
+    async function* breaking() {
+      for (let offset = 0; offset < bytes.length; offset += 4000) yield bytes.subarray(offset, offset + 4000);
+      throw new Error('EIO: i/o error, read');
+    }
+    const segments: SegmentPrediction[] = [];
+    const summary = await predictStream(saved, breaking(), 'microphone', (segment) => segments.push(segment));
+    expect(summary.error).toBe(`microphone, byte ${bytes.length}: EIO: i/o error, read`);
+    expect(summary.seconds).toBeCloseTo(bytes.length / 2 / SAMPLE_RATE, 6);
+    expect(segments.length).toBeGreaterThanOrEqual(1);
+    expect(segments.at(-1)!.end).toBeCloseTo(0.5 + 30000 / SAMPLE_RATE, 1);
+    expect(saved.card.labels).toContain(segments.at(-1)!.emotion);
+  });
+});
+
 describe('RTTM speaker turns (--segments)', () => {
   it('reads SPEAKER lines, skips other types and comments, and names the file and line of each bad one', () => {
     const text = [
@@ -442,6 +464,57 @@ describe('RTTM speaker turns (--segments)', () => {
       expect.stringMatching(/^calls\.rttm:7: 4 fields, an RTTM SPEAKER line has 10/),
       'calls.rttm:8: unknown line type "hello" (an RTTM line starts with SPEAKER)',
     ]);
+  });
+
+  it("with a 'speaker' normalisation card, standardises each speaker's turns on that speaker's statistics (a talker 20 dB quieter gets the same answers)", async () => {
+    // alice: the fixture 4 times at full level; bob: the same 4 times at gain 0.1 (-20 dB); carol: one short
+    // demo clip, under MIN_SPEAKER_FRAMES (10 s), so on the card's statistics. 5.5 s of digital silence
+    // between turns (longer than the VAD's 3 s peak memory) and a VAD floor below the quiet talker, so every
+    // turn's speech frames are the same frames; a gain only shifts the MFCCs' c0, which a speaker's own mean removes.
+    // Noise at -50 dBFS under the fixture (espeak's digital silences would otherwise meet the log floor of the
+    // mel energies at -20 dB, where a gain is no longer a shift).
+    const rng = createRng(7);
+    const noiseAmplitude = 10 ** (-50 / 20) * Math.sqrt(3);
+    // Padded to a whole number of VAD hops (160 samples), so every turn lies on the VAD's frame grid alike.
+    const decoded = (await decodeAudio(fixtureWav, { sampleRate: SAMPLE_RATE })).samples;
+    const fixture = new Float32Array(Math.ceil(decoded.length / 160) * 160);
+    fixture.set(decoded);
+    for (let i = 0; i < fixture.length; i++) fixture[i] += noiseAmplitude * (2 * rng() - 1);
+    const carolClip = (await decodeAudio(join(repoRoot, 'data/demo/en/en01/en01_angry_01.wav'), { sampleRate: SAMPLE_RATE })).samples;
+    const gap = Math.round(5.5 * SAMPLE_RATE);
+    const pieces: { samples: Float32Array; speaker: string }[] = [];
+    for (let k = 0; k < 4; k++) {
+      pieces.push({ samples: fixture, speaker: 'alice' });
+      pieces.push({ samples: fixture.map((sample) => 0.1 * sample), speaker: 'bob' });
+    }
+    pieces.push({ samples: carolClip, speaker: 'carol' });
+    const samples = new Float32Array(pieces.reduce((sum, piece) => sum + gap + piece.samples.length, gap));
+    const turns: SpeakerTurn[] = [];
+    let offset = gap;
+    for (const [index, piece] of pieces.entries()) {
+      samples.set(piece.samples, offset);
+      turns.push({ start: offset / SAMPLE_RATE, end: (offset + piece.samples.length) / SAMPLE_RATE, speaker: piece.speaker, origin: `turns:${index + 1}` });
+      offset += piece.samples.length + gap;
+    }
+    const audio = { samples, sampleRate: SAMPLE_RATE };
+    const options = { plan: { kind: 'turns' as const, turns: () => turns }, vad: { absoluteFloorDb: -100 } };
+    const bySpeaker = (card: SavedModel['card']) => {
+      const predicted = predictAudio({ ...saved, card }, 'turns.wav', audio, options).segments;
+      const probabilities = (speaker: string) => predicted.filter((turn) => turn.speaker === speaker).map((turn) => Object.values(turn.probabilities!));
+      return { alice: probabilities('alice'), bob: probabilities('bob'), carol: probabilities('carol') };
+    };
+    const corpusCard = { ...saved.card, normalisation: { ...saved.card.normalisation, mode: 'corpus' as const } };
+    const speakerCard = { ...saved.card, normalisation: { ...saved.card.normalisation, mode: 'speaker' as const } };
+    const onCorpus = bySpeaker(corpusCard);
+    const onSpeakers = bySpeaker(speakerCard);
+    const largestDifference = (a: number[][], b: number[][]) => Math.max(...a.flatMap((row, i) => row.map((value, k) => Math.abs(value - b[i][k]))));
+    expect(onSpeakers.alice).toHaveLength(4);
+    // On one set of statistics for everyone, the quiet talker's c0 is 20 dB lower and the answers differ.
+    expect(largestDifference(onCorpus.alice, onCorpus.bob)).toBeGreaterThan(1e-3);
+    // Each on their own, the two talkers are the same talker.
+    expect(largestDifference(onSpeakers.alice, onSpeakers.bob)).toBeLessThan(1e-6);
+    // carol has 0.8 s of audio: the card's statistics, as a corpus card gives.
+    expect(largestDifference(onSpeakers.carol, onCorpus.carol)).toBeLessThan(1e-6);
   });
 
   it('scores each turn with its speaker, gives a turn in silence no emotion, and exits 3 naming a bad line', async () => {

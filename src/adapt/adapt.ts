@@ -166,6 +166,9 @@ export async function adaptModel(
 
   const adaptedCard: ModelCard = {
     ...card,
+    // The source's temperature is kept, never refitted here: the only labelled target clips are the shots,
+    // which every method with shots trains on, so a temperature fitted on them would be fitted in-sample.
+    ...(card.calibration ? { calibration: card.calibration } : {}),
     normalisation: pool.targetCard.normalisation,
     adaptation: {
       method: options.method,

@@ -41,7 +41,7 @@ function builder(yargs: Argv) {
     })
     .option('window', numberOption('window', { describe: `fixed windows of this many seconds instead of speech segments (e.g. ${DEFAULT_WINDOW_OPTIONS.windowSeconds})` }))
     .option('hop', numberOption('hop', { describe: 'seconds between window starts: from one frame shift (0.01) to --window; default half the window' }))
-    .option('segments', { type: 'string', describe: 'an RTTM file (from a diariser such as pyannote): score its speaker turns, the speaker in every row' })
+    .option('segments', { type: 'string', describe: "an RTTM file (from a diariser such as pyannote): score its speaker turns, the speaker in every row; a model trained with --normalisation speaker standardises each speaker's turns on that speaker's own statistics (under 10 s of audio: the model's)" })
     .option('min-confidence', numberOption('min-confidence', { default: 0, describe: 'report `uncertain` where the top probability is below this' }))
     .example('$0 predict clip.mp3', 'the same by the shipped model')
     .example('$0 predict --model models/ravdess clip.mp3', 'one emotion for the speech of a clip and one per speech segment, as JSON')
@@ -54,6 +54,7 @@ function builder(yargs: Argv) {
     )
     .epilog(
       'Speech is found by an energy voice activity detector (see README, "Speech segments"): pauses under 0.5 s stay inside a segment, ' +
+        'breaths and rustles 30 dB below the segment\'s loudest part are trimmed off its ends, ' +
         'segments longer than 10 s are cut into 10 s pieces overlapping by 1 s. Each clip gets an estimate from its speech alone, and each ' +
         'speech segment (or window, or RTTM turn) one of its own; silence, a window or turn without speech, gets no emotion (null in JSON, ' +
         'empty cells in CSV, no cue). Standard input (-) takes raw s16le 16 kHz mono or a WAV stream (16-bit or float, 16 kHz) and writes ' +

@@ -145,7 +145,8 @@ function selectedKeys(options: Pick<ExperimentOptions, 'methods' | 'shots' | 'ru
 /**
  * A short hash of everything that shapes a result. Cached models and runs are stored under it, so a rerun
  * with other settings (epochs, recipe, shots, features, changed audio...) never reuses a result of the old
- * ones: it computes its own beside them.
+ * ones: it computes its own beside them. A recipe enters with its settings, not its name, so a changed recipe
+ * is a new key.
  */
 function settingsKey(settings: Record<string, unknown>): string {
   return createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 12);
@@ -161,14 +162,14 @@ function storeContents(store: FeatureStore): string {
 /** The settings each cached result of one seed depends on: the source model, and every run beside it. */
 function seedSettings(options: Pick<ExperimentOptions, 'featureConfig' | 'recipes' | 'pretrain' | 'adaptEpochs' | 'targetSupervisedEpochs' | 'split'>, context: ExperimentContext, seed: number) {
   const features = featureConfigKey(options.featureConfig);
-  const sourceModel = settingsKey({ features, sources: context.sources.map(storeContents), recipe: options.recipes.crossLingual, pretrain: options.pretrain, seed });
+  const sourceModel = settingsKey({ features, sources: context.sources.map(storeContents), recipe: recipeOptions(options.recipes.crossLingual), pretrain: options.pretrain, seed });
   const target = storeContents(context.target);
   return {
     sourceModel,
     run: (key: string, method: AdaptationMethod | null, shots: number): string =>
       settingsKey(
         key === 'target-supervised/scratch'
-          ? { key, features, target, split: options.split, recipe: options.recipes.inLanguage, pretrain: options.pretrain, epochs: options.targetSupervisedEpochs, seed }
+          ? { key, features, target, split: options.split, recipe: recipeOptions(options.recipes.inLanguage), pretrain: options.pretrain, epochs: options.targetSupervisedEpochs, seed }
           : { key, sourceModel, target, split: options.split, method, shots, ...(method === null ? {} : { adaptEpochs: options.adaptEpochs }), seed },
       ),
   };

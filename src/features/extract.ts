@@ -4,7 +4,7 @@ import { deltaScales, writeDeltas } from './deltas.js';
 import { createDescriptorExtractor, type DescriptorExtractor } from './descriptors.js';
 import { applyMelFilterBank, logWithFloor, melFilterBank, type MelFilterBank } from './filterbank.js';
 import { countFrames, createWindow, msToSamples, windowFrame } from './frames.js';
-import { melEnergies, melKernel, type MelKernel, type MelPlan } from './melKernel.js';
+import { kernelFeatures, melKernel, type MelKernel, type MelPlan } from './melKernel.js';
 import { PITCH_DIMS, trackPitch, writePitchColumns } from './pitch.js';
 import { nextPowerOfTwo, powerSpectrum, powerSpectrumPlan, spectrumBins, type PowerSpectrumPlan } from './spectrum.js';
 
@@ -72,6 +72,8 @@ function buildPlan(config: FeatureConfig): ExtractionPlan {
   const fftSize = nextPowerOfTwo(frameLength);
   const scaledWindow = createWindow(config.windowType, frameLength).map((weight) => weight * INT16_SCALE);
   const melBank = melFilterBank({ sampleRate: config.sampleRate, fftSize, numBins: config.numMelBins, lowFreq: config.lowFreq, highFreq: config.highFreq });
+  const transform = cepstralTransform(config);
+  const scales = config.deltas ? deltaScales(DELTA_ORDER, DELTA_WINDOW) : null;
   return {
     frameLength,
     frameShift,
@@ -84,6 +86,9 @@ function buildPlan(config: FeatureConfig): ExtractionPlan {
     spectrum: powerSpectrumPlan(fftSize),
     melBank,
     melPlan: {
+      transform,
+      rows: baseDims(config),
+      deltaScales: scales,
       frameLength,
       frameShift,
       fftSize,
@@ -95,25 +100,21 @@ function buildPlan(config: FeatureConfig): ExtractionPlan {
     padded: new Float64Array(fftSize),
     power: new Float64Array(spectrumBins(fftSize)),
     logMel: new Float64Array(config.numMelBins),
-    cepstralTransform: cepstralTransform(config),
+    cepstralTransform: transform,
     writeDescriptors:
       config.descriptors.length > 0
         ? createDescriptorExtractor(config.descriptors, { sampleRate: config.sampleRate, frameLength, fftSize, windowType: config.windowType })
         : null,
-    deltaScales: config.deltas ? deltaScales(DELTA_ORDER, DELTA_WINDOW) : null,
+    deltaScales: scales,
   };
 }
 
-/** Kaldi's per-frame steps up to the mel bank, in float64, into plan.logMel: DC removal, pre-emphasis, window, |FFT|², mel bank. */
-function frameMelEnergies(plan: ExtractionPlan, samples: Float32Array, start: number): void {
+/** Kaldi's per-frame pipeline in float64: DC removal, pre-emphasis, window, |FFT|², mel bank, log, then the DCT for MFCC. */
+function writeBaseFeatures(plan: ExtractionPlan, samples: Float32Array, start: number, out: Float32Array, offset: number): void {
+  const { logMel, cepstralTransform } = plan;
   windowFrame(samples, start, plan.scaledWindow, plan.preemphasisCoefficient, plan.removesDc, plan.padded);
   powerSpectrum(plan.spectrum, plan.padded, plan.power);
-  applyMelFilterBank(plan.melBank, plan.power, plan.logMel);
-}
-
-/** The rest, from the mel energies in plan.logMel: log, then the DCT for MFCC. */
-function writeBaseFeatures(plan: ExtractionPlan, out: Float32Array, offset: number): void {
-  const { logMel, cepstralTransform } = plan;
+  applyMelFilterBank(plan.melBank, plan.power, logMel);
   logWithFloor(logMel);
   if (cepstralTransform) multiplyMatrixVector(cepstralTransform, plan.baseDims, logMel.length, logMel, out, offset);
   else for (let m = 0; m < logMel.length; m++) out[offset + m] = logMel[m];
@@ -135,7 +136,7 @@ function extractionPlan(config: FeatureConfig): ExtractionPlan {
 /**
  * Kaldi-compatible features (snip_edges, no dither) of samples in −1 … 1, one row per 10 ms frame by
  * default, laid out [base | pitch | Δ | ΔΔ | descriptors]; deltas cover the base and pitch columns only.
- * The mel energies come from the wasm SIMD kernel (melKernel.ts) four frames at a time, or, with `kernel`
+ * The base features come from the wasm SIMD kernel (melKernel.ts) four frames at a time, or, with `kernel`
  * null (engines without wasm SIMD, and tests comparing the two), frame by frame in float64.
  */
 export function extractFeatures(samples: Float32Array, sampleRate: number, config: FeatureConfig, kernel: MelKernel | null = melKernel()): FeatureMatrix {
@@ -152,21 +153,15 @@ export function extractFeatures(samples: Float32Array, sampleRate: number, confi
   const { dims, writeDescriptors } = plan;
   const descriptorOffset = dims - config.descriptors.length;
   const data = new Float32Array(frames * dims);
-  const { logMel } = plan;
-  const bins = logMel.length;
-  const energies = kernel ? new Float32Array(frames * bins) : null;
-  if (kernel && energies) melEnergies(kernel, plan.melPlan, samples, frames, energies);
-  for (let t = 0; t < frames; t++) {
-    const start = t * plan.frameShift;
-    if (energies) for (let m = 0; m < bins; m++) logMel[m] = energies[t * bins + m];
-    else frameMelEnergies(plan, samples, start);
-    writeBaseFeatures(plan, data, t * dims);
-    writeDescriptors?.(samples, start, data, t * dims + descriptorOffset);
-  }
+  // The kernel takes the deltas too unless pitch columns, computed below, are to be among their sources.
+  const kernelDeltas = kernel !== null && plan.deltaScales !== null && !config.pitch;
+  if (kernel) kernelFeatures(kernel, plan.melPlan, samples, frames, data, dims, kernelDeltas);
+  else for (let t = 0; t < frames; t++) writeBaseFeatures(plan, samples, t * plan.frameShift, data, t * dims);
+  if (writeDescriptors) for (let t = 0; t < frames; t++) writeDescriptors(samples, t * plan.frameShift, data, t * dims + descriptorOffset);
   if (config.pitch) {
     const track = trackPitch(samples, { sampleRate, frameLength: plan.frameLength, frameShift: plan.frameShift, removeDcOffset: config.removeDcOffset });
     writePitchColumns(track, data, dims, plan.baseDims);
   }
-  if (plan.deltaScales) writeDeltas(data, frames, dims, plan.deltaSourceDims, plan.deltaScales);
+  if (plan.deltaScales && !kernelDeltas) writeDeltas(data, frames, dims, plan.deltaSourceDims, plan.deltaScales);
   return { frames, dims, data };
 }

@@ -1,6 +1,6 @@
 /**
- * Mel energies of four frames at a time: Kaldi's per-frame steps up to the mel bank (DC removal,
- * pre-emphasis, window, |FFT|², mel weights) as one WebAssembly SIMD function, assembled from its opcodes
+ * Kaldi's per-frame pipeline four frames at a time (DC removal, pre-emphasis, window, |FFT|², mel weights,
+ * log, and for MFCC the DCT with the lifter folded in) as one WebAssembly SIMD function, assembled from its opcodes
  * (util/wasm.ts), in which each f32x4 lane carries one frame of a block of four consecutive frames. Every
  * step is then the scalar formula with four frames per instruction, and nothing is shuffled between lanes.
  * Where wasm SIMD is missing, extract.ts runs the same formulas frame by frame in float64 (frames.ts,
@@ -15,7 +15,13 @@
  *     E = (A_re + B_re) + i(A_im − B_im),  O = (A_im + B_im) + i(B_re − A_re),  P = e^(−2πik/fftSize)·O
  *     4·|X[k]|² = |E + P|²,  4·|X[M − k]|² = |E − P|²
  *   mel[m] = Σ_k (weight_m(k)/4) · 4|X[k]|²   (the quarter folded into the weights)
- * Output: for block b, the numBins vectors mel[m] of its four frames, lane j = frame 4b + j.
+ *   logMel[m] = ln(max(mel[m], 2^−23)), with v = 2^e·r, r in [1, 2), halved (e + 1) when over √2, and
+ *           s = (r − 1)/(r + 1):  ln v = e·ln 2 + 2s·(1 + s²/3 + s⁴/5 + s⁶/7 + s⁸/9)  (|s| ≤ 0.172, so the
+ *           series' remainder is under 1e−9, below float32 rounding)
+ *   out[c] = Σ_m T[c][m] · logMel[m]   (T: the DCT rows times the lifter for MFCC, the identity for fbank)
+ * Output: lane j of out[c] to column c of frame 4b + j's row. A second function then adds Kaldi's deltas
+ * (deltas.ts) along the rows, four columns a step: Δ^i x[t] = Σ_j scales[i][j] · x[t + j − centre], the
+ * frames past either end repeating the edge frame (kernelFeatures copies them in).
  *
  * Example: 16 kHz, 25 ms frames: N = 400, fftSize 512, M = 256 complex points, 8 radix-2 stages, 23 mel bins.
  */
@@ -25,12 +31,19 @@ import { powerSpectrumPlan } from './spectrum.js';
 
 export interface MelKernel {
   memory: WebAssembly.Memory;
-  /** `header`: the plan's address; `signal`: the first sample of block 0; four frames a block, `blocks` blocks; `out`: 16 bytes per mel bin and block. */
-  run(header: number, signal: number, blocks: number, out: number): void;
+  /** `header`: the plan's address; `signal`: the first sample of block 0; four frames a block, `blocks` blocks; `out`: the first frame's row (rows rowBytes apart). */
+  features(header: number, signal: number, blocks: number, out: number): void;
+  /** The deltas of `count` rows from `row` on, whose neighbours (the plan's reach each side) hold base features. */
+  deltas(header: number, row: number, count: number): void;
 }
 
 /** What one configuration's frames need; the window carries Kaldi's int16 scale. */
 export interface MelPlan {
+  /** rows × numBins, row-major: the lifted DCT (MFCC), or null for the log mel energies themselves (fbank). */
+  transform: Float64Array | null;
+  rows: number;
+  /** Kaldi's delta filters (deltas.ts deltaScales; [0] is the identity), or null without deltas. */
+  deltaScales: Float64Array[] | null;
   frameLength: number;
   frameShift: number;
   fftSize: number;
@@ -62,15 +75,23 @@ const H = {
   meanScale: 44, // f32: 1/N, or 0 without DC removal
   preemphasis: 48, // f32
   firstSpan: 52, // 32·M/2
+  logMel: 56,
+  transform: 60,
+  transformEnd: 64,
+  rowBytes: 68,
+  deltaTable: 72, // per order ≥ 1: taps address, taps end, reach in bytes (centre · rowBytes), target column in bytes
+  deltaTableEnd: 76,
+  baseBytes: 80, // 4 · rows: the base features' width in a row
 };
-const HEADER_BYTES = 64;
+const HEADER_BYTES = 96;
 
 // Parameters, then i32 locals, then v128 locals.
 const [HEADER, SIGNAL, BLOCKS, OUT] = [0, 1, 2, 3];
 const I32_LOCALS = ['frameBytes', 'shiftBytes', 'fftBytes', 'window', 'scratch', 'z', 'zEnd', 'twiddles', 'post', 'postEnd', 'mel', 'melEnd',
-  'firstSpan', 'i', 'sample', 'a0', 'a1', 'a2', 'a3', 'span', 'stride', 'j', 'tw', 'a', 'b', 'entry', 'p', 'w', 'wEnd'] as const;
+  'firstSpan', 'i', 'sample', 'a0', 'a1', 'a2', 'a3', 'span', 'stride', 'j', 'tw', 'a', 'b', 'entry', 'p', 'w', 'wEnd', 'logMel', 'logMelEnd',
+  'q', 'transform', 'transformEnd', 'rowBytes', 'column'] as const;
 const V128_LOCALS = ['sum', 'mean', 'c', 'prev', 'cur', 'v', 'wc', 'ws', 'ar', 'ai', 'br', 'bi', 'dr', 'di', 'er', 'ei', 'or', 'oi', 'pr', 'pi',
-  'x', 'y', 'acc'] as const;
+  'x', 'y', 'acc', 'e', 'r', 'big', 's', 's2', 'poly'] as const;
 const local = Object.fromEntries([...I32_LOCALS, ...V128_LOCALS].map((name, index) => [name, 4 + index])) as Record<
   (typeof I32_LOCALS)[number] | (typeof V128_LOCALS)[number],
   number
@@ -88,6 +109,27 @@ const sub = (a: number[], b: number[]) => [...a, ...b, ...op.f32x4Sub];
 const mul = (a: number[], b: number[]) => [...a, ...b, ...op.f32x4Mul];
 const square = (name: keyof typeof local) => mul(get(name), get(name));
 const field = (offset: number) => [...op.localGet(HEADER), ...op.i32Load(offset)];
+const constant = (value: number) => op.f32x4Const(value);
+
+/** Float32's epsilon: Kaldi's floor under a mel energy (filterbank.ts FLOAT32_EPSILON). */
+const LOG_FLOOR = 2 ** -23;
+const FLOAT_EXPONENT_BIAS = 127;
+const FLOAT_MANTISSA_BITS = 23;
+
+/** x = ln(max(acc, LOG_FLOOR)), four lanes, as in the module comment. */
+const logOfAcc = [
+  ...set('v', [...get('acc'), ...constant(LOG_FLOOR), ...op.f32x4Max]),
+  ...set('e', [...get('v'), ...op.i32Const(FLOAT_MANTISSA_BITS), ...op.i32x4ShrU, ...op.i32x4Const(FLOAT_EXPONENT_BIAS), ...op.i32x4Sub, ...op.f32x4ConvertI32x4S]),
+  ...set('r', [...get('v'), ...op.i32x4Const(2 ** FLOAT_MANTISSA_BITS - 1), ...op.v128And, ...op.i32x4Const(FLOAT_EXPONENT_BIAS << FLOAT_MANTISSA_BITS), ...op.v128Or]),
+  ...set('big', [...get('r'), ...constant(Math.SQRT2), ...op.f32x4Gt]),
+  ...set('r', [...mul(get('r'), constant(0.5)), ...get('r'), ...get('big'), ...op.v128Bitselect]),
+  ...set('e', add(get('e'), [...get('big'), ...constant(1), ...op.v128And])),
+  ...set('s', [...sub(get('r'), constant(1)), ...add(get('r'), constant(1)), ...op.f32x4Div]),
+  ...set('s2', square('s')),
+  ...set('poly', constant(1 / 9)),
+  ...[1 / 7, 1 / 5, 1 / 3, 1].flatMap((coefficient) => set('poly', add(mul(get('poly'), get('s2')), constant(coefficient)))),
+  ...set('x', add(mul(get('e'), constant(Math.LN2)), mul(mul(get('s'), constant(2)), get('poly')))),
+];
 
 function melFunction(): WasmFunction {
   const header = [
@@ -96,6 +138,10 @@ function melFunction(): WasmFunction {
     ...set('zEnd', [...get('z'), ...get('fftBytes'), ...op.i32Add]),
     ...set('twiddles', field(H.twiddles)), ...set('post', field(H.post)), ...set('postEnd', field(H.postEnd)),
     ...set('mel', field(H.mel)), ...set('melEnd', field(H.melEnd)), ...set('firstSpan', field(H.firstSpan)),
+    ...set('logMel', field(H.logMel)), ...set('transform', field(H.transform)), ...set('transformEnd', field(H.transformEnd)),
+    ...set('rowBytes', field(H.rowBytes)),
+    // Both the mel table and the log energies take 16 bytes a bin.
+    ...set('logMelEnd', [...get('logMel'), ...get('melEnd'), ...get('mel'), ...op.i32Sub, ...op.i32Add]),
     ...set('c', splat(op.localGet(HEADER), H.preemphasis)),
   ];
   // The four frames of the block side by side, and their sums.
@@ -177,6 +223,7 @@ function melFunction(): WasmFunction {
   ];
   const mel = [
     ...set('entry', get('mel')),
+    ...set('q', get('logMel')),
     ...whileLoop(below('entry', 'melEnd'), [
       ...set('p', entryField(0)), ...set('w', entryField(4)), ...set('wEnd', entryField(8)),
       ...set('acc', op.v128Zero),
@@ -185,26 +232,88 @@ function melFunction(): WasmFunction {
         ...addTo('w', op.i32Const(VECTOR)),
         ...addTo('p', op.i32Const(VECTOR)),
       ]),
-      ...store(op.localGet(OUT), get('acc')),
-      ...op.localGet(OUT), ...op.i32Const(VECTOR), ...op.i32Add, ...op.localSet(OUT),
+      ...logOfAcc,
+      ...store(get('q'), get('x')),
+      ...addTo('q', op.i32Const(VECTOR)),
       ...addTo('entry', op.i32Const(VECTOR)),
     ]),
+  ];
+  // One output column per transform row: its weights (splatted) against the log mel energies; lane j goes to frame j's row.
+  const laneAddress = (lane: number) => [...get('column'), ...(lane === 0 ? [] : [...get('rowBytes'), ...op.i32Const(lane), ...op.i32Mul, ...op.i32Add])];
+  const transform = [
+    ...set('w', get('transform')),
+    ...set('column', op.localGet(OUT)),
+    ...whileLoop(below('w', 'transformEnd'), [
+      ...set('acc', op.v128Zero),
+      ...set('q', get('logMel')),
+      ...whileLoop(below('q', 'logMelEnd'), [
+        ...set('acc', add(get('acc'), mul(load(get('w')), load(get('q'))))),
+        ...addTo('w', op.i32Const(VECTOR)),
+        ...addTo('q', op.i32Const(VECTOR)),
+      ]),
+      ...[0, 1, 2, 3].flatMap((lane) => [...laneAddress(lane), ...get('acc'), ...op.f32x4ExtractLane(lane), ...op.f32Store(0)]),
+      ...addTo('column', op.i32Const(4)),
+    ]),
+    ...op.localGet(OUT), ...get('rowBytes'), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.localSet(OUT),
   ];
   const body = [
     ...header,
     ...op.localGet(SIGNAL), ...op.localSet(local.a0),
     ...whileLoop(op.localGet(BLOCKS), [
-      ...gather, ...windowed, ...fft, ...power, ...mel,
+      ...gather, ...windowed, ...fft, ...power, ...mel, ...transform,
       ...set('a0', [...get('a3'), ...get('shiftBytes'), ...op.i32Add]),
       ...op.localGet(BLOCKS), ...op.i32Const(1), ...op.i32Sub, ...op.localSet(BLOCKS),
     ]),
   ];
-  return { name: 'mel', params: 4, locals: { i32: I32_LOCALS.length, v128: V128_LOCALS.length }, body };
+  return { name: 'features', params: 4, locals: { i32: I32_LOCALS.length, v128: V128_LOCALS.length }, body };
+}
+
+/**
+ * Kaldi's add-deltas over rows of base features (deltas.ts): for each order i, columns [i·rows, (i+1)·rows)
+ * of row t are Σ_j scales[i][j] · base[t + j − centre], four columns a step (the last step may spill up to
+ * three columns past the block, into the next order's block, written after it, or the row's padding).
+ */
+function deltaFunction(): WasmFunction {
+  const [HEADER_, ROW, COUNT] = [0, 1, 2];
+  const [ROW_BYTES, BASE_BYTES, ENTRY, TABLE_END, K, SOURCE, TAP, TAP_END] = [3, 4, 5, 6, 7, 8, 9, 10];
+  const ACC = 11;
+  const g = op.localGet;
+  const s = (index: number, value: number[]) => [...value, ...op.localSet(index)];
+  const inc = (index: number, amount: number[]) => s(index, [...g(index), ...amount, ...op.i32Add]);
+  const lt = (a: number, b: number) => [...g(a), ...g(b), ...op.i32LtU];
+  const entryField = (offset: number) => [...g(ENTRY), ...op.i32Load(offset)];
+  const body = [
+    ...s(ROW_BYTES, [...g(HEADER_), ...op.i32Load(H.rowBytes)]),
+    ...s(BASE_BYTES, [...g(HEADER_), ...op.i32Load(H.baseBytes)]),
+    ...s(TABLE_END, [...g(HEADER_), ...op.i32Load(H.deltaTableEnd)]),
+    ...whileLoop(g(COUNT), [
+      ...s(ENTRY, [...g(HEADER_), ...op.i32Load(H.deltaTable)]),
+      ...whileLoop(lt(ENTRY, TABLE_END), [
+        ...s(K, op.i32Const(0)),
+        ...whileLoop(lt(K, BASE_BYTES), [
+          ...s(ACC, op.v128Zero),
+          ...s(SOURCE, [...g(ROW), ...entryField(8), ...op.i32Sub, ...g(K), ...op.i32Add]),
+          ...s(TAP, entryField(0)), ...s(TAP_END, entryField(4)),
+          ...whileLoop(lt(TAP, TAP_END), [
+            ...s(ACC, [...g(ACC), ...g(TAP), ...op.v128Load(0), ...g(SOURCE), ...op.v128Load(0), ...op.f32x4Mul, ...op.f32x4Add]),
+            ...inc(SOURCE, g(ROW_BYTES)),
+            ...inc(TAP, op.i32Const(VECTOR)),
+          ]),
+          ...g(ROW), ...entryField(12), ...op.i32Add, ...g(K), ...op.i32Add, ...g(ACC), ...op.v128Store(0),
+          ...inc(K, op.i32Const(VECTOR)),
+        ]),
+        ...inc(ENTRY, op.i32Const(VECTOR)),
+      ]),
+      ...inc(ROW, g(ROW_BYTES)),
+      ...s(COUNT, [...g(COUNT), ...op.i32Const(1), ...op.i32Sub]),
+    ]),
+  ];
+  return { name: 'deltas', params: 3, locals: { i32: 8, v128: 1 }, body };
 }
 
 /** Undefined where the engine lacks wasm SIMD. */
 export function simdMelKernel(): MelKernel | undefined {
-  return instantiate<MelKernel['run']>(melFunction());
+  return instantiate<MelKernel & Record<string, unknown>>([melFunction(), deltaFunction()]);
 }
 
 let defaultKernel: MelKernel | null | undefined;
@@ -256,6 +365,11 @@ function placePlan(kernel: MelKernel, heap: KernelHeap, plan: MelPlan): number {
   const powerAt = take(VECTOR * (half + 1));
   const mel = take(VECTOR * melBank.numBins);
   const weights = take(VECTOR * weightCount);
+  const logMel = take(VECTOR * melBank.numBins);
+  const transform = take(VECTOR * plan.rows * melBank.numBins);
+  const orders = plan.deltaScales?.slice(1) ?? [];
+  const deltaTable = take(VECTOR * orders.length);
+  const deltaTaps = take(VECTOR * orders.reduce((total, taps) => total + taps.length, 0));
   ensureMemory(kernel.memory, top);
 
   const ints = new Int32Array(kernel.memory.buffer);
@@ -266,7 +380,9 @@ function placePlan(kernel: MelKernel, heap: KernelHeap, plan: MelPlan): number {
   [
     [H.frameBytes, VECTOR * frameLength], [H.shiftBytes, 4 * plan.frameShift], [H.fftBytes, VECTOR * fftSize], [H.window, windowAt],
     [H.scratch, scratch], [H.z, z], [H.twiddles, twiddles], [H.post, post], [H.postEnd, post + 32 * pairs], [H.mel, mel],
-    [H.melEnd, mel + VECTOR * melBank.numBins], [H.firstSpan, COMPLEX_VECTOR * (half / 2)],
+    [H.melEnd, mel + VECTOR * melBank.numBins], [H.firstSpan, COMPLEX_VECTOR * (half / 2)], [H.logMel, logMel], [H.transform, transform],
+    [H.transformEnd, transform + VECTOR * plan.rows * melBank.numBins], [H.rowBytes, rowBytes(plan)],
+    [H.deltaTable, deltaTable], [H.deltaTableEnd, deltaTable + VECTOR * orders.length], [H.baseBytes, 4 * plan.rows],
   ].forEach(([offset, value]) => int(header + offset, value));
   float(header + H.meanScale, plan.removesDc ? 1 / frameLength : 0);
   float(header + H.preemphasis, plan.preemphasisCoefficient);
@@ -291,43 +407,84 @@ function placePlan(kernel: MelKernel, heap: KernelHeap, plan: MelPlan): number {
     int(mel + VECTOR * m + 8, weights + VECTOR * melBank.offsets[m + 1]);
   }
   for (let i = 0; i < weightCount; i++) splatAt(weights + VECTOR * i, melBank.weights[i] / 4);
+  for (let row = 0; row < plan.rows; row++) {
+    for (let m = 0; m < melBank.numBins; m++) {
+      const weight = plan.transform ? plan.transform[row * melBank.numBins + m] : Number(row === m);
+      splatAt(transform + VECTOR * (row * melBank.numBins + m), weight);
+    }
+  }
+  let tapAt = deltaTaps;
+  orders.forEach((taps, index) => {
+    const entry = deltaTable + VECTOR * index;
+    int(entry, tapAt);
+    int(entry + 4, tapAt + VECTOR * taps.length);
+    int(entry + 8, ((taps.length - 1) / 2) * rowBytes(plan));
+    int(entry + 12, 4 * plan.rows * (index + 1));
+    taps.forEach((tap) => {
+      splatAt(tapAt, tap);
+      tapAt += VECTOR;
+    });
+  });
 
   heap.top = top;
   heap.plans.set(plan, header);
   return header;
 }
 
+/** A row holds [base | Δ | ΔΔ …] and four floats more, into which a four-column step may spill. */
+function rowFloats(plan: MelPlan): number {
+  return plan.rows * (plan.deltaScales?.length ?? 1) + LANES;
+}
+const rowBytes = (plan: MelPlan) => 4 * rowFloats(plan);
+
 /**
- * Writes the mel energies of frames 0 … frames−1 of `samples` (frame t starting at t·frameShift) into
- * `into`, frame-major (frames × numBins), in chunks of CHUNK_FRAMES frames.
+ * Writes the features of frames 0 … frames−1 of `samples` (frame t starting at t·frameShift) into row t of
+ * `into`, whose rows are `stride` values apart: the plan.rows base features (MFCCs, or log mel energies),
+ * then with `withDeltas` their deltas (Kaldi's add-deltas, edge frames repeated). In chunks of CHUNK_FRAMES
+ * frames, each computed with the frames its deltas reach on either side.
  */
-export function melEnergies(kernel: MelKernel, plan: MelPlan, samples: Float32Array, frames: number, into: Float32Array): void {
+export function kernelFeatures(
+  kernel: MelKernel,
+  plan: MelPlan,
+  samples: Float32Array,
+  frames: number,
+  into: Float32Array,
+  stride: number,
+  withDeltas: boolean,
+): void {
   const heap = kernelHeap(kernel);
   const header = placePlan(kernel, heap, plan);
-  const { frameShift, frameLength } = plan;
-  const bins = plan.melBank.numBins;
-  const chunkBlocks = CHUNK_FRAMES / LANES;
-  const chunkSamples = (CHUNK_FRAMES - 1) * frameShift + frameLength;
+  const { frameShift, frameLength, rows, deltaScales } = plan;
+  const reach = withDeltas && deltaScales ? (deltaScales[deltaScales.length - 1].length - 1) / 2 : 0;
+  const columns = withDeltas && deltaScales ? rows * deltaScales.length : rows;
+  const floatsPerRow = rowFloats(plan);
+  // Rows of one chunk: its frames, `reach` each side, and up to three more that a last block of four fills.
+  const regionRows = CHUNK_FRAMES + 2 * reach + LANES - 1;
+  const chunkSamples = (regionRows - 1) * frameShift + frameLength;
   const signal = heap.top;
-  const out = alignTo16(signal + 4 * chunkSamples);
-  ensureMemory(kernel.memory, out + VECTOR * bins * chunkBlocks);
+  const region = alignTo16(signal + 4 * chunkSamples);
+  ensureMemory(kernel.memory, region + 4 * floatsPerRow * regionRows);
   const floats = new Float32Array(kernel.memory.buffer);
   const signalIndex = signal >> 2;
-  const outIndex = out >> 2;
+  const regionIndex = region >> 2;
   for (let first = 0; first < frames; first += CHUNK_FRAMES) {
     const count = Math.min(CHUNK_FRAMES, frames - first);
-    const blocks = Math.ceil(count / LANES);
-    // The last block's missing frames read zeros; their energies are not copied out.
-    const from = first * frameShift;
+    // Region row r holds frame first − reach + r.
+    const rowOf = (frame: number) => regionIndex + (frame - first + reach) * floatsPerRow;
+    const low = Math.max(0, first - reach);
+    const high = Math.min(frames, first + count + reach);
+    const blocks = Math.ceil((high - low) / LANES);
+    // A last block's frames past the clip read zeros; their rows are written over or not copied out.
+    const from = low * frameShift;
     const needed = (LANES * blocks - 1) * frameShift + frameLength;
     const present = Math.min(needed, samples.length - from);
     floats.set(samples.subarray(from, from + present), signalIndex);
     floats.fill(0, signalIndex + present, signalIndex + needed);
-    kernel.run(header, signal, blocks, out);
-    for (let t = 0; t < count; t++) {
-      const block = outIndex + (t >> 2) * LANES * bins + (t & 3);
-      const row = (first + t) * bins;
-      for (let m = 0; m < bins; m++) into[row + m] = floats[block + LANES * m];
-    }
+    kernel.features(header, signal, blocks, 4 * rowOf(low));
+    // Frames beyond either end of the clip repeat its edge frame, as Kaldi's add-deltas does.
+    for (let frame = first - reach; frame < low; frame++) floats.copyWithin(rowOf(frame), rowOf(0), rowOf(0) + rows);
+    for (let frame = high; frame < first + count + reach; frame++) floats.copyWithin(rowOf(frame), rowOf(frames - 1), rowOf(frames - 1) + rows);
+    if (columns > rows) kernel.deltas(header, 4 * rowOf(first), count);
+    for (let t = 0; t < count; t++) into.set(floats.subarray(rowOf(first + t), rowOf(first + t) + columns), (first + t) * stride);
   }
 }

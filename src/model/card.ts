@@ -48,6 +48,8 @@ export const modelSpecSchema = z.object({
   inputStatistics: z.boolean(),
   /** Batch norm on the pooled utterance vector, so that AdaBN's re-estimation standardises utterance statistics per domain. */
   utteranceNorm: z.boolean().optional(),
+  /** Percentiles (fractions, e.g. [0.1, 0.5, 0.9]) of each input dimension over time, pooled beside its mean and std (layers.ts); absent: none. */
+  inputPercentiles: z.array(z.number().min(0).max(1)).max(9).optional(),
   seed: z.number().int(),
 });
 export type ModelSpec = z.infer<typeof modelSpecSchema>;

@@ -34,9 +34,14 @@ export function buildEmotionModel(spec: ModelSpec): tf.LayersModel {
     hidden = tf.layers.batchNormalization({ name: `bn${block + 1}` }).apply(hidden) as tf.SymbolicTensor;
     hidden = tf.layers.reLU({ name: `relu${block + 1}` }).apply(hidden) as tf.SymbolicTensor;
   });
-  const pooled: tf.SymbolicTensor[] = [new StatsPooling({ name: 'frame_statistics' }).apply(hidden) as tf.SymbolicTensor];
-  // Without conv blocks the frame statistics already are the input's.
-  if (spec.inputStatistics && spec.channels.length > 0) pooled.push(new StatsPooling({ name: 'input_statistics' }).apply(frames) as tf.SymbolicTensor);
+  const percentiles = spec.inputPercentiles ?? [];
+  const inputPooled = spec.channels.length === 0 || spec.inputStatistics;
+  if (percentiles.length > 0 && !inputPooled) throw new Error('ModelSpec: inputPercentiles need the input pooled (inputStatistics, or no conv blocks)');
+  // Without conv blocks the frame statistics already are the input's, and take its percentiles (learnt channels never do: no gradient through a sort).
+  const pooled: tf.SymbolicTensor[] = [
+    new StatsPooling({ name: 'frame_statistics', ...(spec.channels.length === 0 ? { percentiles } : {}) }).apply(hidden) as tf.SymbolicTensor,
+  ];
+  if (spec.inputStatistics && spec.channels.length > 0) pooled.push(new StatsPooling({ name: 'input_statistics', percentiles }).apply(frames) as tf.SymbolicTensor);
   const concatenated = pooled.length > 1 ? (tf.layers.concatenate({ name: 'utterance' }).apply(pooled) as tf.SymbolicTensor) : pooled[0];
   const utterance = spec.utteranceNorm ? (tf.layers.batchNormalization({ name: 'utterance_bn' }).apply(concatenated) as tf.SymbolicTensor) : concatenated;
 

@@ -221,14 +221,31 @@ function estimate(labels: string[], probabilities: number[], minConfidence: numb
 
 /** The model's estimate for frames of speech, prepared as training prepared an utterance; null if too few. */
 function estimateSpeech(saved: SavedModel, matrix: FeatureMatrix, fewestFrames: number, minConfidence: number): EmotionEstimate | NoEstimate {
-  const { card } = saved;
   if (matrix.frames < fewestFrames) return NO_ESTIMATE;
-  const [input] = modelInputs([matrix], card);
+  const [input] = modelInputs([matrix], saved.card);
+  return estimateInput(saved, input, fewestFrames, minConfidence);
+}
+
+/** The model's estimate for frames already prepared (`modelInputs`); null if too few. */
+function estimateInput(saved: SavedModel, input: FeatureMatrix, fewestFrames: number, minConfidence: number): EmotionEstimate | NoEstimate {
+  const { card } = saved;
   if (input.frames < fewestFrames) return NO_ESTIMATE;
   const [raw] = infer(saved.model, [input]).probabilities;
   const probabilities = card.calibration ? scaleProbabilities(raw, card.calibration.temperature) : raw;
   if (!probabilities.every(Number.isFinite)) throw new Error(`the model gave non-finite probabilities (${probabilities.join(', ')}): its weights are damaged`);
   return estimate(card.labels, probabilities, minConfidence);
+}
+
+/**
+ * The prepared inputs of speaker turns for a card in 'speaker' normalisation: every turn's speech frames, and
+ * each speaker's turns standardised on that speaker's statistics over all their turns in the recording, as
+ * training standardised each speaker's clips (`normaliseSet`: a speaker with under `MIN_SPEAKER_FRAMES`
+ * active frames, 10 s, gets the card's statistics instead). Null for other cards or plans: each segment is then
+ * prepared on its own, as before.
+ */
+function speakerNormalisedInputs(saved: SavedModel, turns: { speaker?: string }[], matrices: FeatureMatrix[]): FeatureMatrix[] | null {
+  if (saved.card.normalisation.mode !== 'speaker' || turns.some((turn) => turn.speaker === undefined)) return null;
+  return modelInputs(matrices, saved.card, turns.map((turn) => turn.speaker!));
 }
 
 /** The estimate for a segment of speech given as audio alone (live input): all of its frames count as speech. */
@@ -269,18 +286,22 @@ export function predictAudio(saved: SavedModel, file: string, audio: Audio, opti
         ? windowSpans(audio.samples.length, rate, plan).map((span) => ({ ...span, kind: 'window' }))
         : turnSpans(plan.turns(file), audio).map((turn) => ({ ...toSamples(turn), kind: 'turn', speaker: turn.speaker }));
   const features = new SpeechFeatures(audio, card.featureConfig, needs, speech, wanted);
+  const turnFrames = plan.kind === 'turns' ? wanted.map((span) => features.speechFrames(span)) : [];
+  const turnInputs = plan.kind === 'turns' ? speakerNormalisedInputs(saved, wanted, turnFrames.map(({ matrix }) => matrix)) : null;
   const segments: SegmentPrediction[] = [];
-  for (const span of wanted) {
-    const { matrix, speech: hasSpeech } = features.speechFrames(span);
+  wanted.forEach((span, index) => {
+    const { matrix, speech: hasSpeech } = turnFrames[index] ?? features.speechFrames(span);
     segments.push({
       start: span.start / rate,
       end: span.end / rate,
       kind: span.kind,
       ...(span.speaker === undefined ? {} : { speaker: span.speaker }),
       speech: hasSpeech,
-      ...estimateSpeech(saved, matrix, needs.fewestFrames, minConfidence),
+      ...(turnInputs && matrix.frames >= needs.fewestFrames
+        ? estimateInput(saved, turnInputs[index], needs.fewestFrames, minConfidence)
+        : estimateSpeech(saved, matrix, needs.fewestFrames, minConfidence)),
     });
-  }
+  });
   const speechMatrices = speech.map((span) => features.speechFrames(span).matrix);
   const speechFrames = concatenate(speechMatrices);
   return {
