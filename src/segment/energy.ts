@@ -20,17 +20,17 @@ import { SegmentAssembler, type SegmentOptions, type SpeechSegment } from './seg
  *    on its own loudest frame P: a candidate stays speech only when L ≥ P − dynamicRangeDb. A breath or
  *    rustle before or after a sentence, which the first pass could not yet know was 30 dB below the sentence
  *    to come, is trimmed off, and a quiet gap of `mergeGapSeconds` or more inside the region splits it.
- *    Then voicing: the region's speech (split at those gaps into islands) is checked for voiced frames by
- *    YIN (`trackPitch` of src/features/pitch.ts: d' under 0.2 at a lag of 2–16.7 ms, runs of 3 frames or
- *    more). Speech frames more than `voicingMarginSeconds` before an island's first voiced frame or after its
- *    last one are not speech, and an island with no voiced frame at all is dropped: breathing, rustle, a
- *    noisy lead-in or tail within 30 dB of the sentence has no periodic source, while every sentence has
- *    vowels. The margin keeps the unvoiced consonants a sentence may begin or end with: an initial /s/ or /f/
- *    lasts 0.1–0.2 s, a final /s/ lengthened before a pause or a final stop's release and aspiration up to
- *    about 0.25 s (Klatt 1976, "Linguistic uses of segmental duration in English", JASA 59(5)); whispered
- *    speech, which has no voiced frame, is not found. YIN runs only on the islands' edges, in blocks of
- *    `VOICING_BLOCK_FRAMES` frames from each end until a voiced frame is found, so it costs about 0.5 s of
- *    YIN per island side, not a pass over all speech.
+ *    Then voicing: the region's speech (split at those gaps into islands) is checked for voiced frames with
+ *    YIN (`trackPitch` of src/features/pitch.ts): a frame is voiced when its voicing strength 1 − d' is at
+ *    least `MIN_VOICING_STRENGTH` (0.5) in a run of 3 frames or more. Speech frames more than
+ *    `voicingMarginSeconds` before an island's first voiced frame or after its last one are not speech, and an
+ *    island with no voiced frame at all is dropped: breathing, rustle, a noisy lead-in or tail within 30 dB of
+ *    the sentence has no periodic source, while every sentence has vowels. The margin (0.25 s) keeps the
+ *    unvoiced consonants a sentence may begin or end with: an initial /s/ or /f/ lasts 0.1–0.2 s, a final /s/
+ *    lengthened before a pause or a final stop's release and aspiration up to about 0.25 s (Klatt 1976,
+ *    "Linguistic uses of segmental duration in English", JASA 59(5)); whispered speech, which has no voiced
+ *    frame, is not found. YIN runs only on the islands' edges, `VOICING_BLOCK_FRAMES` frames (0.2 s) at a
+ *    time from each end until a voiced frame is found, not over all speech.
  *    A region is also decided whenever the segment it feeds reaches `maxSeconds` (when the assembler cuts
  *    a piece), each piece on the loudest frame of the region so far, so memory and latency stay bounded on an
  *    hour of talk without a pause.
@@ -78,14 +78,14 @@ export const ENERGY_OPTION_BOUNDS: Record<keyof EnergyOptions, [number, number]>
 
 const BLOCK_FRAMES = 50;
 /** Frames of an island's edge given to YIN at a time, while looking for its first (or last) voiced frame. */
-export const VOICING_BLOCK_FRAMES = 20;
+const VOICING_BLOCK_FRAMES = 20;
 /**
  * A frame is periodic for the voicing rule when 1 − d' ≥ 0.5: d' at the period measures the aperiodic share
  * of the frame's power (de Cheveigné and Kawahara 2002, section VI.B), so at least half of its power below
  * 1 kHz repeats with the period. YIN's pitch threshold (d' < 0.2, `YIN_THRESHOLD`) is stricter than a voicing
  * decision needs: creaky or breathy sentence ends (d' 0.2–0.35) fail it, white noise stays near d' ≈ 0.7.
  */
-export const MIN_VOICING_STRENGTH = 0.5;
+const MIN_VOICING_STRENGTH = 0.5;
 /** Periodic frames count only in runs of at least this many (30 ms, 3 periods of a 100 Hz voice), as pitch.ts does. */
 const MIN_PERIODIC_RUN = 3;
 /** Frames of audio kept either side of a YIN block, so its edge frames see the samples YIN reads around them. */
