@@ -106,7 +106,7 @@ for (const items of option('items', '15270').split(',').map(Number)) {
   const plan = { code: run.status, peakMegabytes: planPeak ? Number(planPeak[1]) / 1024 : NaN, userSeconds: planUser ? Number(planUser[1]) : NaN };
   if (process.argv.includes('--plan-only')) {
     console.log(JSON.stringify({ items, planOnly: true, ...plan }));
-    rows.push(`| ${items.toLocaleString('en')} | | | ${megabytes(plan.peakMegabytes)} | |`);
+    rows.push(`| ${items.toLocaleString('en')} | | | ${megabytes(plan.peakMegabytes)} | | ${loadavg()[0].toFixed(1)} |`);
     continue;
   }
   rmSync(store, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import { resample } from '../src/audio/resample.js';
 import { extractFeatures, resolveFeatureConfig, type FeatureConfig } from '../src/features/index.js';
 import { simdMelKernel } from '../src/features/melKernel.js';
 
-// The wasm SIMD kernel (float32, one frame a lane: window, FFT, mel, log, DCT) against the frame-by-frame float64 path on real speech.
+// The wasm SIMD kernel (float32, one frame a lane: window, FFT, mel, log, DCT; then the deltas) against the frame-by-frame float64 path on real speech.
 const espeakPath = join(fileURLToPath(new URL('.', import.meta.url)), 'fixtures/mfcc/espeak-en.wav');
 const espeak = decodeWavBuffer(readFileSync(espeakPath), espeakPath).samples;
 
@@ -57,6 +57,13 @@ describe('SIMD mel kernel', () => {
     const { frames, maxAbs } = difference(long, resolveFeatureConfig());
     expect(frames).toBeGreaterThan(1024);
     expect(maxAbs).toBeLessThan(2e-3);
+  });
+
+  it('deltas of clips shorter than their reach (1, 3 and 6 frames): every neighbour is an edge frame', () => {
+    for (const frames of [1, 3, 6]) {
+      const { maxAbs } = difference(espeak.subarray(8000, 8000 + 400 + (frames - 1) * 160), resolveFeatureConfig());
+      expect(maxAbs).toBeLessThan(2e-3);
+    }
   });
 
   it('digital silence gives the log floor in both paths (within float32 rounding of c0 = √23 · ln 2^−23)', () => {

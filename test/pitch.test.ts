@@ -175,7 +175,8 @@ describe('FeatureConfig.pitch', () => {
       const row = withPitch.data.subarray(t * 48, (t + 1) * 48);
       expect(Array.from(row.subarray(0, 13))).toEqual(Array.from(without.data.subarray(t * 39, t * 39 + 13)));
       expect(Array.from(row.subarray(13, 16))).toEqual(Array.from(expectedPitch.subarray(t * 3, t * 3 + 3)));
-      expect(Array.from(row.subarray(16, 29))).toEqual(Array.from(without.data.subarray(t * 39 + 13, t * 39 + 26)));
+      // Without pitch the SIMD kernel sums the deltas in float32 (melKernel.ts), with it deltas.ts in float64.
+      Array.from(row.subarray(16, 29)).forEach((delta, d) => expect(delta).toBeCloseTo(without.data[t * 39 + 13 + d], 5));
     }
     // Δ log F0 of a glide rising by 0.5 (natural log) a second: 0.005 a 10 ms frame, away from the edges.
     const middle = Math.floor(withPitch.frames / 2);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRedisUrl } from '../src/queue/connection.js';
 import { runQueuedJobs } from '../src/queue/coordinator.js';
 import { preprocessPayloadSchema } from '../src/queue/payloads.js';
-import { runPreprocessPayload } from '../src/queue/worker.js';
+import { rateLimiter, runPreprocessPayload } from '../src/queue/worker.js';
 import { featureConfigKey, resolveFeatureConfig } from '../src/features/index.js';
 import { selectBackend } from '../src/model/backend.js';
 import { saveModel } from '../src/model/io.js';
@@ -36,6 +36,16 @@ describe('parseRedisUrl', () => {
         expect((error as Error).message).not.toContain('hunter2');
       }
     }
+  });
+});
+
+describe('rateLimiter', () => {
+  it('turns jobs a second into BullMQ limits, fractions as one job per interval', () => {
+    expect(rateLimiter(4)).toEqual({ max: 4, duration: 1000 });
+    expect(rateLimiter(0.5)).toEqual({ max: 1, duration: 2000 });
+    expect(rateLimiter(0.01)).toEqual({ max: 1, duration: 100_000 });
+    expect(() => rateLimiter(0)).toThrow(/positive/);
+    expect(() => rateLimiter(Number.NaN)).toThrow(/positive/);
   });
 });
 
@@ -194,8 +204,12 @@ describe.skipIf(!runRedisTests || !existsSync(compiledCli))('ser queue over Redi
     const restarting = await TestRedis.start({ persistent });
     const busy: ChildProcess[] = [];
     try {
-      // Default lock time (30 s): a restart of a second must not make the jobs in hand look stalled.
-      for (let n = 0; n < 2; n++) busy.push(spawn(process.execPath, [compiledCli, 'worker', '--redis', restarting.url], { cwd: repoRoot, stdio: 'ignore' }));
+      // Default lock time (30 s): a restart of a second must not make the jobs in hand look stalled. Four jobs a
+      // second over both workers keeps the 32 jobs running for 8 s whatever the machine's speed, so the restart
+      // falls mid-run.
+      const workerArgs = [compiledCli, 'worker', '--redis', restarting.url, '--jobs-per-second', '4'];
+      for (let n = 0; n < 2; n++) busy.push(spawn(process.execPath, workerArgs, { cwd: repoRoot, stdio: 'ignore' }));
+      const started = performance.now();
       workers.push(...busy);
       const store = join(work, persistent ? 'restarted-persistent' : 'restarted-lost');
       const coordinator = runCli(['queue', 'preprocess', demoEn, '--out', store, '--redis', restarting.url, '--batch-files', '2']);
@@ -209,6 +223,8 @@ describe.skipIf(!runRedisTests || !existsSync(compiledCli))('ser queue over Redi
       const result = await coordinator;
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/processed 64 files/);
+      // The limit holds over both workers together: 32 jobs at 4 a second take at least 7 s.
+      expect(performance.now() - started).toBeGreaterThan(7000);
       // With the append-only file nothing was lost; without it the coordinator saw the jobs gone.
       if (persistent) expect(result.stderr).not.toMatch(/no longer in Redis/);
       else expect(result.stderr).toMatch(/no longer in Redis .*enqueued again/);

@@ -143,7 +143,8 @@ describe('energySegments: refining a region on its own peak (pass 2)', () => {
     let latest = 0;
     for (let start = 0; start < samples.length; start += 1600) {
       streamed.push(...vad.push(samples.subarray(start, start + 1600)));
-      // The audio still needed never reaches back more than maxSeconds, the padding, a 0.1 s chunk and a frame.
+      // The audio still needed never reaches back more than maxSeconds, the padding, a 0.1 s chunk and a frame:
+      // a piece is decided when it reaches maxSeconds, as in one pass.
       latest = Math.max(latest, vad.duration - vad.neededSince);
     }
     streamed.push(...vad.finish());

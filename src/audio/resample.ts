@@ -18,6 +18,7 @@
  */
 import { alignTo16, ensureMemory } from '../util/wasm.js';
 import { firKernel, TAP_MULTIPLE, type FirKernel } from './firKernel.js';
+import { SCRATCH, scratchSamples } from './scratch.js';
 
 const PASSBAND_EDGE = 0.9;
 const STOPBAND_ATTENUATION_DB = 80;
@@ -29,8 +30,12 @@ const DESIGN_ATTENUATION_DB = STOPBAND_ATTENUATION_DB + 2;
  * which keeps the error under −70 dB throughout the passband.
  */
 const MAX_PHASES = 2048;
-/** Outputs computed per kernel call: bounds the wasm memory a long file needs. */
-const CHUNK_OUTPUTS = 16384;
+/**
+ * Outputs computed per kernel call (whole periods, at least one): bounds the wasm memory a long file needs,
+ * and keeps a chunk's input (6k samples at 48 → 16 kHz) in the first-level cache while the kernel sweeps it
+ * once per phase.
+ */
+const CHUNK_OUTPUTS = 4096;
 
 /** One polyphase filter from `fromRate` to `toRate` = fromRate · up / down. */
 export interface ResamplingStage {
@@ -188,7 +193,8 @@ function copyPadded(samples: Float32Array, lead: number, from: number, count: nu
   into.fill(0, at + (high - first), at + count);
 }
 
-function runStage(kernel: FirKernel, stage: ResamplingStage, samples: Float32Array, outputCount: number): Float32Array {
+/** Fills `output` (all of it) with the stage's outputs. */
+function runStage(kernel: FirKernel, stage: ResamplingStage, samples: Float32Array, output: Float32Array): Float32Array {
   let heap = heaps.get(kernel);
   if (!heap) {
     heap = { top: 16, tables: new Map() };
@@ -204,11 +210,12 @@ function runStage(kernel: FirKernel, stage: ResamplingStage, samples: Float32Arr
   ensureMemory(kernel.memory, outputAt + chunkOutputs * BYTES);
   const floats = new Float32Array(kernel.memory.buffer);
 
-  const output = new Float32Array(outputCount);
+  const outputCount = output.length;
   for (let first = 0; first < outputCount; first += chunkOutputs) {
     const count = Math.min(chunkOutputs, outputCount - first);
     copyPadded(samples, halfTaps, (first / up) * down, chunkInputs, floats, inputAt / BYTES);
-    kernel.run(inputAt, tableAt, up, down * BYTES, taps * BYTES, outputAt, outputAt + count * BYTES);
+    // The last chunk computes whole periods; the outputs past `count` stay in the kernel's memory.
+    kernel.run(inputAt, tableAt, up, down * BYTES, taps * BYTES, outputAt, Math.ceil(count / up));
     output.set(floats.subarray(outputAt / BYTES, outputAt / BYTES + count), first);
   }
   return output;
@@ -234,9 +241,13 @@ export function resample(samples: Float32Array, fromRate: number, toRate: number
   const outputLength = Math.ceil((samples.length * toRate) / fromRate);
   let signal = samples;
   stages.forEach((stage, index) => {
-    // Each halving stage rounds its length up; the last stage computes exactly the overall length.
-    const count = index === stages.length - 1 ? outputLength : Math.ceil((signal.length * stage.up) / stage.down);
-    signal = runStage(kernel, stage, signal, count);
+    // Each halving stage rounds its length up; the last stage computes exactly the overall length. Only
+    // the last stage's output leaves; the others go into buffers reused from call to call, two in turn.
+    const last = index === stages.length - 1;
+    const output = last
+      ? new Float32Array(outputLength)
+      : scratchSamples(index % 2 === 0 ? SCRATCH.evenStage : SCRATCH.oddStage, Math.ceil((signal.length * stage.up) / stage.down));
+    signal = runStage(kernel, stage, signal, output);
   });
   return signal;
 }

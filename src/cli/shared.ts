@@ -67,6 +67,7 @@ export const NUMBER_RANGES = {
   attempts: { min: 1, max: 100, integer: true },
   concurrency: { min: 1, max: CORES, integer: true },
   'lock-seconds': { min: 1, max: 24 * 3600 },
+  'jobs-per-second': { min: 0.01, max: 100_000 },
   port: { min: 0, max: 65_535, integer: true },
   'high-freq': { min: -384_000, max: 384_000 },
 } satisfies Record<string, NumberRange>;

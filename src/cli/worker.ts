@@ -12,6 +12,7 @@ function builder(yargs: Argv) {
     .option('redis-ca', { type: 'string', describe: 'PEM file of the CA that signed the Redis server\'s TLS certificate (a private CA), trusted besides the system\'s' })
     .option('concurrency', numberOption('concurrency', { default: 1, describe: 'jobs this process runs at once per queue (extraction is CPU-bound: run one worker process per core instead)' }))
     .option('lock-seconds', numberOption('lock-seconds', { default: 30, describe: 'a job whose worker stops renewing its lock (killed, machine lost) is retried after about this long' }))
+    .option('jobs-per-second', numberOption('jobs-per-second', { describe: 'at most this many jobs a second per queue, over all workers (a limit kept in Redis), e.g. to spare shared storage; default: no limit' }))
     .option('allow', { type: 'string', array: true, describe: 'folders the jobs may name (corpus, store, model, audio); default: any' })
     .example('$0 worker --redis redis://queue-host:6379', 'take preprocess and predict jobs until stopped (Ctrl-C finishes the jobs in hand)')
     .example('$0 worker --redis rediss://ser:secret@queue-host:6380 --allow /mnt/archive /mnt/feats /mnt/models', 'TLS, a password, and only these folders')
@@ -23,8 +24,6 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
   ...commandLine('worker'),
   builder,
   handler: async (args) => {
-    if (!Number.isInteger(args.concurrency) || args.concurrency < 1 || args.concurrency > 256) throw new Error(`--concurrency must be a whole number from 1 to 256, got ${args.concurrency}`);
-    if (!Number.isFinite(args.lockSeconds) || args.lockSeconds < 1 || args.lockSeconds > 3600) throw new Error(`--lock-seconds must be from 1 to 3600, got ${args.lockSeconds}`);
     const redis = parseRedisUrl(args.redis, { caFile: args.redisCa });
     await checkRedis(redis);
     const models = new Map<string, Promise<SavedModel>>();
@@ -32,6 +31,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
       redis,
       concurrency: args.concurrency,
       lockSeconds: args.lockSeconds,
+      jobsPerSecond: args.jobsPerSecond,
       allow: args.allow?.map((folder) => resolve(folder)),
       predict: async (payload, paths) => {
         if (!models.has(payload.model)) models.set(payload.model, loadModel(payload.model));

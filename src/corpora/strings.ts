@@ -15,13 +15,18 @@ export function compactString(value: string): string {
   return SURROGATE.test(value) ? value : Buffer.from(value, 'utf8').toString('utf8');
 }
 
-/** One shared copy of each distinct string (speakers, emotions and languages repeat over a corpus's rows). */
+/**
+ * One shared copy of each distinct string (speakers, emotions and languages repeat over a corpus's rows). The
+ * copy kept is flat: a speaker name of 13 characters or more cut from the manifest would otherwise keep the
+ * whole manifest text alive.
+ */
 export function stringInterner(): (value: string) => string {
   const seen = new Map<string, string>();
   return (value) => {
     const known = seen.get(value);
     if (known !== undefined) return known;
-    seen.set(value, value);
-    return value;
+    const kept = compactString(value);
+    seen.set(kept, kept);
+    return kept;
   };
 }

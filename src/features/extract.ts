@@ -4,7 +4,7 @@ import { deltaScales, writeDeltas } from './deltas.js';
 import { createDescriptorExtractor, type DescriptorExtractor } from './descriptors.js';
 import { applyMelFilterBank, logWithFloor, melFilterBank, type MelFilterBank } from './filterbank.js';
 import { countFrames, createWindow, msToSamples, windowFrame } from './frames.js';
-import { baseFeatures, melKernel, type MelKernel, type MelPlan } from './melKernel.js';
+import { kernelFeatures, melKernel, type MelKernel, type MelPlan } from './melKernel.js';
 import { PITCH_DIMS, trackPitch, writePitchColumns } from './pitch.js';
 import { nextPowerOfTwo, powerSpectrum, powerSpectrumPlan, spectrumBins, type PowerSpectrumPlan } from './spectrum.js';
 
@@ -73,6 +73,7 @@ function buildPlan(config: FeatureConfig): ExtractionPlan {
   const scaledWindow = createWindow(config.windowType, frameLength).map((weight) => weight * INT16_SCALE);
   const melBank = melFilterBank({ sampleRate: config.sampleRate, fftSize, numBins: config.numMelBins, lowFreq: config.lowFreq, highFreq: config.highFreq });
   const transform = cepstralTransform(config);
+  const scales = config.deltas ? deltaScales(DELTA_ORDER, DELTA_WINDOW) : null;
   return {
     frameLength,
     frameShift,
@@ -87,6 +88,7 @@ function buildPlan(config: FeatureConfig): ExtractionPlan {
     melPlan: {
       transform,
       rows: baseDims(config),
+      deltaScales: scales,
       frameLength,
       frameShift,
       fftSize,
@@ -103,7 +105,7 @@ function buildPlan(config: FeatureConfig): ExtractionPlan {
       config.descriptors.length > 0
         ? createDescriptorExtractor(config.descriptors, { sampleRate: config.sampleRate, frameLength, fftSize, windowType: config.windowType })
         : null,
-    deltaScales: config.deltas ? deltaScales(DELTA_ORDER, DELTA_WINDOW) : null,
+    deltaScales: scales,
   };
 }
 
@@ -151,13 +153,15 @@ export function extractFeatures(samples: Float32Array, sampleRate: number, confi
   const { dims, writeDescriptors } = plan;
   const descriptorOffset = dims - config.descriptors.length;
   const data = new Float32Array(frames * dims);
-  if (kernel) baseFeatures(kernel, plan.melPlan, samples, frames, data, dims);
+  // The kernel takes the deltas too unless pitch columns, computed below, are to be among their sources.
+  const kernelDeltas = kernel !== null && plan.deltaScales !== null && !config.pitch;
+  if (kernel) kernelFeatures(kernel, plan.melPlan, samples, frames, data, dims, kernelDeltas);
   else for (let t = 0; t < frames; t++) writeBaseFeatures(plan, samples, t * plan.frameShift, data, t * dims);
   if (writeDescriptors) for (let t = 0; t < frames; t++) writeDescriptors(samples, t * plan.frameShift, data, t * dims + descriptorOffset);
   if (config.pitch) {
     const track = trackPitch(samples, { sampleRate, frameLength: plan.frameLength, frameShift: plan.frameShift, removeDcOffset: config.removeDcOffset });
     writePitchColumns(track, data, dims, plan.baseDims);
   }
-  if (plan.deltaScales) writeDeltas(data, frames, dims, plan.deltaSourceDims, plan.deltaScales);
+  if (plan.deltaScales && !kernelDeltas) writeDeltas(data, frames, dims, plan.deltaSourceDims, plan.deltaScales);
   return { frames, dims, data };
 }

@@ -19,7 +19,9 @@
  *           s = (r − 1)/(r + 1):  ln v = e·ln 2 + 2s·(1 + s²/3 + s⁴/5 + s⁶/7 + s⁸/9)  (|s| ≤ 0.172, so the
  *           series' remainder is under 1e−9, below float32 rounding)
  *   out[c] = Σ_m T[c][m] · logMel[m]   (T: the DCT rows times the lifter for MFCC, the identity for fbank)
- * Output: for block b, the `rows` vectors out[c] of its four frames, lane j = frame 4b + j.
+ * Output: lane j of out[c] to column c of frame 4b + j's row. A second function then adds Kaldi's deltas
+ * (deltas.ts) along the rows, four columns a step: Δ^i x[t] = Σ_j scales[i][j] · x[t + j − centre], the
+ * frames past either end repeating the edge frame (kernelFeatures copies them in).
  *
  * Example: 16 kHz, 25 ms frames: N = 400, fftSize 512, M = 256 complex points, 8 radix-2 stages, 23 mel bins.
  */
@@ -29,8 +31,10 @@ import { powerSpectrumPlan } from './spectrum.js';
 
 export interface MelKernel {
   memory: WebAssembly.Memory;
-  /** `header`: the plan's address; `signal`: the first sample of block 0; four frames a block, `blocks` blocks; `out`: 16 bytes per mel bin and block. */
-  run(header: number, signal: number, blocks: number, out: number): void;
+  /** `header`: the plan's address; `signal`: the first sample of block 0; four frames a block, `blocks` blocks; `out`: the first frame's row (rows rowBytes apart). */
+  features(header: number, signal: number, blocks: number, out: number): void;
+  /** The deltas of `count` rows from `row` on, whose neighbours (the plan's reach each side) hold base features. */
+  deltas(header: number, row: number, count: number): void;
 }
 
 /** What one configuration's frames need; the window carries Kaldi's int16 scale. */
@@ -38,6 +42,8 @@ export interface MelPlan {
   /** rows × numBins, row-major: the lifted DCT (MFCC), or null for the log mel energies themselves (fbank). */
   transform: Float64Array | null;
   rows: number;
+  /** Kaldi's delta filters (deltas.ts deltaScales; [0] is the identity), or null without deltas. */
+  deltaScales: Float64Array[] | null;
   frameLength: number;
   frameShift: number;
   fftSize: number;
@@ -72,14 +78,18 @@ const H = {
   logMel: 56,
   transform: 60,
   transformEnd: 64,
+  rowBytes: 68,
+  deltaTable: 72, // per order ≥ 1: taps address, taps end, reach in bytes (centre · rowBytes), target column in bytes
+  deltaTableEnd: 76,
+  baseBytes: 80, // 4 · rows: the base features' width in a row
 };
-const HEADER_BYTES = 80;
+const HEADER_BYTES = 96;
 
 // Parameters, then i32 locals, then v128 locals.
 const [HEADER, SIGNAL, BLOCKS, OUT] = [0, 1, 2, 3];
 const I32_LOCALS = ['frameBytes', 'shiftBytes', 'fftBytes', 'window', 'scratch', 'z', 'zEnd', 'twiddles', 'post', 'postEnd', 'mel', 'melEnd',
   'firstSpan', 'i', 'sample', 'a0', 'a1', 'a2', 'a3', 'span', 'stride', 'j', 'tw', 'a', 'b', 'entry', 'p', 'w', 'wEnd', 'logMel', 'logMelEnd',
-  'q', 'transform', 'transformEnd'] as const;
+  'q', 'transform', 'transformEnd', 'rowBytes', 'column'] as const;
 const V128_LOCALS = ['sum', 'mean', 'c', 'prev', 'cur', 'v', 'wc', 'ws', 'ar', 'ai', 'br', 'bi', 'dr', 'di', 'er', 'ei', 'or', 'oi', 'pr', 'pi',
   'x', 'y', 'acc', 'e', 'r', 'big', 's', 's2', 'poly'] as const;
 const local = Object.fromEntries([...I32_LOCALS, ...V128_LOCALS].map((name, index) => [name, 4 + index])) as Record<
@@ -129,6 +139,7 @@ function melFunction(): WasmFunction {
     ...set('twiddles', field(H.twiddles)), ...set('post', field(H.post)), ...set('postEnd', field(H.postEnd)),
     ...set('mel', field(H.mel)), ...set('melEnd', field(H.melEnd)), ...set('firstSpan', field(H.firstSpan)),
     ...set('logMel', field(H.logMel)), ...set('transform', field(H.transform)), ...set('transformEnd', field(H.transformEnd)),
+    ...set('rowBytes', field(H.rowBytes)),
     // Both the mel table and the log energies take 16 bytes a bin.
     ...set('logMelEnd', [...get('logMel'), ...get('melEnd'), ...get('mel'), ...op.i32Sub, ...op.i32Add]),
     ...set('c', splat(op.localGet(HEADER), H.preemphasis)),
@@ -227,9 +238,11 @@ function melFunction(): WasmFunction {
       ...addTo('entry', op.i32Const(VECTOR)),
     ]),
   ];
-  // One output row per transform row: its weights (splatted) against the log mel energies.
+  // One output column per transform row: its weights (splatted) against the log mel energies; lane j goes to frame j's row.
+  const laneAddress = (lane: number) => [...get('column'), ...(lane === 0 ? [] : [...get('rowBytes'), ...op.i32Const(lane), ...op.i32Mul, ...op.i32Add])];
   const transform = [
     ...set('w', get('transform')),
+    ...set('column', op.localGet(OUT)),
     ...whileLoop(below('w', 'transformEnd'), [
       ...set('acc', op.v128Zero),
       ...set('q', get('logMel')),
@@ -238,9 +251,10 @@ function melFunction(): WasmFunction {
         ...addTo('w', op.i32Const(VECTOR)),
         ...addTo('q', op.i32Const(VECTOR)),
       ]),
-      ...store(op.localGet(OUT), get('acc')),
-      ...op.localGet(OUT), ...op.i32Const(VECTOR), ...op.i32Add, ...op.localSet(OUT),
+      ...[0, 1, 2, 3].flatMap((lane) => [...laneAddress(lane), ...get('acc'), ...op.f32x4ExtractLane(lane), ...op.f32Store(0)]),
+      ...addTo('column', op.i32Const(4)),
     ]),
+    ...op.localGet(OUT), ...get('rowBytes'), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.localSet(OUT),
   ];
   const body = [
     ...header,
@@ -251,12 +265,55 @@ function melFunction(): WasmFunction {
       ...op.localGet(BLOCKS), ...op.i32Const(1), ...op.i32Sub, ...op.localSet(BLOCKS),
     ]),
   ];
-  return { name: 'mel', params: 4, locals: { i32: I32_LOCALS.length, v128: V128_LOCALS.length }, body };
+  return { name: 'features', params: 4, locals: { i32: I32_LOCALS.length, v128: V128_LOCALS.length }, body };
+}
+
+/**
+ * Kaldi's add-deltas over rows of base features (deltas.ts): for each order i, columns [i·rows, (i+1)·rows)
+ * of row t are Σ_j scales[i][j] · base[t + j − centre], four columns a step (the last step may spill up to
+ * three columns past the block, into the next order's block, written after it, or the row's padding).
+ */
+function deltaFunction(): WasmFunction {
+  const [HEADER_, ROW, COUNT] = [0, 1, 2];
+  const [ROW_BYTES, BASE_BYTES, ENTRY, TABLE_END, K, SOURCE, TAP, TAP_END] = [3, 4, 5, 6, 7, 8, 9, 10];
+  const ACC = 11;
+  const g = op.localGet;
+  const s = (index: number, value: number[]) => [...value, ...op.localSet(index)];
+  const inc = (index: number, amount: number[]) => s(index, [...g(index), ...amount, ...op.i32Add]);
+  const lt = (a: number, b: number) => [...g(a), ...g(b), ...op.i32LtU];
+  const entryField = (offset: number) => [...g(ENTRY), ...op.i32Load(offset)];
+  const body = [
+    ...s(ROW_BYTES, [...g(HEADER_), ...op.i32Load(H.rowBytes)]),
+    ...s(BASE_BYTES, [...g(HEADER_), ...op.i32Load(H.baseBytes)]),
+    ...s(TABLE_END, [...g(HEADER_), ...op.i32Load(H.deltaTableEnd)]),
+    ...whileLoop(g(COUNT), [
+      ...s(ENTRY, [...g(HEADER_), ...op.i32Load(H.deltaTable)]),
+      ...whileLoop(lt(ENTRY, TABLE_END), [
+        ...s(K, op.i32Const(0)),
+        ...whileLoop(lt(K, BASE_BYTES), [
+          ...s(ACC, op.v128Zero),
+          ...s(SOURCE, [...g(ROW), ...entryField(8), ...op.i32Sub, ...g(K), ...op.i32Add]),
+          ...s(TAP, entryField(0)), ...s(TAP_END, entryField(4)),
+          ...whileLoop(lt(TAP, TAP_END), [
+            ...s(ACC, [...g(ACC), ...g(TAP), ...op.v128Load(0), ...g(SOURCE), ...op.v128Load(0), ...op.f32x4Mul, ...op.f32x4Add]),
+            ...inc(SOURCE, g(ROW_BYTES)),
+            ...inc(TAP, op.i32Const(VECTOR)),
+          ]),
+          ...g(ROW), ...entryField(12), ...op.i32Add, ...g(K), ...op.i32Add, ...g(ACC), ...op.v128Store(0),
+          ...inc(K, op.i32Const(VECTOR)),
+        ]),
+        ...inc(ENTRY, op.i32Const(VECTOR)),
+      ]),
+      ...inc(ROW, g(ROW_BYTES)),
+      ...s(COUNT, [...g(COUNT), ...op.i32Const(1), ...op.i32Sub]),
+    ]),
+  ];
+  return { name: 'deltas', params: 3, locals: { i32: 8, v128: 1 }, body };
 }
 
 /** Undefined where the engine lacks wasm SIMD. */
 export function simdMelKernel(): MelKernel | undefined {
-  return instantiate<MelKernel['run']>(melFunction());
+  return instantiate<MelKernel & Record<string, unknown>>([melFunction(), deltaFunction()]);
 }
 
 let defaultKernel: MelKernel | null | undefined;
@@ -310,6 +367,9 @@ function placePlan(kernel: MelKernel, heap: KernelHeap, plan: MelPlan): number {
   const weights = take(VECTOR * weightCount);
   const logMel = take(VECTOR * melBank.numBins);
   const transform = take(VECTOR * plan.rows * melBank.numBins);
+  const orders = plan.deltaScales?.slice(1) ?? [];
+  const deltaTable = take(VECTOR * orders.length);
+  const deltaTaps = take(VECTOR * orders.reduce((total, taps) => total + taps.length, 0));
   ensureMemory(kernel.memory, top);
 
   const ints = new Int32Array(kernel.memory.buffer);
@@ -321,7 +381,8 @@ function placePlan(kernel: MelKernel, heap: KernelHeap, plan: MelPlan): number {
     [H.frameBytes, VECTOR * frameLength], [H.shiftBytes, 4 * plan.frameShift], [H.fftBytes, VECTOR * fftSize], [H.window, windowAt],
     [H.scratch, scratch], [H.z, z], [H.twiddles, twiddles], [H.post, post], [H.postEnd, post + 32 * pairs], [H.mel, mel],
     [H.melEnd, mel + VECTOR * melBank.numBins], [H.firstSpan, COMPLEX_VECTOR * (half / 2)], [H.logMel, logMel], [H.transform, transform],
-    [H.transformEnd, transform + VECTOR * plan.rows * melBank.numBins],
+    [H.transformEnd, transform + VECTOR * plan.rows * melBank.numBins], [H.rowBytes, rowBytes(plan)],
+    [H.deltaTable, deltaTable], [H.deltaTableEnd, deltaTable + VECTOR * orders.length], [H.baseBytes, 4 * plan.rows],
   ].forEach(([offset, value]) => int(header + offset, value));
   float(header + H.meanScale, plan.removesDc ? 1 / frameLength : 0);
   float(header + H.preemphasis, plan.preemphasisCoefficient);
@@ -352,44 +413,78 @@ function placePlan(kernel: MelKernel, heap: KernelHeap, plan: MelPlan): number {
       splatAt(transform + VECTOR * (row * melBank.numBins + m), weight);
     }
   }
+  let tapAt = deltaTaps;
+  orders.forEach((taps, index) => {
+    const entry = deltaTable + VECTOR * index;
+    int(entry, tapAt);
+    int(entry + 4, tapAt + VECTOR * taps.length);
+    int(entry + 8, ((taps.length - 1) / 2) * rowBytes(plan));
+    int(entry + 12, 4 * plan.rows * (index + 1));
+    taps.forEach((tap) => {
+      splatAt(tapAt, tap);
+      tapAt += VECTOR;
+    });
+  });
 
   heap.top = top;
   heap.plans.set(plan, header);
   return header;
 }
 
+/** A row holds [base | Δ | ΔΔ …] and four floats more, into which a four-column step may spill. */
+function rowFloats(plan: MelPlan): number {
+  return plan.rows * (plan.deltaScales?.length ?? 1) + LANES;
+}
+const rowBytes = (plan: MelPlan) => 4 * rowFloats(plan);
+
 /**
- * Writes the plan.rows base features (MFCCs, or log mel energies) of frames 0 … frames−1 of `samples`
- * (frame t starting at t·frameShift) into row t of `into`, whose rows are `stride` values apart; in chunks
- * of CHUNK_FRAMES frames.
+ * Writes the features of frames 0 … frames−1 of `samples` (frame t starting at t·frameShift) into row t of
+ * `into`, whose rows are `stride` values apart: the plan.rows base features (MFCCs, or log mel energies),
+ * then with `withDeltas` their deltas (Kaldi's add-deltas, edge frames repeated). In chunks of CHUNK_FRAMES
+ * frames, each computed with the frames its deltas reach on either side.
  */
-export function baseFeatures(kernel: MelKernel, plan: MelPlan, samples: Float32Array, frames: number, into: Float32Array, stride: number): void {
+export function kernelFeatures(
+  kernel: MelKernel,
+  plan: MelPlan,
+  samples: Float32Array,
+  frames: number,
+  into: Float32Array,
+  stride: number,
+  withDeltas: boolean,
+): void {
   const heap = kernelHeap(kernel);
   const header = placePlan(kernel, heap, plan);
-  const { frameShift, frameLength } = plan;
-  const { rows } = plan;
-  const chunkBlocks = CHUNK_FRAMES / LANES;
-  const chunkSamples = (CHUNK_FRAMES - 1) * frameShift + frameLength;
+  const { frameShift, frameLength, rows, deltaScales } = plan;
+  const reach = withDeltas && deltaScales ? (deltaScales[deltaScales.length - 1].length - 1) / 2 : 0;
+  const columns = withDeltas && deltaScales ? rows * deltaScales.length : rows;
+  const floatsPerRow = rowFloats(plan);
+  // Rows of one chunk: its frames, `reach` each side, and up to three more that a last block of four fills.
+  const regionRows = CHUNK_FRAMES + 2 * reach + LANES - 1;
+  const chunkSamples = (regionRows - 1) * frameShift + frameLength;
   const signal = heap.top;
-  const out = alignTo16(signal + 4 * chunkSamples);
-  ensureMemory(kernel.memory, out + VECTOR * rows * chunkBlocks);
+  const region = alignTo16(signal + 4 * chunkSamples);
+  ensureMemory(kernel.memory, region + 4 * floatsPerRow * regionRows);
   const floats = new Float32Array(kernel.memory.buffer);
   const signalIndex = signal >> 2;
-  const outIndex = out >> 2;
+  const regionIndex = region >> 2;
   for (let first = 0; first < frames; first += CHUNK_FRAMES) {
     const count = Math.min(CHUNK_FRAMES, frames - first);
-    const blocks = Math.ceil(count / LANES);
-    // The last block's missing frames read zeros; their energies are not copied out.
-    const from = first * frameShift;
+    // Region row r holds frame first − reach + r.
+    const rowOf = (frame: number) => regionIndex + (frame - first + reach) * floatsPerRow;
+    const low = Math.max(0, first - reach);
+    const high = Math.min(frames, first + count + reach);
+    const blocks = Math.ceil((high - low) / LANES);
+    // A last block's frames past the clip read zeros; their rows are written over or not copied out.
+    const from = low * frameShift;
     const needed = (LANES * blocks - 1) * frameShift + frameLength;
     const present = Math.min(needed, samples.length - from);
     floats.set(samples.subarray(from, from + present), signalIndex);
     floats.fill(0, signalIndex + present, signalIndex + needed);
-    kernel.run(header, signal, blocks, out);
-    for (let t = 0; t < count; t++) {
-      const block = outIndex + (t >> 2) * LANES * rows + (t & 3);
-      const row = (first + t) * stride;
-      for (let c = 0; c < rows; c++) into[row + c] = floats[block + LANES * c];
-    }
+    kernel.features(header, signal, blocks, 4 * rowOf(low));
+    // Frames beyond either end of the clip repeat its edge frame, as Kaldi's add-deltas does.
+    for (let frame = first - reach; frame < low; frame++) floats.copyWithin(rowOf(frame), rowOf(0), rowOf(0) + rows);
+    for (let frame = high; frame < first + count + reach; frame++) floats.copyWithin(rowOf(frame), rowOf(frames - 1), rowOf(frames - 1) + rows);
+    if (columns > rows) kernel.deltas(header, 4 * rowOf(first), count);
+    for (let t = 0; t < count; t++) into.set(floats.subarray(rowOf(first + t), rowOf(first + t) + columns), (first + t) * stride);
   }
 }

@@ -16,6 +16,11 @@ export interface QueueWorkerOptions {
   concurrency: number;
   /** How long a job's lock lasts without renewal: a worker killed mid-job has its job retried after about this long. */
   lockSeconds: number;
+  /**
+   * At most this many jobs a second per queue, over every worker of the queue (BullMQ's limiter, kept in Redis),
+   * e.g. to spare shared storage; omitted, no limit.
+   */
+  jobsPerSecond?: number;
   /** When given, every folder a payload names must lie inside one of these. */
   allow?: string[];
   /** Runs predict jobs (loads the model of each); omitted, this worker takes only preprocess jobs. */
@@ -66,12 +71,22 @@ export async function runPreprocessPayload(payload: PreprocessPayload, jobId: st
 }
 
 /**
+ * BullMQ's limiter allows `max` jobs per `duration` ms: whole jobs a second at or above one a second, else one
+ * job per 1/rate seconds. Example: 4 → {max: 4, duration: 1000}; 0.5 → {max: 1, duration: 2000}.
+ */
+export function rateLimiter(jobsPerSecond: number): { max: number; duration: number } {
+  if (!(jobsPerSecond > 0) || !Number.isFinite(jobsPerSecond)) throw new Error(`jobs per second must be a positive number, got ${jobsPerSecond}`);
+  return jobsPerSecond >= 1 ? { max: Math.round(jobsPerSecond), duration: 1000 } : { max: 1, duration: Math.round(1000 / jobsPerSecond) };
+}
+
+/**
  * Takes jobs of `ser queue preprocess` (and of `ser queue predict` when `predict` is given) from Redis until
  * closed. A job's result goes back through Redis to the coordinator, which alone writes the store's index.
  */
 export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
-  const { redis, concurrency, lockSeconds, allow, predict, onEvent = () => {} } = options;
+  const { redis, concurrency, lockSeconds, jobsPerSecond, allow, predict, onEvent = () => {} } = options;
   const settings = {
+    ...(jobsPerSecond === undefined ? {} : { limiter: rateLimiter(jobsPerSecond) }),
     connection: redis.connection,
     concurrency,
     lockDuration: lockSeconds * 1000,

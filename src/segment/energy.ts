@@ -19,8 +19,9 @@ import { SegmentAssembler, type SegmentOptions, type SpeechSegment } from './seg
  *    on its own loudest frame P: a candidate stays speech only when L ≥ P − dynamicRangeDb. A breath or
  *    rustle before or after a sentence, which the first pass could not yet know was 30 dB below the sentence
  *    to come, is trimmed off, and a quiet gap of `mergeGapSeconds` or more inside the region splits it.
- *    A region longer than `maxSeconds` is refined in pieces of `maxSeconds`, each on the loudest frame of
- *    the region so far, so memory and latency stay bounded on an hour of talk without a pause.
+ *    A region is also decided whenever the segment it feeds reaches `maxSeconds` (when the assembler cuts
+ *    a piece), each piece on the loudest frame of the region so far, so memory and latency stay bounded on an
+ *    hour of talk without a pause.
  * Speech decisions then go through `SegmentAssembler` (merge across short pauses, drop clicks, cut long
  * segments), in time order, so a segment is known at the same moment as with one pass.
  * Example: at 16 kHz a frame is 480 samples every 160; digital silence, a DC offset or noise at −80 dBFS
@@ -190,7 +191,8 @@ export class EnergyVad {
         this.region.push(frame);
         this.regionPeak = Math.max(this.regionPeak, level);
         this.lastCandidateEnd = frame.end;
-        if (frame.end - this.region[0].start >= maxSeconds) finished.push(...this.decideRegion());
+        // A piece is decided once the segment it feeds reaches maxSeconds, so it is cut when it would be in one pass.
+        if (frame.end - (this.assembler.openSince ?? this.region[0].start) >= maxSeconds) finished.push(...this.decideRegion());
       } else if (this.regionPeak > -Infinity) {
         this.region.push(frame);
         if (frame.end - this.lastCandidateEnd >= mergeGapSeconds) {

@@ -32,11 +32,6 @@ export interface StoreRunOptions {
   onNotice?: (message: string) => void;
 }
 
-/**
- * One run writing a store: holds its lock, knows which utterances need extracting, appends each outcome to
- * the item log as it comes, and on `close` compacts the log and writes errors.json. `preprocessCorpus` feeds
- * it from worker threads, `ser queue preprocess` from queue workers on other machines.
- */
 /** The file just recorded, as progress reports show it. */
 export interface ProgressItem {
   id: string;

@@ -47,6 +47,7 @@ export const op = {
   block: [0x02, EMPTY_BLOCK],
   loop: [0x03, EMPTY_BLOCK],
   if: [0x04, EMPTY_BLOCK],
+  else: [0x05],
   end: [0x0b],
   br: (depth: number) => [0x0c, depth],
   brIf: (depth: number) => [0x0d, depth],
@@ -57,6 +58,7 @@ export const op = {
   f32Load: (offset: number) => [0x2a, ...memarg(offset)],
   f32Store: (offset: number) => [0x38, ...memarg(offset)],
   i32Const: (value: number) => [0x41, ...signedLeb(value)],
+  i32Eqz: [0x45],
   i32Eq: [0x46],
   i32LtU: [0x49],
   i32GeU: [0x4f],
@@ -75,6 +77,9 @@ export const op = {
   v128And: [0xfd, 0x4e],
   v128Or: [0xfd, 0x50],
   v128Bitselect: [0xfd, 0x52],
+  i32x4ExtaddPairwiseI16x8S: [0xfd, 0x7e],
+  i32x4ExtendLowI16x8S: [0xfd, 0xa7, 0x01],
+  i32x4ExtendHighI16x8S: [0xfd, 0xa8, 0x01],
   i32x4ShrU: [0xfd, 0xad, 0x01],
   i32x4Sub: [0xfd, 0xb1, 0x01],
   f32x4ConvertI32x4S: [0xfd, 0xfa, 0x01],
@@ -105,7 +110,7 @@ function name(text: string): number[] {
  * Branch depths inside `body` count from the loop (0 = continue, 1 = break).
  */
 export function whileLoop(condition: number[], body: number[]): number[] {
-  return [...op.block, ...op.loop, ...condition, ...[0x45] /* i32.eqz */, ...op.brIf(1), ...body, ...op.br(0), ...op.end, ...op.end];
+  return [...op.block, ...op.loop, ...condition, ...op.i32Eqz, ...op.brIf(1), ...body, ...op.br(0), ...op.end, ...op.end];
 }
 
 export interface WasmFunction {
@@ -118,27 +123,29 @@ export interface WasmFunction {
   body: number[];
 }
 
-/** The module: the function (no results) exported under its name, and a memory of one page exported as `memory`. */
-export function wasmModuleBytes(fn: WasmFunction): Uint8Array<ArrayBuffer> {
-  const locals = vector([[...unsignedLeb(fn.locals.i32), I32], [...unsignedLeb(fn.locals.v128), V128]]);
-  const functionBody = [...locals, ...fn.body, ...op.end];
+/** The module: each function (no results) exported under its name, in a type of its own, and a memory of one page exported as `memory`. */
+export function wasmModuleBytes(functions: WasmFunction[]): Uint8Array<ArrayBuffer> {
+  const bodies = functions.map((fn) => {
+    const locals = vector([[...unsignedLeb(fn.locals.i32), I32], [...unsignedLeb(fn.locals.v128), V128]]);
+    const functionBody = [...locals, ...fn.body, ...op.end];
+    return [...unsignedLeb(functionBody.length), ...functionBody];
+  });
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vector([[0x60, ...vector(new Array<number[]>(fn.params).fill([I32])), ...vector([])]])),
-    ...section(3, vector([[0]])),
+    ...section(1, vector(functions.map((fn) => [0x60, ...vector(new Array<number[]>(fn.params).fill([I32])), ...vector([])]))),
+    ...section(3, vector(functions.map((_, index) => unsignedLeb(index)))),
     ...section(5, vector([[0x00, 1]])),
-    ...section(7, vector([[...name(fn.name), 0x00, 0], [...name('memory'), 0x02, 0]])),
-    ...section(10, vector([[...unsignedLeb(functionBody.length), ...functionBody]])),
+    ...section(7, vector([...functions.map((fn, index) => [...name(fn.name), 0x00, ...unsignedLeb(index)]), [...name('memory'), 0x02, 0]])),
+    ...section(10, vector(bodies)),
   ]);
 }
 
-/** The function and memory of the module, or undefined where the engine lacks WebAssembly or its SIMD. */
-export function instantiate<F>(fn: WasmFunction): { run: F; memory: WebAssembly.Memory } | undefined {
+/** The module's functions by name and its memory, or undefined where the engine lacks WebAssembly or its SIMD. */
+export function instantiate<F extends Record<string, unknown>>(functions: WasmFunction[]): (F & { memory: WebAssembly.Memory }) | undefined {
   if (typeof WebAssembly === 'undefined') return undefined;
-  const bytes = wasmModuleBytes(fn);
+  const bytes = wasmModuleBytes(functions);
   if (!WebAssembly.validate(bytes)) return undefined;
-  const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports;
-  return { run: exports[fn.name] as F, memory: exports.memory as WebAssembly.Memory };
+  return new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as F & { memory: WebAssembly.Memory };
 }
 
 /** Grows `memory` to hold at least `bytes`. */
