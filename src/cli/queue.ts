@@ -8,13 +8,11 @@ import { DEFAULT_BATCH_LIMITS, parseRedisUrl, queuePredictFiles, queuePreprocess
 import { writeFileAtomic } from '../util/fs.js';
 import { describeFeatureConfig, featureConfigFromArgs, withFeatureOptions } from './featureOptions.js';
 import { extractionProgress, ProgressBar } from './progress.js';
-import { exitStatusFor, folderOption, numberOption, reportPreprocessing } from './shared.js';
+import { exitStatusFor, folderOption, numberOption, reportPreprocessing, withRedisOptions } from './shared.js';
 import { commandLine } from './commands.js';
 
 function withQueueOptions<T>(yargs: Argv<T>) {
-  return yargs
-    .option('redis', { type: 'string', demandOption: true, describe: 'Redis URL: redis://[user:password@]host[:port][/db], rediss:// for TLS (the password is never printed)' })
-    .option('redis-ca', { type: 'string', describe: 'PEM file of the CA that signed the Redis server\'s TLS certificate (a private CA), trusted besides the system\'s' })
+  return withRedisOptions(yargs)
     .option('batch-files', numberOption('batch-files', { default: DEFAULT_BATCH_LIMITS.files, describe: 'files per job at most (small files travel together)' }))
     .option('batch-mb', numberOption('batch-mb', { default: DEFAULT_BATCH_LIMITS.bytes / 2 ** 20, describe: 'megabytes of audio per job at most (a bigger file is a job of its own)' }))
     .option('attempts', numberOption('attempts', { default: 3, describe: 'tries of a job before its files are reported failed' }));

@@ -1,6 +1,6 @@
 import { mkdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Options } from 'yargs';
+import type { Argv, Options } from 'yargs';
 import type { Corpus } from '../corpora/index.js';
 import type { PreprocessSummary } from '../store/index.js';
 import type { ModelSpec } from '../model/emotionModel.js';
@@ -127,6 +127,13 @@ export function folderOption<O extends OptionSettings>(flag: string, options: O)
       return value;
     },
   };
+}
+
+/** `--redis` and `--redis-ca`, as `ser queue` and `ser worker` both take them. */
+export function withRedisOptions<T>(yargs: Argv<T>) {
+  return yargs
+    .option('redis', { type: 'string', demandOption: true, describe: 'Redis URL: redis://[user:password@]host[:port][/db], rediss:// for TLS (the password is never printed)' })
+    .option('redis-ca', { type: 'string', describe: 'PEM file of the CA that signed the Redis server\'s TLS certificate (a private CA), trusted besides the system\'s' });
 }
 
 const SYSTEM_ERRORS: Record<string, string> = {

@@ -3,13 +3,11 @@ import type { Argv, CommandModule } from 'yargs';
 import { loadModel, type SavedModel } from '../model/io.js';
 import { predictFiles } from '../predict/predict.js';
 import { checkRedis, parseRedisUrl, startQueueWorker } from '../queue/index.js';
-import { numberOption } from './shared.js';
+import { numberOption, withRedisOptions } from './shared.js';
 import { commandLine } from './commands.js';
 
 function builder(yargs: Argv) {
-  return yargs
-    .option('redis', { type: 'string', demandOption: true, describe: 'Redis URL: redis://[user:password@]host[:port][/db], rediss:// for TLS (the password is never printed)' })
-    .option('redis-ca', { type: 'string', describe: 'PEM file of the CA that signed the Redis server\'s TLS certificate (a private CA), trusted besides the system\'s' })
+  return withRedisOptions(yargs)
     .option('concurrency', numberOption('concurrency', { default: 1, describe: 'jobs this process runs at once per queue (extraction is CPU-bound: run one worker process per core instead)' }))
     .option('lock-seconds', numberOption('lock-seconds', { default: 30, describe: 'a job whose worker stops renewing its lock (killed, machine lost) is retried after about this long' }))
     .option('jobs-per-second', numberOption('jobs-per-second', { describe: 'at most this many jobs a second per queue, over all workers (a limit kept in Redis), e.g. to spare shared storage; default: no limit' }))
