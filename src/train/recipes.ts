@@ -1,19 +1,11 @@
 import type { ModelSpec } from '../model/emotionModel.js';
 import type { PretrainOptions } from './pretrain.js';
 
-/** A complete training recipe: every setting pretraining reads, none left to a fallback. */
-export interface Recipe {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  windowFrames: number;
-  dropout: number;
-  patience: number;
-  normalisation: PretrainOptions['normalisation'];
-  activeFrameThresholdDb: number;
-  specAugment: boolean;
-  model: Omit<ModelSpec, 'inputDims' | 'numClasses' | 'seed'>;
-}
+/** A complete training recipe: every setting pretraining reads, none left to a fallback (the model spec whole). */
+export type Recipe = Pick<
+  PretrainOptions,
+  'epochs' | 'batchSize' | 'learningRate' | 'windowFrames' | 'dropout' | 'patience' | 'normalisation' | 'activeFrameThresholdDb' | 'specAugment'
+> & { model: Omit<ModelSpec, 'inputDims' | 'numClasses' | 'seed'> };
 
 /** What both recipes share: the schedule, the window, the optimiser. */
 const SCHEDULE = { epochs: 24, batchSize: 32, learningRate: 1e-3, windowFrames: 200, patience: 8, normalisation: 'corpus', specAugment: true } as const;
