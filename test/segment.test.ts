@@ -18,6 +18,23 @@ function assemble(pattern: string, options = {}): { start: number; end: number }
 }
 const round = (value: number) => Math.round(value * 1000) / 1000;
 
+/** Uniform noise of the given level (dBFS RMS) for `seconds`, drawn from `rng`. */
+const noiseOf = (rng: () => number) => (seconds: number, db: number) => {
+  const amplitude = 10 ** (db / 20) * Math.sqrt(3);
+  return Float32Array.from({ length: Math.round(seconds * RATE) }, () => amplitude * (2 * rng() - 1));
+};
+
+/** The pieces end to end. */
+function lay(...pieces: Float32Array[]): Float32Array {
+  const samples = new Float32Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
+  let offset = 0;
+  for (const piece of pieces) {
+    samples.set(piece, offset);
+    offset += piece.length;
+  }
+  return samples;
+}
+
 describe('SegmentAssembler', () => {
   it('merges across pauses shorter than the gap and closes after a longer one', () => {
     // Speech 0-0.1 s, a 0.05 s pause, speech 0.15-0.2 s, a 0.3 s pause, speech 0.5-0.6 s.
@@ -53,13 +70,11 @@ describe('SegmentAssembler', () => {
 });
 
 describe('energySegments', () => {
-  const rng = createRng(3);
+  const noise = noiseOf(createRng(3));
   it('finds no speech in digital silence, a DC offset or noise at -80 dBFS', () => {
     const silence = new Float32Array(5 * RATE);
     const dc = new Float32Array(5 * RATE).fill(0.3);
-    const amplitude = 10 ** (-80 / 20) * Math.sqrt(3);
-    const noise = Float32Array.from({ length: 5 * RATE }, () => amplitude * (2 * rng() - 1));
-    for (const samples of [silence, dc, noise]) expect(energySegments(samples, RATE)).toEqual([]);
+    for (const samples of [silence, dc, noise(5, -80)]) expect(energySegments(samples, RATE)).toEqual([]);
   });
 
   it('finds every clip of a demo recording within 0.5 s of its bounds and nothing in the silences', async () => {
@@ -81,8 +96,7 @@ describe('energySegments', () => {
   });
 
   it('follows a louder background: speech 20 dB above steady -35 dBFS noise is found, the noise alone is not', () => {
-    const amplitude = 10 ** (-35 / 20) * Math.sqrt(3);
-    const samples = Float32Array.from({ length: 10 * RATE }, () => amplitude * (2 * rng() - 1));
+    const samples = noise(10, -35);
     for (let i = 6 * RATE; i < 7 * RATE; i++) samples[i] += 0.25 * Math.sin((2 * Math.PI * 220 * i) / RATE);
     const segments = energySegments(samples, RATE);
     expect(segments).toHaveLength(1);
@@ -92,21 +106,7 @@ describe('energySegments', () => {
 });
 
 describe('energySegments: refining a region on its own peak (pass 2)', () => {
-  const rng = createRng(5);
-  /** Uniform noise of the given level (dBFS RMS) for `seconds`. */
-  const noise = (seconds: number, db: number) => {
-    const amplitude = 10 ** (db / 20) * Math.sqrt(3);
-    return Float32Array.from({ length: Math.round(seconds * RATE) }, () => amplitude * (2 * rng() - 1));
-  };
-  const lay = (...pieces: Float32Array[]) => {
-    const samples = new Float32Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
-    let offset = 0;
-    for (const piece of pieces) {
-      samples.set(piece, offset);
-      offset += piece.length;
-    }
-    return samples;
-  };
+  const noise = noiseOf(createRng(5));
   const tone = (seconds: number, amplitude: number) => Float32Array.from({ length: Math.round(seconds * RATE) }, (_, i) => amplitude * Math.sin((2 * Math.PI * 200 * i) / RATE));
 
   it('trims a breath 0.4 s before a sentence that is over 30 dB louder, which pass 1 could not know', () => {
@@ -161,23 +161,10 @@ describe('energySegments: refining a region on its own peak (pass 2)', () => {
 });
 
 describe('energySegments: the voicing rule (YIN periodicity at an island\'s edges)', () => {
-  const rng = createRng(7);
-  const noise = (seconds: number, db: number) => {
-    const amplitude = 10 ** (db / 20) * Math.sqrt(3);
-    return Float32Array.from({ length: Math.round(seconds * RATE) }, () => amplitude * (2 * rng() - 1));
-  };
+  const noise = noiseOf(createRng(7));
   /** A vowel-like sound: a 150 Hz sawtooth (every harmonic) of the given peak amplitude; RMS = amplitude / √3. */
   const vowel = (seconds: number, amplitude: number) =>
     Float32Array.from({ length: Math.round(seconds * RATE) }, (_, i) => amplitude * (2 * ((i * 150) / RATE - Math.floor((i * 150) / RATE)) - 1));
-  const lay = (...pieces: Float32Array[]) => {
-    const samples = new Float32Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
-    let offset = 0;
-    for (const piece of pieces) {
-      samples.set(piece, offset);
-      offset += piece.length;
-    }
-    return samples;
-  };
   const quiet = (seconds: number) => noise(seconds, -90);
 
   it('ends a sentence 0.25 s after its last voiced frame, not after breath-like noise 25 dB below it', () => {
