@@ -126,12 +126,14 @@ describe('beginStoreRun', () => {
     expect(run.jobs.at(1)).toEqual(jobs[1]);
     expect(() => run.jobs.at(jobs.length)).toThrow(RangeError);
     const outcomes = [];
-    for (const job of [...jobs].reverse()) outcomes.push(await runJob(job, dir, config));
-    const recorded = outcomes.map((outcome) => run.record(outcome));
+    const order = jobs.map((_, index) => index).reverse();
+    for (const index of order) outcomes.push(await runJob(jobs[index], dir, config));
+    const recorded = outcomes.map((outcome, at) => run.record(order[at], outcome));
     expect(recorded.map((item) => [item?.path, item?.ok])).toEqual([...jobs].reverse().map((job) => [job.path, job.path.includes('/good/')]));
     expect(outcomes[0].ok).toBe(true);
-    expect(run.record(outcomes[0])).toBeUndefined();
-    expect(() => run.record({ id: 'not-in-the-corpus', ok: false, reason: 'x' })).toThrow(/did not ask for/);
+    expect(run.record(order[0], outcomes[0])).toBeUndefined();
+    expect(() => run.record(0, { id: 'not-in-the-corpus', ok: false, reason: 'x' })).toThrow(/did not ask for/);
+    expect(() => run.record(jobs.length, outcomes[0])).toThrow(/did not ask for/);
     await run.close();
     for (const file of ['index.json', 'items.jsonl', 'errors.json']) expect(readFileSync(join(dir, file), 'utf8')).toBe(readFileSync(join(referenceDir, file), 'utf8'));
   });

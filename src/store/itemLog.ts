@@ -1,7 +1,7 @@
-import { createReadStream, createWriteStream, openSync, closeSync, readSync, fstatSync, readFileSync, type WriteStream } from 'node:fs';
-import { rename, truncate } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import { createWriteStream, openSync, closeSync, readSync, fstatSync, truncateSync, type WriteStream } from 'node:fs';
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readLines } from '../util/lines.js';
 import { parseWith, InvalidFileError } from '../util/validate.js';
 import { ITEMS_FILE, recordSchema, type StoreRecord } from './format.js';
 
@@ -72,37 +72,28 @@ function completeLength(file: string): number | undefined {
   }
 }
 
-/** Every complete record of the store's log, synchronously (for openFeatureStore), in file order. */
-export function readItemLogSync(dir: string): StoreRecord[] {
+/** Every complete record of the store's log, in file order, one at a time (memory flat in the log's size). */
+export function* itemLogRecords(dir: string): Generator<StoreRecord> {
   const file = join(dir, ITEMS_FILE);
   const length = completeLength(file);
-  if (length === undefined) return [];
-  const text = readFileSync(file).subarray(0, length).toString('utf8');
-  const records: StoreRecord[] = [];
+  if (!length) return;
   let lineNumber = 0;
-  for (const line of text.split('\n')) {
+  for (const line of readLines(file, { end: length })) {
     lineNumber++;
-    if (line !== '') records.push(parseLine(line, file, lineNumber));
+    if (line !== '') yield parseLine(line, file, lineNumber);
   }
-  return records;
 }
 
-/**
- * Streams the log's complete records to `onRecord` (memory independent of the log's size), after cutting
- * off a torn last line, so that appends that follow start on a line of their own.
- */
-export async function readItemLogForWriting(dir: string, onRecord: (record: StoreRecord) => void): Promise<void> {
+/** Every complete record of the store's log, in file order (for openFeatureStore). */
+export function readItemLogSync(dir: string): StoreRecord[] {
+  return [...itemLogRecords(dir)];
+}
+
+/** Cuts off a torn last line of the log, so that appends that follow start on a line of their own. */
+export function cutTornRecord(dir: string): void {
   const file = join(dir, ITEMS_FILE);
   const length = completeLength(file);
-  if (length === undefined) return;
-  await truncate(file, length);
-  if (length === 0) return;
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-  let lineNumber = 0;
-  for await (const line of lines) {
-    lineNumber++;
-    if (line !== '') onRecord(parseLine(line, file, lineNumber));
-  }
+  if (length !== undefined) truncateSync(file, length);
 }
 
 /** Appends records to items.jsonl; `close` waits until every one is written. */
