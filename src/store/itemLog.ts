@@ -1,7 +1,8 @@
-import { createWriteStream, openSync, closeSync, readSync, fstatSync, truncateSync, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, closeSync, readSync, fstatSync, rmSync, truncateSync, type WriteStream } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readLines } from '../util/lines.js';
+import { temporaryName } from '../util/fs.js';
+import { LineWriter, readLines } from '../util/lines.js';
 import { parseWith, InvalidFileError } from '../util/validate.js';
 import { ITEMS_FILE, recordSchema, type StoreRecord } from './format.js';
 
@@ -117,21 +118,24 @@ export class ItemLogWriter {
   }
 }
 
-/** Writes `lines` (one record each) as the new items.jsonl, through a temporary file and a rename. */
+/**
+ * Writes `lines` (one record each) as the new items.jsonl, through a temporary file and a rename; written
+ * synchronously in 32 kB pieces (LineWriter), not a buffer per line. A file left by a crash is
+ * `items.jsonl.tmp-<pid>-<random>`, which the next run sweeps away.
+ */
 export async function compactItemLog(dir: string, lines: Iterable<string>): Promise<number> {
   const file = join(dir, ITEMS_FILE);
-  const temporary = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const stream = createWriteStream(temporary);
-  let count = 0;
-  const failed = new Promise<never>((_, reject) => stream.on('error', reject));
-  const written = (async () => {
-    for (const line of lines) {
-      count++;
-      if (!stream.write(`${line}\n`)) await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+  const writer = new LineWriter(temporaryName(file));
+  try {
+    try {
+      for (const line of lines) writer.write(line);
+    } finally {
+      writer.close();
     }
-    await new Promise<void>((resolve) => stream.end(resolve));
-  })();
-  await Promise.race([written, failed]);
-  await rename(temporary, file);
-  return count;
+    await rename(writer.file, file);
+  } catch (error) {
+    rmSync(writer.file, { force: true });
+    throw error;
+  }
+  return writer.lines;
 }

@@ -1,5 +1,5 @@
-import { rmSync, statSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { opendirSync, rmSync, statSync, type Dir } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isListing, listingOf, type Corpus, type CorpusListing, type Utterance } from '../corpora/index.js';
 import { featureConfigKey, type FeatureConfig } from '../features/index.js';
@@ -93,11 +93,25 @@ function configDifferences(stored: FeatureConfig, requested: FeatureConfig): str
 /** The temporary names of writeFileAtomic (util/fs.ts) and the log's compaction: `<file>.tmp-<pid>-<random>`. */
 const LEFTOVER_TEMPORARY = /\.tmp-\d+-[a-z0-9]+$/;
 
-/** A killed run leaves the temporary file of each write it was in the middle of. */
-async function removeLeftoverTemporaries(outDir: string): Promise<void> {
+/**
+ * A killed run leaves the temporary file of each write it was in the middle of. The folders are read an entry
+ * at a time (opendir): frames/ holds a file per item, and a list of them all would grow with the store.
+ */
+function removeLeftoverTemporaries(outDir: string): void {
   for (const folder of [outDir, join(outDir, FRAMES_FOLDER)]) {
-    const names = await readdir(folder).catch(() => []);
-    await Promise.all(names.filter((name) => LEFTOVER_TEMPORARY.test(name)).map((name) => rm(join(folder, name), { force: true })));
+    let dir: Dir;
+    try {
+      dir = opendirSync(folder);
+    } catch {
+      continue;
+    }
+    try {
+      for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
+        if (LEFTOVER_TEMPORARY.test(entry.name)) rmSync(join(folder, entry.name), { force: true });
+      }
+    } finally {
+      dir.closeSync();
+    }
   }
 }
 
@@ -266,7 +280,7 @@ export async function beginStoreRun(corpus: Corpus | CorpusListing, outDir: stri
   const release = await lockStore(outDir, onNotice);
   try {
     // Before this run makes temporary files of its own: those there now are a killed run's.
-    await removeLeftoverTemporaries(outDir);
+    removeLeftoverTemporaries(outDir);
     return await planRun(listing, outDir, config, selected, overwrite, onNotice, release, options.sortChunkLines);
   } catch (error) {
     await release();
@@ -392,7 +406,7 @@ async function planRun(
           removeRunFiles();
         }
         // A queue worker killed mid-write leaves its temporary frame file; the job was redone elsewhere.
-        await removeLeftoverTemporaries(outDir);
+        removeLeftoverTemporaries(outDir);
         return { processed, failed, audioSeconds };
       } finally {
         await release();
