@@ -85,6 +85,8 @@ export interface TableCursor {
 export class ItemTable {
   private readonly file: string;
   private readonly fd: number;
+  /** One slot's bytes, reused: a Buffer per outcome would be a small allocation outside V8's heap each. */
+  private readonly scratch = Buffer.alloc(SLOT_BYTES);
 
   constructor(dir: string, readonly count: number) {
     this.file = temporaryName(join(dir, 'run-items'));
@@ -99,15 +101,13 @@ export class ItemTable {
   }
 
   read(index: number): Slot {
-    const bytes = Buffer.alloc(SLOT_BYTES);
-    readFully(this.fd, bytes, SLOT_BYTES, index * SLOT_BYTES);
-    return decodeSlot(bytes, 0);
+    readFully(this.fd, this.scratch, SLOT_BYTES, index * SLOT_BYTES);
+    return decodeSlot(this.scratch, 0);
   }
 
   write(index: number, state: ItemState, numbers: ItemNumbers): void {
-    const bytes = Buffer.alloc(SLOT_BYTES);
-    encodeSlot(bytes, 0, state, numbers);
-    writeFully(this.fd, bytes, SLOT_BYTES, index * SLOT_BYTES);
+    encodeSlot(this.scratch, 0, state, numbers);
+    writeFully(this.fd, this.scratch, SLOT_BYTES, index * SLOT_BYTES);
   }
 
   cursor(): TableCursor {
@@ -165,6 +165,8 @@ export class JobFile {
   private readonly offsets: number;
   private pendingOffsets: number[] = [];
   private readonly written: Buffer = Buffer.alloc(8 * 2);
+  /** A job's line as read back, reused (grown for a longer line). */
+  private line = Buffer.alloc(1024);
   private lineFd = -1;
   private nextOffset = 0;
   length = 0;
@@ -205,9 +207,10 @@ export class JobFile {
     readFully(this.offsets, this.written, 16, index * 8);
     const start = this.written.readDoubleLE(0);
     const end = this.written.readDoubleLE(8);
-    const bytes = Buffer.alloc(end - start - 1);
-    readFully(this.lineFd, bytes, bytes.length, start);
-    return parseEntry(bytes.toString('utf8'));
+    const length = end - start - 1;
+    if (length > this.line.length) this.line = Buffer.alloc(length);
+    readFully(this.lineFd, this.line, length, start);
+    return parseEntry(this.line.toString('utf8', 0, length));
   }
 
   *entries(): Generator<JobEntry> {
