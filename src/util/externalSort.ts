@@ -6,7 +6,8 @@ import { LineWriter, readLines } from './lines.js';
 /**
  * External merge sort of text lines (Knuth, TAOCP vol. 3, 5.4.1): lines are sorted `chunkLines` (or 4 MB) at a
  * time in memory and each sorted run is spilled to a temporary file; the runs are then merged, k at once, into one
- * sorted file. Memory: one chunk of lines, then one line per run; disk: twice the input.
+ * sorted file, at most 16 runs at a time (more are merged in groups first). Memory: one chunk of lines, then
+ * 16 open runs, whatever the input's size; disk: about twice the input.
  *   Order: by `key(line)` in code-unit order (the same on every machine and locale); lines of equal keys
  *   keep their input order (each run is sorted stably, and the merge takes from the earliest run on a tie).
  *   Example: keys b, a, b', c with chunkLines 2 → runs [a, b] [b', c] → merged a, b, b', c;
@@ -34,6 +35,8 @@ export interface SortedLines {
 }
 
 export const DEFAULT_CHUNK_LINES = 100_000;
+/** Runs merged at once: each open run holds a 32 kB read buffer and its current piece of text. */
+const MERGE_FAN_IN = 16;
 /** Bytes of lines and keys in one chunk, at most (a longer line alone is taken whole). */
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
@@ -166,11 +169,14 @@ export function sortLines(lines: Iterable<string>, options: SortLinesOptions): S
   if (!Number.isInteger(chunkLines) || chunkLines < 1 || chunkLines > 10_000_000) {
     throw new RangeError(`chunkLines must be a whole number from 1 to 10,000,000, got ${chunkLines}`);
   }
+  /** The runs to merge next, in input order; `made`: every run file this sort made, removed in the end. */
   const runs: string[] = [];
+  const made: string[] = [];
   const result = temporaryName(join(dir, 'sorted'));
   const chunk = new Chunk(chunkLines);
   const spill = (): void => {
-    const run = temporaryName(join(dir, `run${runs.length}`));
+    const run = temporaryName(join(dir, `run${made.length}`));
+    made.push(run);
     runs.push(run);
     // A run keeps every line: the last of a key may be in a later run.
     chunk.writeSorted(run, false);
@@ -188,6 +194,19 @@ export function sortLines(lines: Iterable<string>, options: SortLinesOptions): S
       count = chunk.writeSorted(result, keepLastOfKey);
     } else {
       if (chunk.length > 0) spill();
+      // At most MERGE_FAN_IN runs are open at once: consecutive groups are merged into longer runs first,
+      // in order, so that equal keys still come out in input order.
+      while (runs.length > MERGE_FAN_IN) {
+        const groups = runs.splice(0);
+        for (let first = 0; first < groups.length; first += MERGE_FAN_IN) {
+          const group = groups.slice(first, first + MERGE_FAN_IN);
+          const merged = temporaryName(join(dir, `run${made.length}`));
+          made.push(merged);
+          runs.push(merged);
+          mergeRuns(group, merged, key, false);
+          for (const run of group) rmSync(run, { force: true });
+        }
+      }
       count = mergeRuns(runs, result, key, keepLastOfKey);
     }
     return { file: result, count, lines: () => readLines(result), remove: () => rmSync(result, { force: true }) };
@@ -195,7 +214,7 @@ export function sortLines(lines: Iterable<string>, options: SortLinesOptions): S
     rmSync(result, { force: true });
     throw error;
   } finally {
-    for (const run of runs) rmSync(run, { force: true });
+    for (const run of made) rmSync(run, { force: true });
   }
 }
 
