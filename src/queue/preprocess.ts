@@ -47,11 +47,6 @@ export async function queuePreprocessCorpus(corpus: Corpus | CorpusListing, outD
       const id = jobId('pp', [payloadOf(first, count), group.map((file) => [file.size, file.mtimeMs])]);
       jobs.push({ id, first, get payload() { return payloadOf(first, count); } });
     }
-    /** The run's index of a file of a queued job (-1 for an id the job does not hold: record refuses it). */
-    const jobIndexOf = (job: (typeof jobs)[number], id: string): number => {
-      const offset = job.payload.files.findIndex((file) => file.id === id);
-      return offset < 0 ? -1 : job.first + offset;
-    };
     let done = 0;
     const report = (item: ProgressItem | undefined): void => {
       if (item) onProgress?.(++done, run.jobs.length, item);
@@ -64,7 +59,12 @@ export async function queuePreprocessCorpus(corpus: Corpus | CorpusListing, outD
       onNotice: options.onNotice,
       parseResult: (value, job) => parseWith(preprocessResultSchema, value, `result of job ${job.id}`, 'rerun the command'),
       onResult: (job, outcomes) => {
-        for (const outcome of outcomes) report(run.record(jobIndexOf(job, outcome.id), outcome));
+        const { files } = job.payload;
+        for (const outcome of outcomes) {
+          // The run's index of the file (-1 for an id the job does not hold: record refuses it).
+          const offset = files.findIndex((file) => file.id === outcome.id);
+          report(run.record(offset < 0 ? -1 : job.first + offset, outcome));
+        }
       },
       onFailure: (job, reason) => {
         job.payload.files.forEach(({ id }, offset) => report(run.record(job.first + offset, { id, ok: false, reason: `its job failed ${attempts} times: ${reason}` })));
