@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   const score = scores.energy;
   if (process.argv.includes('--details')) {
     for (const [name, [first, second]] of Object.entries(references)) {
-      for (const line of boundaryDetails(`predict (${name} reference)`, recording.files, segments, recording.placements, first, second)) process.stderr.write(`${line}\n`);
+      for (const line of boundaryDetails(`predict (${name} reference)`, recording, segments, first, second)) process.stderr.write(`${line}\n`);
     }
   }
 

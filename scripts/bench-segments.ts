@@ -19,7 +19,7 @@
  * no clip at all, the silence the recording knows).
  * Run: npm run build && npm run bench:segments -- [clips per corpus, default 40] [--energy] [--json]
  *   [--corpus NAME] (that corpus alone; repeatable) [--details] (each clip missed or off by 0.5 s or more, and
- *   each segment inside a silence, with its file and times)
+ *   each segment inside a silence, with its file and times and what the audio in dispute holds: boundaries.ts)
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -81,7 +81,7 @@ for (const dir of corpora) {
     for (const reference of ['energy', 'voiced', 'between'] as const) {
       const [spans, second] = reference === 'energy' ? [recording.speech] : reference === 'voiced' ? [recording.voiced] : [recording.speech, recording.voiced];
       const score = scoreSegmentation(segments, spans, second);
-      if (details) for (const line of boundaryDetails(`${corpus.name} ${vad} (${reference} reference)`, recording.files, segments, recording.placements, spans, second)) process.stderr.write(`${line}\n`);
+      if (details) for (const line of boundaryDetails(`${corpus.name} ${vad} (${reference} reference)`, recording, segments, spans, second)) process.stderr.write(`${line}\n`);
       const row: Row = {
         corpus: corpus.name,
         vad,
