@@ -103,7 +103,6 @@ const VOICING_CONTEXT_FRAMES = 3;
 
 export type EnergyVadOptions = SegmentOptions & EnergyOptions;
 
-
 function frameLevelDb(samples: Float32Array, start: number, length: number): number {
   let sum = 0;
   for (let i = start; i < start + length; i++) sum += samples[i];
