@@ -22,8 +22,9 @@ export { ADAPTATION_METHODS, DEFAULT_ADAPT_OPTIONS, type AdaptOptions, type Adap
  * The methods `ser adapt` uses by default: in each setting the best mean UAR over the four leave-one-corpus-out
  * targets of ../shared/BENCHMARK.md together (each corpus the target once), not over the single-source
  * table's three targets; on a tie within the noise (`mmd` 0.1 and `coral` 0.3 points above `adabn`, both
- * differing from it mostly by the order of batches) the method that needs less; `sourceFree` the better of the
- * methods that need no source data (README, "How the recommended methods were chosen").
+ * differing from it mostly by the order of batches) the method that needs less; a gain confined to one target
+ * is noise (`adabn-balanced` 0.4 above `adabn` unsupervised, all of it RAVDESS, and below it few-shot);
+ * `sourceFree` the better of the methods that need no source data (README, "How the recommended methods were chosen").
  */
 export const RECOMMENDED_METHODS = { unsupervised: 'adabn', 'few-shot': 'adabn', sourceFree: 'adabn' } as const satisfies Record<string, AdaptationMethod>;
 
