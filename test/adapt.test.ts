@@ -9,6 +9,9 @@ import { dannLoss, domainDiscriminator } from '../src/adapt/dann.js';
 import { reverseGradient, warmStartCoefficient } from '../src/adapt/grl.js';
 import { mmdLoss } from '../src/adapt/mmd.js';
 import { agreedPseudoLabels } from '../src/adapt/selfTraining.js';
+import { classMarginalBias } from '../src/adapt/classBalance.js';
+import { computeMetrics } from '../src/infer/metrics.js';
+import { predictFiles } from '../src/predict/predict.js';
 import { loadCorpus } from '../src/corpora/load.js';
 import { protocolSplit } from '../src/corpora/split.js';
 import { resolveFeatureConfig } from '../src/features/config.js';
@@ -17,7 +20,7 @@ import { loadModel, saveModel } from '../src/model/io.js';
 import { openFeatureStore, preprocessCorpus, type FeatureStore } from '../src/store/index.js';
 import { DEFAULT_PRETRAIN_OPTIONS, pretrain, type PretrainedModel } from '../src/train/pretrain.js';
 import { argMax, predictProbabilities } from '../src/infer/infer.js';
-import { activeFrames } from '../src/infer/inputs.js';
+import { activeFrames, modelInputs } from '../src/infer/inputs.js';
 import { applyNormalisation, fitNormalisation } from '../src/infer/normalise.js';
 import { labelledItems, readMatrices } from '../src/store/items.js';
 
@@ -56,6 +59,42 @@ describe('alignment losses', () => {
     const { grads } = tf.variableGrads(() => loss.loss(source as unknown as tf.Tensor2D, target as unknown as tf.Tensor2D, 1), [source, target, ...loss.variables]);
     expect(Object.keys(grads)).toHaveLength(2 + loss.variables.length);
     expect(tf.norm(grads[source.name]).dataSync()[0]).toBeGreaterThan(0);
+  });
+});
+
+/** Softmax of logits, one row. */
+function softmax(logits: number[]): number[] {
+  const top = Math.max(...logits);
+  const exps = logits.map((z) => Math.exp(z - top));
+  const total = exps.reduce((a, b) => a + b, 0);
+  return exps.map((e) => e / total);
+}
+
+describe('class-marginal balancing', () => {
+  it('divides the mean predicted distribution out: q = (1/2, 1/4, 1/8, 1/8) gives the bias (log 2, 0, -log 2, -log 2)', () => {
+    const probabilities = [
+      [0.75, 0.25, 0, 0],
+      [0.25, 0.25, 0.25, 0.25],
+      [0.5, 0.25, 0.125, 0.125],
+      [0.5, 0.25, 0.125, 0.125],
+    ];
+    const expected = [Math.log(2), 0, -Math.log(2), -Math.log(2)];
+    classMarginalBias(probabilities).forEach((b, k) => expect(b).toBeCloseTo(expected[k], 12));
+    // Balanced on average: no bias. No clip: an error, not a bias of NaN.
+    classMarginalBias([[0.7, 0.1, 0.2], [0.1, 0.7, 0.2], [0.2, 0.2, 0.6]]).forEach((b) => expect(b).toBeCloseTo(0, 12));
+    expect(() => classMarginalBias([])).toThrow(/at least one unlabelled clip/);
+  });
+
+  it('a classifier skewed towards one class, balanced, recovers its unskewed decisions (UAR 1/3 -> 1)', () => {
+    // Clips of class k have logits 3·onehot(k); the skewed model adds 4 to class 0's logit, so every clip is called class 0.
+    const truth = [0, 0, 1, 1, 2, 2];
+    const skewed = truth.map((k) => softmax([0, 1, 2].map((j) => (j === k ? 3 : 0) + (j === 0 ? 4 : 0))));
+    const before = computeMetrics(truth, skewed.map(argMax), ['a', 'b', 'c']).uar;
+    expect(before).toBeCloseTo(1 / 3, 12);
+    const bias = classMarginalBias(skewed);
+    expect(bias[0]).toBeGreaterThan(0);
+    const balanced = skewed.map((row) => row.map((p, k) => Math.log(p) - bias[k]));
+    expect(computeMetrics(truth, balanced.map(argMax), ['a', 'b', 'c']).uar).toBe(1);
   });
 });
 
@@ -153,6 +192,48 @@ describe('adaptation on the bundled demo corpus (English -> German)', () => {
     await saveModel(dir, adapted.model, card);
     const reloaded = await loadModel(dir);
     expect(reloaded.card.adaptation).toEqual(card.adaptation);
+  });
+
+  it('adabn-balanced is adabn with the pool mean prediction divided out, kept in the weights, reloaded and applied by predict', async () => {
+    const split = protocolSplit(labelledItems(target).map((i) => i.speaker));
+    const options = { ...DEFAULT_ADAPT_OPTIONS, shots: 0 };
+    const plain = await adaptModel(pretrained.model, pretrained.card, [], target, { ...options, method: 'adabn' });
+    const balanced = await adaptModel(pretrained.model, pretrained.card, [], target, { ...options, method: 'adabn-balanced' });
+    const poolItems = target.items.filter((item) => split.adaptation.includes(item.speaker));
+    const pool = modelInputs(readMatrices(target, poolItems), plain.card);
+    const plainPool = predictProbabilities(plain.model, pool);
+    const bias = balanced.card.adaptation!.classBias!;
+    expect(bias).toEqual(classMarginalBias(plainPool));
+    expect(plain.card.adaptation?.classBias).toBeUndefined();
+    // Every clip's probabilities are AdaBN's with log(K·q̄) taken off the logits.
+    const expected = plainPool.map((row) => softmax(row.map((p, k) => Math.log(p) - bias[k])));
+    predictProbabilities(balanced.model, pool).forEach((row, i) => row.forEach((p, k) => expect(p).toBeCloseTo(expected[i][k], 5)));
+    expect(balanced.card.adaptation?.schedule).toMatch(/classes balanced on the pool/);
+
+    // Saved and reloaded: the bias is in the weights, so `ser predict` applies it (then the card's temperature).
+    const dirs = { plain: join(work, 'model-adabn-plain'), balanced: join(work, 'model-adabn-balanced') };
+    await saveModel(dirs.plain, plain.model, plain.card);
+    await saveModel(dirs.balanced, balanced.model, balanced.card);
+    const reloaded = { plain: await loadModel(dirs.plain), balanced: await loadModel(dirs.balanced) };
+    expect(reloaded.balanced.card.adaptation?.classBias).toEqual(bias);
+    const clip = target.items[0].path;
+    const temperature = balanced.card.calibration?.temperature ?? 1;
+    const [plainClip, balancedClip] = await Promise.all(
+      [reloaded.plain, reloaded.balanced].map(async (saved) => (await predictFiles(saved, [clip], { plan: { kind: 'speech' } }))[0]),
+    );
+    if (!('probabilities' in plainClip) || !('probabilities' in balancedClip) || !plainClip.probabilities || !balancedClip.probabilities) throw new Error('no clip estimate');
+    const labels = balanced.card.labels;
+    // p_T ∝ p^(1/T): the balanced clip's probabilities are the plain ones times exp(−b/T), renormalised.
+    const shifted = labels.map((label, k) => plainClip.probabilities![label] * Math.exp(-bias[k] / temperature));
+    const total = shifted.reduce((a, b) => a + b, 0);
+    labels.forEach((label, k) => expect(balancedClip.probabilities![label]).toBeCloseTo(shifted[k] / total, 5));
+  });
+
+  it('a card whose classBias does not have one value per label is refused on loading', async () => {
+    const adapted = await adaptModel(pretrained.model, pretrained.card, [], target, { ...DEFAULT_ADAPT_OPTIONS, method: 'adabn-balanced', shots: 0 });
+    const dir = join(work, 'model-bad-bias');
+    await saveModel(dir, adapted.model, { ...adapted.card, adaptation: { ...adapted.card.adaptation!, classBias: [0, 1] } });
+    await expect(loadModel(dir)).rejects.toThrow(/classBias.*2 values but the card has 4 labels/);
   });
 
   it('refuses a target store of another feature configuration', async () => {

@@ -125,7 +125,7 @@ describe('beginStoreRun', () => {
     expect(jobs.map((job) => job.path)).toEqual(corpus.utterances.filter((utterance) => utterance.label !== null).map((utterance) => utterance.path));
     expect(run.jobs.at(1)).toEqual(jobs[1]);
     expect(() => run.jobs.at(jobs.length)).toThrow(RangeError);
-    const outcomes = [];
+    const outcomes: Awaited<ReturnType<typeof runJob>>[] = [];
     const order = jobs.map((_, index) => index).reverse();
     for (const index of order) outcomes.push(await runJob(jobs[index], dir, config));
     const recorded = outcomes.map((outcome, at) => run.record(order[at], outcome));

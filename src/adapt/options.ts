@@ -1,12 +1,13 @@
 import type { EpochReport } from '../train/trainer.js';
 
 /**
- * `none`: per-domain normalisation only; `adabn`: plus target batch-norm statistics; `selftrain`: training on
+ * `none`: per-domain normalisation only; `adabn`: plus target batch-norm statistics; `adabn-balanced`: AdaBN,
+ * then the model's mean predicted class distribution on the pool divided out of its decisions; `selftrain`: training on
  * the pool clips where the source model (source statistics) and its AdaBN copy (pool statistics) predict the
  * same class, the most confident of each; `dann`, `mmd`, `coral` train with that alignment loss. Each is a
  * strategy in `methods/`.
  */
-export const ADAPTATION_METHODS = ['none', 'adabn', 'selftrain', 'dann', 'mmd', 'coral'] as const;
+export const ADAPTATION_METHODS = ['none', 'adabn', 'adabn-balanced', 'selftrain', 'dann', 'mmd', 'coral'] as const;
 export type AdaptationMethod = (typeof ADAPTATION_METHODS)[number];
 
 export interface AdaptOptions {

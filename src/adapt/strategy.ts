@@ -42,7 +42,7 @@ export interface TrainingRun {
   finalAdaBN: boolean;
 }
 
-/** One adaptation method: the driver (`adaptModel`) asks it these four things. */
+/** One adaptation method: the driver (`adaptModel`) asks it these things. */
 export interface AdaptationStrategy {
   /** The labelled target clips to train on beside the source; without this, the labelled shots alone. */
   targetLabels?(context: AdaptationContext): TargetLabels;
@@ -50,6 +50,8 @@ export interface AdaptationStrategy {
   alignment?(embeddingDim: number, seed: number): AlignmentLoss;
   /** Whether batch-norm statistics are re-estimated on the pool once training is done (AdaBN). */
   finalAdaBN(options: AdaptOptions): boolean;
+  /** Whether the classes are balanced on the pool last (`classBalance.ts`: a bias on the classifier's logits). */
+  balanceClasses?: boolean;
   /** The card's `adaptation.schedule`; `run` is null when there was nothing to train on. */
   describeSchedule(options: AdaptOptions, run: TrainingRun | null): string;
 }

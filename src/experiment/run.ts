@@ -55,7 +55,7 @@ export interface ExperimentOptions {
   onEpoch?: (run: string, report: EpochReport) => void;
 }
 
-export const DEFAULT_EXPERIMENT_METHODS: AdaptationMethod[] = ['none', 'adabn', 'selftrain', 'dann', 'mmd', 'coral'];
+export const DEFAULT_EXPERIMENT_METHODS: AdaptationMethod[] = ['none', 'adabn', 'adabn-balanced', 'selftrain', 'dann', 'mmd', 'coral'];
 export const DEFAULT_EXPERIMENT_RECIPES: ExperimentOptions['recipes'] = { crossLingual: 'functionals', inLanguage: 'conv' };
 
 const share = z.number().min(0).max(1);

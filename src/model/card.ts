@@ -152,6 +152,8 @@ const adaptationSchema = z.object({
   unlabelledClips: count,
   /** `selftrain`: the pool clips it trained on and the label it gave each. */
   pseudoLabelledClips: z.array(z.object({ id: z.string(), label: name })).optional(),
+  /** `adabn-balanced`: the bias subtracted from the classifier's logits, one per label (already in the weights; src/adapt/classBalance.ts). */
+  classBias: z.array(finite).optional(),
   schedule: z.string(),
   /** Each epoch of the adaptation's training, where it trained. */
   history: z.array(adaptationEpochSchema).optional(),
@@ -188,6 +190,8 @@ export const modelCardSchema = cardShape
     if (card.labels.length !== card.modelSpec.numClasses) {
       issue(['labels'], `lists ${card.labels.length} classes but modelSpec.numClasses is ${card.modelSpec.numClasses}`);
     }
+    const classBias = card.adaptation?.classBias;
+    if (classBias && classBias.length !== card.labels.length) issue(['adaptation', 'classBias'], `has ${classBias.length} values but the card has ${card.labels.length} labels`);
     for (const field of ['mean', 'std'] as const) {
       if (card.normalisation[field].length !== card.modelSpec.inputDims) {
         issue(['normalisation', field], `has ${card.normalisation[field].length} values but modelSpec.inputDims is ${card.modelSpec.inputDims}`);
