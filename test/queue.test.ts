@@ -208,9 +208,21 @@ describe.skipIf(!runRedisTests || !existsSync(compiledCli))('ser queue over Redi
       // second over both workers keeps the 32 jobs running for 8 s whatever the machine's speed, so the restart
       // falls mid-run.
       const workerArgs = [compiledCli, 'worker', '--redis', restarting.url, '--jobs-per-second', '4'];
-      for (let n = 0; n < 2; n++) busy.push(spawn(process.execPath, workerArgs, { cwd: repoRoot, stdio: 'ignore' }));
-      const started = performance.now();
+      for (let n = 0; n < 2; n++) busy.push(spawn(process.execPath, workerArgs, { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] }));
       workers.push(...busy);
+      // Both connected before the restart: a worker that starts while Redis is down exits (its start-up check),
+      // and on a loaded machine one worker alone could write the first items while the other still starts.
+      const connected = (worker: ChildProcess): Promise<void> =>
+        new Promise((resolve, reject) => {
+          let said = '';
+          worker.stderr!.on('data', (chunk: Buffer) => {
+            said += chunk.toString();
+            if (said.includes('taking jobs')) resolve();
+          });
+          worker.once('exit', (code) => reject(new Error(`ser worker exited (${code}) before taking jobs: ${said}`)));
+        });
+      await Promise.all(busy.map(connected));
+      const started = performance.now();
       const store = join(work, persistent ? 'restarted-persistent' : 'restarted-lost');
       const coordinator = runCli(['queue', 'preprocess', demoEn, '--out', store, '--redis', restarting.url, '--batch-files', '2']);
       await until(() => itemsWritten(store) >= 6, 'the first items');
