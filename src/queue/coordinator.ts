@@ -10,7 +10,8 @@ export interface QueuedJob<Payload> {
 export interface QueueRunOptions<Payload, Result, Queued extends QueuedJob<Payload> = QueuedJob<Payload>> {
   redis: RedisTarget;
   queueName: string;
-  jobs: Queued[];
+  /** The jobs by index (an array, or a list that makes each job when asked: a run of a million files keeps no job objects). */
+  jobs: { readonly length: number; at(index: number): Queued | undefined };
   /** Tries of a job before it is reported failed (a worker killed mid-job costs one when it stalls). */
   attempts: number;
   /** Checks a finished job's return value (it comes back from Redis, so it is validated like any file read back). */
@@ -47,39 +48,61 @@ export async function runQueuedJobs<Payload, Result, Queued extends QueuedJob<Pa
   // Recorded jobs are removed at once; those of a coordinator that died and never came back expire after a week.
   const keep = { age: 7 * 24 * 3600 };
   const jobOptions: JobsOptions = { attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: keep, removeOnFail: keep };
-  const enqueue = async (batch: Queued[]): Promise<void> => {
-    await queue.addBulk(batch.map((job) => ({ name: queueName, data: job.payload, opts: { ...jobOptions, jobId: job.id } })));
+  const enqueue = async (indices: number[]): Promise<void> => {
+    await queue.addBulk(indices.map((index) => {
+      const job = jobs.at(index)!;
+      return { name: queueName, data: job.payload, opts: { ...jobOptions, jobId: job.id } };
+    }));
   };
+  // What the run keeps per job: 4 bytes of an index sorted by id (to find a finished job's place by halving)
+  // and 1 byte saying it is recorded; the jobs themselves stay with the caller, made when asked for.
+  const count = jobs.length;
+  const byId = new Uint32Array(count);
+  for (let index = 0; index < count; index++) byId[index] = index;
+  byId.sort((a, b) => compareIds(jobs.at(a)!.id, jobs.at(b)!.id));
+  const indexOf = (id: string): number | undefined => {
+    for (let low = 0, high = count - 1; low <= high; ) {
+      const middle = (low + high) >>> 1;
+      const comparison = compareIds(jobs.at(byId[middle])!.id, id);
+      if (comparison === 0) return byId[middle];
+      if (comparison < 0) low = middle + 1;
+      else high = middle - 1;
+    }
+    return undefined;
+  };
+  const recordedAlready = new Uint8Array(count);
+  let outstanding = count;
+  /** Jobs before this index are all recorded: the oldest outstanding job is at or after it. */
+  let oldest = 0;
   try {
-    for (let start = 0; start < jobs.length; start += ADD_CHUNK) await enqueue(jobs.slice(start, start + ADD_CHUNK));
-    const outstanding = new Map(jobs.map((job) => [job.id, job]));
+    for (let start = 0; start < count; start += ADD_CHUNK) {
+      await enqueue(Array.from({ length: Math.min(ADD_CHUNK, count - start) }, (_, offset) => start + offset));
+    }
     let reEnqueued = 0;
     let lastPresenceCheck = Date.now();
-    while (outstanding.size > 0) {
+    while (outstanding > 0) {
       // Finished jobs, read in bulk from Redis's completed and failed lists (jobs retried are in neither).
       const [completed, failed] = await Promise.all([queue.getCompleted(0, FINISHED_PAGE - 1), queue.getFailed(0, FINISHED_PAGE - 1)]);
       const recorded: Job[] = [];
-      for (const job of completed) {
-        const queued = outstanding.get(String(job.id));
-        if (!queued) continue;
-        onResult(queued, parseResult(job.returnvalue, queued));
-        outstanding.delete(queued.id);
+      const take = (job: Job, record: (queued: Queued) => void): void => {
+        const index = indexOf(String(job.id));
+        if (index === undefined || recordedAlready[index]) return;
+        record(jobs.at(index)!);
+        recordedAlready[index] = 1;
+        outstanding--;
         recorded.push(job);
-      }
-      for (const job of failed) {
-        const queued = outstanding.get(String(job.id));
-        if (!queued) continue;
-        onFailure(queued, job.failedReason || 'failed without a reason');
-        outstanding.delete(queued.id);
-        recorded.push(job);
-      }
+      };
+      for (const job of completed) take(job, (queued) => onResult(queued, parseResult(job.returnvalue, queued)));
+      for (const job of failed) take(job, (queued) => onFailure(queued, job.failedReason || 'failed without a reason'));
       await Promise.all(recorded.map((job) => job.remove().catch(() => {})));
       // Now and then, and whenever nothing finished: are the oldest outstanding jobs still known to Redis?
-      if (outstanding.size > 0 && (recorded.length === 0 || Date.now() - lastPresenceCheck > PRESENCE_CHECK_MS)) {
+      if (outstanding > 0 && (recorded.length === 0 || Date.now() - lastPresenceCheck > PRESENCE_CHECK_MS)) {
         lastPresenceCheck = Date.now();
-        const window = [...take(outstanding.values(), WINDOW)];
-        const present = await Promise.all(window.map((job) => queue.getJobState(job.id)));
-        const missing = window.filter((_, index) => present[index] === 'unknown');
+        while (recordedAlready[oldest]) oldest++;
+        const window: number[] = [];
+        for (let index = oldest; index < count && window.length < WINDOW; index++) if (!recordedAlready[index]) window.push(index);
+        const present = await Promise.all(window.map((index) => queue.getJobState(jobs.at(index)!.id)));
+        const missing = window.filter((_, at) => present[at] === 'unknown');
         if (missing.length > 0) {
           reEnqueued += missing.length;
           onNotice(`${missing.length} job(s) of ${queueName} were no longer in Redis (${redis.display} restarted without persistence?); enqueued again (${reEnqueued} so far)`);
@@ -93,11 +116,5 @@ export async function runQueuedJobs<Payload, Result, Queued extends QueuedJob<Pa
   }
 }
 
-function* take<T>(values: Iterable<T>, count: number): Generator<T> {
-  if (count <= 0) return;
-  let taken = 0;
-  for (const value of values) {
-    yield value;
-    if (++taken >= count) return;
-  }
-}
+/** Code-unit order, the same on every machine and locale. */
+const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

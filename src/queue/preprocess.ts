@@ -40,12 +40,10 @@ export async function queuePreprocessCorpus(corpus: Corpus | CorpusListing, outD
         return { id, relativePath: relative(corpus.root, path).split(sep).join('/') };
       }),
     });
-    const jobs: (QueuedJob<PreprocessPayload> & { first: number })[] = [];
+    const jobs = new BatchList(run.jobs.length, payloadOf);
     for (const group of batchFiles(sizedJobs(run.jobs), batch)) {
       const first = group[0]!.value;
-      const count = group.length;
-      const id = jobId('pp', [payloadOf(first, count), group.map((file) => [file.size, file.mtimeMs])]);
-      jobs.push({ id, first, get payload() { return payloadOf(first, count); } });
+      jobs.push(jobId(JOB_PREFIX, [payloadOf(first, group.length), group.map((file) => [file.size, file.mtimeMs])]), first);
     }
     let done = 0;
     const report = (item: ProgressItem | undefined): void => {
@@ -74,6 +72,58 @@ export async function queuePreprocessCorpus(corpus: Corpus | CorpusListing, outD
     result = await run.close();
   }
   return { ...result, skipped: run.skipped, outDir };
+}
+
+const JOB_PREFIX = 'pp';
+/** Bytes of a job id's hash (jobId: the prefix, a dash and 40 hex digits). */
+const ID_BYTES = 20;
+
+/** A queued batch: its id, the run's first job in it, and the payload made when asked for. */
+type QueuedBatch = QueuedJob<PreprocessPayload> & { first: number };
+
+/**
+ * The run's batches in order, each consecutive jobs of the run: 24 bytes a batch in typed arrays (the id's
+ * hash and the first job), the batch object made when asked for, so that a run of a million files keeps no
+ * 60,000 objects with their id strings.
+ */
+class BatchList {
+  private hashes = Buffer.alloc(1024 * ID_BYTES);
+  private firsts = new Uint32Array(1024);
+  length = 0;
+
+  constructor(
+    private readonly jobCount: number,
+    private readonly payloadOf: (first: number, count: number) => PreprocessPayload,
+  ) {}
+
+  push(id: string, first: number): void {
+    const hash = Buffer.from(id.slice(JOB_PREFIX.length + 1), 'hex');
+    if (hash.length !== ID_BYTES || `${JOB_PREFIX}-${hash.toString('hex')}` !== id) throw new Error(`job id ${id} is not ${JOB_PREFIX}-<40 hex digits>`);
+    if (this.length === this.firsts.length) {
+      const hashes = Buffer.alloc(this.hashes.length * 2);
+      this.hashes.copy(hashes);
+      this.hashes = hashes;
+      const firsts = new Uint32Array(this.firsts.length * 2);
+      firsts.set(this.firsts);
+      this.firsts = firsts;
+    }
+    hash.copy(this.hashes, this.length * ID_BYTES);
+    this.firsts[this.length++] = first;
+  }
+
+  at(index: number): QueuedBatch | undefined {
+    if (!Number.isInteger(index) || index < 0 || index >= this.length) return undefined;
+    const first = this.firsts[index];
+    const count = (index + 1 < this.length ? this.firsts[index + 1] : this.jobCount) - first;
+    const { payloadOf } = this;
+    return {
+      id: `${JOB_PREFIX}-${this.hashes.toString('hex', index * ID_BYTES, (index + 1) * ID_BYTES)}`,
+      first,
+      get payload() {
+        return payloadOf(first, count);
+      },
+    };
+  }
 }
 
 /** The run's jobs by position, with the size and modification time their audio has now (0 when missing: the worker reports it). */
