@@ -3,8 +3,9 @@
  * (a manifest.csv, every clip linked under copy<k>/), preprocessed by the compiled CLI under /usr/bin/time -v,
  * then preprocessed again (everything skipped). Prints wall time, peak resident memory and index bytes per item.
  * Run: npm run build && nice -n 10 node dist/scripts/bench-store.js --items 15270,61080,150000 --work /tmp/ser-bench-store
- * Each corpus is also only listed and planned into an empty store (the part whose cost grows with the item
- * count; no extraction), under /usr/bin/time -v as well; --plan-only does just that. Ends with a table for README.
+ * Each corpus is also only listed (streamed, openCorpusListing) and planned into an empty store (no extraction:
+ * what a million items can be measured by on this disk), under /usr/bin/time -v as well; --plan-only does just
+ * that, and `--plan <corpus> <store>` is that step alone. Ends with a table for README.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve, sep } from 'node:path';
-import { sortLines } from '../util/externalSort.js';
+import { compareCodeUnits, sortLines } from '../util/externalSort.js';
 import { LineWriter, readLines } from '../util/lines.js';
 import { isTaxonomyName, mapLabel, TAXONOMIES } from './labels.js';
 import {
@@ -181,7 +181,7 @@ export function finishListing(
       labelled,
       unknownLabels: [...unlabelled]
         .map(([emotion, times]) => ({ emotion: intern(emotion), count: times }))
-        .sort((a, b) => b.count - a.count || compareStrings(a.emotion, b.emotion)),
+        .sort((a, b) => b.count - a.count || compareCodeUnits(a.emotion, b.emotion)),
       *utterances() {
         for (const line of readLines(rows)) {
           const [relativePath, speaker, emotionWord, rowLanguage, duration] = JSON.parse(line) as Row;
@@ -320,7 +320,7 @@ export function* walkAudioFiles(root: string, folder = ''): Generator<string> {
   const entries = readdirSync(folder === '' ? root : join(root, folder), { withFileTypes: true })
     .filter((entry) => !entry.name.startsWith('.'))
     .map((entry) => ({ entry, key: entry.isDirectory() ? `${entry.name}/` : entry.name }))
-    .sort((a, b) => compareStrings(a.key, b.key));
+    .sort((a, b) => compareCodeUnits(a.key, b.key));
   for (const { entry } of entries) {
     const relativePath = folder === '' ? entry.name : `${folder}/${entry.name}`;
     if (entry.isDirectory()) yield* walkAudioFiles(root, relativePath);
@@ -343,9 +343,4 @@ function baseId(relativePath: string): string {
     .split('/')
     .map((part) => part.replace(/[^A-Za-z0-9._-]/g, '_'))
     .join('__');
-}
-
-/** Code-unit order, as `Array.prototype.sort` uses for strings: the same on every machine and locale. */
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,4 +1,5 @@
 import { Job, Queue, type JobsOptions } from 'bullmq';
+import { compareCodeUnits } from '../util/externalSort.js';
 import { checkRedis, type RedisTarget } from './connection.js';
 
 /** One job of a run: its id is derived from its content, so enqueuing it again (a rerun) adds nothing new. */
@@ -59,11 +60,11 @@ export async function runQueuedJobs<Payload, Result, Queued extends QueuedJob<Pa
   const count = jobs.length;
   const byId = new Uint32Array(count);
   for (let index = 0; index < count; index++) byId[index] = index;
-  byId.sort((a, b) => compareIds(jobs.at(a)!.id, jobs.at(b)!.id));
+  byId.sort((a, b) => compareCodeUnits(jobs.at(a)!.id, jobs.at(b)!.id));
   const indexOf = (id: string): number | undefined => {
     for (let low = 0, high = count - 1; low <= high; ) {
       const middle = (low + high) >>> 1;
-      const comparison = compareIds(jobs.at(byId[middle])!.id, id);
+      const comparison = compareCodeUnits(jobs.at(byId[middle])!.id, id);
       if (comparison === 0) return byId[middle];
       if (comparison < 0) low = middle + 1;
       else high = middle - 1;
@@ -116,5 +117,3 @@ export async function runQueuedJobs<Payload, Result, Queued extends QueuedJob<Pa
   }
 }
 
-/** Code-unit order, the same on every machine and locale. */
-const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

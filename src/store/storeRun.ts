@@ -19,7 +19,7 @@ import {
   type StoreError,
   type StoreRecord,
 } from './format.js';
-import { sortLines } from '../util/externalSort.js';
+import { compareCodeUnits, sortLines } from '../util/externalSort.js';
 import { ItemLogWriter, compactItemLog, cutTornRecord, itemLogRecords } from './itemLog.js';
 import type { ExtractionJob, JobOutcome } from './job.js';
 import { lockStore } from './lock.js';
@@ -125,8 +125,6 @@ function sizeOf(path: string): { size: number; mtimeMs: number } | undefined {
   return info && { size: info.size, mtimeMs: info.mtimeMs };
 }
 
-/** Code-unit order, the same on every machine and locale. */
-const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Removes the frame file of an item that leaves the store (frameFileFor percent-encodes the id: always one entry of frames/). */
 function removeFrames(outDir: string, id: string): void {
@@ -184,7 +182,7 @@ function matchBySorting(listing: CorpusListing, records: Iterable<StoreRecord>, 
       let utterance = corpus.next();
       for (const line of storedIds.lines()) {
         const [id, record] = JSON.parse(line) as [string, StoreRecord];
-        while (!utterance.done && compareIds(idOf(utterance.value), id) < 0) utterance = corpus.next();
+        while (!utterance.done && compareCodeUnits(idOf(utterance.value), id) < 0) utterance = corpus.next();
         if (utterance.done || idOf(utterance.value) !== id) removeFrames(outDir, id);
         else if (fitsSlot(record)) table.write((JSON.parse(utterance.value) as [string, number])[1], ItemState.Previous, record);
       }

@@ -40,7 +40,8 @@ const MERGE_FAN_IN = 16;
 /** Bytes of lines and keys in one chunk, at most (a longer line alone is taken whole). */
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
-const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** Code-unit order, as `Array.prototype.sort` uses for strings and `<` compares them: the same on every machine and locale. */
+export const compareCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Writes lines, dropping all but the last of each run of equal keys when asked. */
 function keyedWriter(file: string, keepLastOfKey: boolean): { write(key: string, line: string): void; close(): number } {
@@ -119,7 +120,7 @@ class Chunk {
     const b = this.starts[j];
     const aEnd = a + 8 + this.bytes.readUInt32LE(a);
     const bEnd = b + 8 + this.bytes.readUInt32LE(b);
-    if (this.high[i] || this.high[j]) return compare(this.bytes.toString('utf8', a + 8, aEnd), this.bytes.toString('utf8', b + 8, bEnd));
+    if (this.high[i] || this.high[j]) return compareCodeUnits(this.bytes.toString('utf8', a + 8, aEnd), this.bytes.toString('utf8', b + 8, bEnd));
     return this.bytes.compare(this.bytes, b + 8, bEnd, a + 8, aEnd);
   }
 
