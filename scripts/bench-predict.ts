@@ -5,7 +5,9 @@
  * minutes of the recording piped into `ser predict -` at real-time rate, each JSON line timed from the
  * moment its segment's last sample was written (bar: median under 1 s), and the child's CPU time while
  * streaming (bar: under 10% of a core). A functionals model is trained on the demo corpus for it unless
- * --model is given. Run: npm run build && npm run bench:predict [-- --model M] [--live-seconds 120] [--json]
+ * --model is given. Boundaries are scored against the three references of bench:segments (energy, voiced, and
+ * between the two); --details names each clip off by 0.5 s or more and each segment outside the references.
+ * Run: npm run build && npm run bench:predict [-- --model M] [--live-seconds 120] [--json] [--details]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCorpus } from '../src/corpora/index.js';
 import { scoreSegmentation } from '../src/segment/score.js';
+import { boundaryDetails } from './lib/boundaries.js';
 import { buildRecording, toS16le } from './lib/recording.js';
 
 const TARGET_REAL_TIME_FACTOR = 300;
@@ -93,7 +96,15 @@ async function main(): Promise<void> {
   const wallSeconds = (performance.now() - started) / 1000;
   const rows = Buffer.concat(chunks).toString().trim().split('\n').map((line) => JSON.parse(line) as { kind: string; start: number; end: number; emotion: string | null });
   const segments = rows.filter((row) => row.kind === 'speech');
-  const score = scoreSegmentation(segments, recording.speech);
+  // The three references of bench:segments: energy, voiced, and each edge between the two (see its header).
+  const references = { energy: [recording.speech, recording.speech], voiced: [recording.voiced, recording.voiced], between: [recording.speech, recording.voiced] };
+  const scores = Object.fromEntries(Object.entries(references).map(([name, [first, second]]) => [name, scoreSegmentation(segments, first, second)]));
+  const score = scores.energy;
+  if (process.argv.includes('--details')) {
+    for (const [name, [first, second]] of Object.entries(references)) {
+      for (const line of boundaryDetails(`predict (${name} reference)`, recording, segments, first, second)) process.stderr.write(`${line}\n`);
+    }
+  }
 
   // Live: real-time piping of the first liveSeconds.
   const liveBytes = toS16le(recording.samples.subarray(0, Math.round(liveSeconds * recording.sampleRate)));
@@ -133,6 +144,7 @@ async function main(): Promise<void> {
     cpu: cpus()[0]?.model,
     loadavg: loadavg(),
     files: { audioSeconds, clips: recording.speech.length, wallSeconds, realTimeFactor: audioSeconds / wallSeconds, cpuSeconds: cliCpuSeconds, segments: segments.length, found: score.found, inSilence: score.inSilence.length, maxStartError: score.maxStartError, maxEndError: score.maxEndError },
+    boundaries: Object.fromEntries(Object.entries(scores).map(([name, { found, off, inSilence, maxStartError, maxEndError }]) => [name, { found, off, inSilence: inSilence.length, maxStartError, maxEndError }])),
     live: { seconds: liveSeconds, segments: latencies.length, medianLatency: median, maxLatency: latencies.at(-1), cpuShare: liveCpu / liveWall },
   };
   const pass = {
@@ -151,6 +163,9 @@ async function main(): Promise<void> {
       `files: ${f.audioSeconds.toFixed(0)} s of audio (${f.clips} clips) in ${f.wallSeconds.toFixed(2)} s end to end: ${Math.round(f.realTimeFactor)}x real time ` +
         `(bar ${TARGET_REAL_TIME_FACTOR}x: ${pass.realTime ? 'met' : 'missed'}), ${f.cpuSeconds.toFixed(1)} CPU s (${Math.round(f.audioSeconds / f.cpuSeconds)} audio s per CPU s); ${f.segments} segments, ${f.found}/${f.clips} clips found, ` +
         `${f.inSilence} in silence, boundary error max ${f.maxStartError.toFixed(2)} / ${f.maxEndError.toFixed(2)} s`,
+      `boundaries (clips off by >= 0.5 s, segments in a silence, start / end error max) by reference: ${Object.entries(result.boundaries)
+        .map(([name, b]) => `${name} ${b.off} off, ${b.inSilence} in silence, ${b.maxStartError.toFixed(2)} / ${b.maxEndError.toFixed(2)} s`)
+        .join('; ')}`,
       `live: ${liveSeconds} s at real-time rate, ${result.live.segments} segments, latency median ${median?.toFixed(2)} s, max ${result.live.maxLatency?.toFixed(2)} s ` +
         `(bar ${TARGET_LATENCY_SECONDS} s: ${pass.latency ? 'met' : 'missed'}); CPU ${(100 * result.live.cpuShare).toFixed(1)}% of a core (bar ${100 * TARGET_CPU_SHARE}%: ${pass.cpu ? 'met' : 'missed'})`,
       '',

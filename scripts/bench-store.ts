@@ -11,7 +11,7 @@ import { existsSync, linkSync, mkdirSync, readdirSync, rmSync, statSync, writeFi
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCorpus } from '../src/corpora/index.js';
+import { openCorpusListing } from '../src/corpora/index.js';
 import { resolveFeatureConfig } from '../src/features/index.js';
 import { beginStoreRun } from '../src/store/index.js';
 
@@ -78,8 +78,10 @@ function timedPreprocess(corpus: string, store: string, workers: string): Timed 
 /** The --plan <corpus> <store> mode this script runs itself in, under /usr/bin/time: list, plan, compact, release. */
 async function planOnly(corpus: string, store: string): Promise<void> {
   rmSync(store, { recursive: true, force: true });
-  const run = await beginStoreRun(await loadCorpus(corpus), store, { config: resolveFeatureConfig(), allLabels: true });
+  const listing = openCorpusListing(corpus);
+  const run = await beginStoreRun(listing, store, { config: resolveFeatureConfig(), allLabels: true });
   await run.close();
+  listing.close();
   rmSync(store, { recursive: true, force: true });
 }
 

@@ -1,16 +1,20 @@
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { csvRecordsInPieces } from '../src/corpora/manifest.js';
 import {
   CorpusError,
   holdOutSpeakers,
   LAYOUTS,
   loadCorpus,
   mapLabel,
+  openCorpusListing,
   parseCsv,
+  walkAudioFiles,
   protocolSplit,
   TAXONOMIES,
   type Corpus,
@@ -120,6 +124,70 @@ describe('parseCsv', () => {
     ['path,speaker\na"b.wav,s1\n', /x\.csv line 2: field "a\\"b.wav" holds a quote/],
   ])('refuses malformed quoting: %j', (text, message) => {
     expect(() => parseCsv(text, 'x.csv')).toThrow(message);
+  });
+});
+
+describe('csvRecordsInPieces', () => {
+  // Every structure a piece boundary can fall into: BOM, quoted commas, doubled quotes, line breaks inside
+  // quotes, CRLF, lone CR, blank lines, a last line without a newline.
+  const text = '\uFEFFpath,speaker\r\n"a, ""b"".wav",s1\r\n"two\nlines.wav",s2\rc.wav,""\n\n"x\r\ny",z\r\nlast.wav,s3';
+
+  it('gives the records of the whole text wherever the text is cut, and into one-character pieces', () => {
+    const whole = parseCsv(text, 'm.csv');
+    expect(whole.at(-1)).toEqual({ line: 9, fields: ['last.wav', 's3'] });
+    for (let cut = 0; cut <= text.length; cut++) {
+      expect([...csvRecordsInPieces([text.slice(0, cut), text.slice(cut)], 'm.csv')]).toEqual(whole);
+    }
+    expect([...csvRecordsInPieces([...text], 'm.csv')]).toEqual(whole);
+  });
+
+  it('names the same line in its errors as the whole text does', () => {
+    const broken = 'path,speaker\na.wav,s1\n"b.wav"x,s2\n';
+    expect(() => [...csvRecordsInPieces([...broken], 'x.csv')]).toThrow(/x\.csv line 3: a closing quote must be followed by a comma/);
+  });
+});
+
+describe('openCorpusListing', () => {
+  it('lists a manifest in any row order, sorted by path through several spills, as often as asked; close removes its files', async () => {
+    // Rows in reverse order; X.wav and x.wav coincide ignoring case, so both ids carry a hash of the path.
+    const rows = [['z/b.wav', 's2', 'Sad'], ['x.wav', 's1', 'angry'], ['m.wav', 's1', 'boredom'], ['a.wav', 's2', 'happy'], ['X.wav', 's1', 'neutral']];
+    const root = await folderWith(rows.map(([path]) => path), {
+      'manifest.csv': `path,speaker,emotion,language\n${rows.map((row) => `${row.join(',')},de`).join('\n')}\n`,
+    });
+    const tempDir = await mkdtemp(join(tmpdir(), 'corpora-listing-'));
+    temporaryFolders.push(tempDir);
+    const listing = openCorpusListing(root, { chunkLines: 2, tempDir });
+    const hash = (path: string): string => createHash('sha1').update(path).digest('hex').slice(0, 8);
+    const expected = [
+      ['X.wav', `X-${hash('X.wav')}`, 'neutral', 'neutral'],
+      ['a.wav', 'a', 'happy', 'happy'],
+      ['m.wav', 'm', 'boredom', null],
+      ['x.wav', `x-${hash('x.wav')}`, 'angry', 'angry'],
+      ['z/b.wav', 'z__b', 'sad', 'sad'],
+    ];
+    const seen = (): unknown[] => [...listing.utterances()].map((u) => [u.relativePath, u.id, u.emotion, u.label]);
+    expect(seen()).toEqual(expected);
+    expect(seen()).toEqual(expected);
+    expect([listing.count, listing.labelled, listing.language, listing.layout]).toEqual([5, 4, 'de', 'manifest']);
+    expect(listing.unknownLabels).toEqual([{ emotion: 'boredom', count: 1 }]);
+    expect(readdirSync(tempDir)).toHaveLength(1);
+    listing.close();
+    expect(readdirSync(tempDir)).toEqual([]);
+    // loadCorpus is the same listing collected.
+    expect((await loadCorpus(root)).utterances.map((u) => [u.relativePath, u.id, u.emotion, u.label])).toEqual(expected);
+  });
+
+  it('finds a path listed twice after sorting in pieces, naming the line a reader meets first', async () => {
+    const root = await folderWith(['a.wav', 'b.wav'], { 'manifest.csv': 'path,speaker,emotion,language\nb.wav,s,sad,en\na.wav,s,sad,en\nb.wav,s,sad,en\na.wav,s,sad,en\n' });
+    expect(() => openCorpusListing(root, { chunkLines: 1 })).toThrow(/manifest\.csv line 4: b\.wav is listed again \(first on line 2\)/);
+  });
+});
+
+describe('walkAudioFiles', () => {
+  it('reads folder by folder in the order of sorting the whole paths, leaving hidden ones and other files out', async () => {
+    const audio = ['a.wav', 'a/b.wav', 'a0.wav', 'a-b.wav', 'a b.wav', 'A.wav', 'é.wav', 'a/c/d.flac', 'ab/x.mp3', 'a.b/y.wav'];
+    const root = await folderWith([...audio, '.hidden.wav', '.h/x.wav', 'z/.x.wav', 'b.txt']);
+    expect([...walkAudioFiles(root)]).toEqual([...audio].sort());
   });
 });
 

@@ -69,6 +69,26 @@ describe('SegmentAssembler', () => {
   });
 });
 
+describe('scoreSegmentation', () => {
+  it('scores edges against one reference, and against the interval between two', () => {
+    const one = scoreSegmentation([{ start: 0.9, end: 3.2 }, { start: 4, end: 4.5 }], [{ start: 1, end: 3 }, { start: 5, end: 6 }]);
+    expect(one.missed).toEqual([{ start: 5, end: 6 }]);
+    expect(one.maxStartError).toBeCloseTo(0.1, 9);
+    expect(one.maxEndError).toBeCloseTo(0.2, 9);
+    expect(one.inSilence).toEqual([{ start: 4, end: 4.5 }]);
+    // Energy [1.0, 3.4] and voiced [1.3, 3.0]: a start between them is exact, an end below both is 0.2 s off.
+    const two = scoreSegmentation([{ start: 1.2, end: 2.8 }], [{ start: 1, end: 3.4 }], [{ start: 1.3, end: 3 }]);
+    expect([two.maxStartError, two.off]).toEqual([0, 0]);
+    expect(two.maxEndError).toBeCloseTo(0.2, 9);
+    // An edge 0.5 s outside both references is off; the span found is the references' union.
+    const far = scoreSegmentation([{ start: 0.5, end: 2.9 }, { start: 3.35, end: 3.6 }], [{ start: 1, end: 3 }], [{ start: 1.1, end: 3.4 }]);
+    expect(far.off).toBe(1);
+    expect(far.maxStartError).toBeCloseTo(0.5, 9);
+    expect(far.maxEndError).toBeCloseTo(0.2, 9);
+    expect(far.inSilence).toEqual([]);
+  });
+});
+
 describe('energySegments', () => {
   const noise = noiseOf(createRng(3));
   it('finds no speech in digital silence, a DC offset or noise at -80 dBFS', () => {
@@ -201,6 +221,33 @@ describe('energySegments: the voicing rule (YIN periodicity at an island\'s edge
     // The same rustle 1 s before a vowel is its own island, dropped; the vowel is found.
     const before = lay(quiet(1), noise(0.6, -30), quiet(1), vowel(1, 0.1732), quiet(2));
     expect(energySegments(before, RATE)).toEqual([{ start: expect.closeTo(2.55, 1), end: expect.closeTo(3.65, 1) }]);
+  });
+
+  it('keeps a vowel under 0.2 s standing apart from a sentence (a one-syllable word), drops noise or a breathy sound of the same length', () => {
+    // A sentence (vowel, 1-2.5 s), a 0.8 s pause, then 0.12 s of vowel at the same level: two segments.
+    const syllable = lay(quiet(1), vowel(1.5, 0.1732), quiet(0.8), vowel(0.12, 0.1732), quiet(2));
+    const [sentence, word, ...rest] = energySegments(syllable, RATE);
+    expect(rest).toEqual([]);
+    expect(Math.abs(sentence.end - 2.55)).toBeLessThan(0.03);
+    expect(Math.abs(word.start - 3.25)).toBeLessThan(0.03);
+    expect(Math.abs(word.end - 3.47)).toBeLessThan(0.03);
+    // A burst of noise as long and as loud has no voiced frame: not speech.
+    const burst = lay(quiet(1), vowel(1.5, 0.1732), quiet(0.8), noise(0.12, -20), quiet(2));
+    expect(energySegments(burst, RATE)).toEqual([sentence]);
+    // Nor has a breath with some voice in it: a vowel at -23 dBFS under noise 6 dB louder (1 − d' 0.54–0.82,
+    // mean 0.69: periodic enough for the island rule, 0.5, not for a vowel, d' < 0.2); twice as long as the
+    // length rule, it stays.
+    const breathy = (seconds: number) => {
+      const hiss = noise(seconds, -17);
+      return vowel(seconds, 0.1732 * 10 ** (-3 / 20)).map((sample, i) => sample + hiss[i]);
+    };
+    const breath = lay(quiet(1), vowel(1.5, 0.1732), quiet(0.8), breathy(0.12), quiet(2));
+    expect(energySegments(breath, RATE)).toEqual([sentence]);
+    // It is the length rule that drops it (the vowel, 0.12 s of speech too, is kept by the exception).
+    expect(energySegments(breath, RATE, { minSpeechSeconds: 0 })).toHaveLength(2);
+    expect(energySegments(lay(quiet(1), vowel(1.5, 0.1732), quiet(0.8), breathy(0.4), quiet(2)), RATE)).toHaveLength(2);
+    // Alone in a recording, the fragment is found.
+    expect(energySegments(lay(quiet(1), vowel(0.12, 0.1732), quiet(2)), RATE)).toHaveLength(1);
   });
 
   it('refuses a voicing margin outside its bounds', () => {

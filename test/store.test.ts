@@ -8,7 +8,7 @@ import wavefile from 'wavefile';
 import { decodeAudio } from '../src/audio/index.js';
 import { recordSchema } from '../src/store/format.js';
 import { looksLikeRecord } from '../src/store/itemLog.js';
-import { loadCorpus, type Corpus } from '../src/corpora/index.js';
+import { loadCorpus, openCorpusListing, type Corpus } from '../src/corpora/index.js';
 import { extractFeatures, featureConfigKey, resolveFeatureConfig, type FeatureMatrix } from '../src/features/index.js';
 import { beginStoreRun, openFeatureStore, preprocessCorpus, runJob, type FeatureStore, type StoreError, type StoreHeader, type StoreItem } from '../src/store/index.js';
 
@@ -125,13 +125,15 @@ describe('beginStoreRun', () => {
     expect(jobs.map((job) => job.path)).toEqual(corpus.utterances.filter((utterance) => utterance.label !== null).map((utterance) => utterance.path));
     expect(run.jobs.at(1)).toEqual(jobs[1]);
     expect(() => run.jobs.at(jobs.length)).toThrow(RangeError);
-    const outcomes = [];
-    for (const job of [...jobs].reverse()) outcomes.push(await runJob(job, dir, config));
-    const recorded = outcomes.map((outcome) => run.record(outcome));
+    const outcomes: Awaited<ReturnType<typeof runJob>>[] = [];
+    const order = jobs.map((_, index) => index).reverse();
+    for (const index of order) outcomes.push(await runJob(jobs[index], dir, config));
+    const recorded = outcomes.map((outcome, at) => run.record(order[at], outcome));
     expect(recorded.map((item) => [item?.path, item?.ok])).toEqual([...jobs].reverse().map((job) => [job.path, job.path.includes('/good/')]));
     expect(outcomes[0].ok).toBe(true);
-    expect(run.record(outcomes[0])).toBeUndefined();
-    expect(() => run.record({ id: 'not-in-the-corpus', ok: false, reason: 'x' })).toThrow(/did not ask for/);
+    expect(run.record(order[0], outcomes[0])).toBeUndefined();
+    expect(() => run.record(0, { id: 'not-in-the-corpus', ok: false, reason: 'x' })).toThrow(/did not ask for/);
+    expect(() => run.record(jobs.length, outcomes[0])).toThrow(/did not ask for/);
     await run.close();
     for (const file of ['index.json', 'items.jsonl', 'errors.json']) expect(readFileSync(join(dir, file), 'utf8')).toBe(readFileSync(join(referenceDir, file), 'utf8'));
   });
@@ -252,6 +254,77 @@ describe('preprocessCorpus', () => {
     await expect(preprocessCorpus(unlabelled, join(workDir, 'none'), { config, workers: 0 })).rejects.toThrow(
       new RegExp(`${corpusDir}.*--all-labels`),
     );
+  });
+});
+
+describe('store run over a streamed listing, memory flat in the item count (issue 17)', () => {
+  /** A copy of the reference store, to damage or replay. */
+  function referenceCopy(name: string): string {
+    const dir = join(workDir, name);
+    cpSync(referenceDir, dir, { recursive: true });
+    return dir;
+  }
+  const storeFiles = (dir: string): string[] => ['index.json', 'items.jsonl', 'errors.json'].map((file) => readFileSync(join(dir, file), 'utf8'));
+  const leftovers = (dir: string): string[] => [...readdirSync(dir), ...readdirSync(join(dir, 'frames'))].filter((name) => /\.tmp-\d+-/.test(name));
+
+  it('writes, from a listing streamed off a sorted temporary file, the bytes a run over the array writes', async () => {
+    const dir = join(workDir, 'streamed');
+    const listing = openCorpusListing(corpusDir, { taxonomy: '4class', chunkLines: 2 });
+    try {
+      const summary = await preprocessCorpus(listing, dir, { config, workers: 0 });
+      expect(summary).toMatchObject({ processed: labelledGood.length, skipped: 0 });
+      expect(storeFiles(dir)).toEqual(storeFiles(referenceDir));
+      const rerun = await preprocessCorpus(listing, dir, { config, workers: 0 });
+      expect(rerun).toMatchObject({ processed: 0, skipped: labelledGood.length });
+    } finally {
+      listing.close();
+    }
+  });
+
+  it('matches a log out of corpus order, with a later record of an id replacing an earlier one, by sorting in several spills', async () => {
+    const dir = referenceCopy('shuffled-log');
+    const lines = readLogLines(dir);
+    expect(lines).toHaveLength(labelledGood.length);
+    // Reversed, then a later record of the first item saying its audio had another modification time: the
+    // later one wins, so that item is extracted again and the others are kept.
+    const replaced = { ...(JSON.parse(lines[0]) as StoreItem), mtimeMs: 1 };
+    // A record whose utterance left the corpus: its frame file goes.
+    const ghost = { ...(JSON.parse(lines[1]) as StoreItem), id: 'ghost', path: join(corpusDir, 'good/ghost.wav') };
+    writeFileSync(join(dir, 'frames/ghost.f32'), new Uint8Array(ghost.frames * ghost.dims * 4));
+    writeFileSync(join(dir, 'items.jsonl'), `${[...lines].reverse().join('\n')}\n${JSON.stringify(ghost)}\n${JSON.stringify(replaced)}\n`);
+    const summary = await preprocessCorpus(corpus, dir, { config, workers: 0, sortChunkLines: 1 });
+    expect(summary).toMatchObject({ processed: 1, skipped: labelledGood.length - 1 });
+    expect(storeFiles(dir)).toEqual(storeFiles(referenceDir));
+    expect(existsSync(join(dir, 'frames/ghost.f32'))).toBe(false);
+    expect(leftovers(dir)).toEqual([]);
+  });
+
+  it('keeps what is still in an edited corpus and removes what left it (the in-step match fails over to sorting)', async () => {
+    const dir = referenceCopy('edited');
+    const [removed] = openFeatureStore(dir).items;
+    const smaller = { ...corpus, utterances: corpus.utterances.filter((utterance) => utterance.id !== removed.id) };
+    const edited = await preprocessCorpus(smaller, dir, { config, workers: 0, sortChunkLines: 1 });
+    expect(edited).toMatchObject({ processed: 0, skipped: labelledGood.length - 1 });
+    expect(readLogLines(dir)).toEqual(readLogLines(referenceDir).filter((line) => !line.includes(JSON.stringify(removed.id))));
+    expect(existsSync(join(dir, removed.file))).toBe(false);
+    const restored = await preprocessCorpus(corpus, dir, { config, workers: 0 });
+    expect(restored).toMatchObject({ processed: 1, skipped: labelledGood.length - 1 });
+    expect(storeFiles(dir)).toEqual(storeFiles(referenceDir));
+  });
+
+  it('resumes a run killed between spilling sorted runs and writing the compacted log: same store, no temporary file left', async () => {
+    const dir = referenceCopy('killed-mid-sort');
+    // What such a run leaves: the log it was reading (records appended after the compaction, repeating
+    // earlier ones), its sort runs, its table and job files, and a half-written compacted log.
+    const lines = readLogLines(dir);
+    writeFileSync(join(dir, 'items.jsonl'), `${lines.join('\n')}\n${lines.slice(0, 2).join('\n')}\n`);
+    for (const name of ['run0.tmp-4242-abc123', 'sorted.tmp-4242-abc124', 'run-items.tmp-4242-abc125', 'run-jobs.tmp-4242-abc126', 'items.jsonl.tmp-4242-abc127']) {
+      writeFileSync(join(dir, name), '["half a line');
+    }
+    const resumed = await preprocessCorpus(corpus, dir, { config, workers: 0, sortChunkLines: 1 });
+    expect(resumed).toMatchObject({ processed: 0, skipped: labelledGood.length });
+    expect(storeFiles(dir)).toEqual(storeFiles(referenceDir));
+    expect(leftovers(dir)).toEqual([]);
   });
 });
 

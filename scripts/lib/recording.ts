@@ -20,6 +20,8 @@ export interface Recording {
    */
   voiced: SpeechSegment[];
   unvoicedClips: number;
+  /** Where each clip lies, whole (seconds): known exactly; everything outside these is an inserted silence. */
+  placements: SpeechSegment[];
   /** The clips' files, in the order they were laid. */
   files: string[];
   /** Level of the noise laid under the recording (dBFS RMS). */
@@ -126,6 +128,7 @@ export async function buildRecording(files: string[], options: Partial<Recording
   const pieces: Float32Array[] = [];
   const speech: SpeechSegment[] = [];
   const voiced: SpeechSegment[] = [];
+  const placements: SpeechSegment[] = [];
   let unvoicedClips = 0;
   const laid: string[] = [];
   const backgrounds: number[] = [];
@@ -140,6 +143,7 @@ export async function buildRecording(files: string[], options: Partial<Recording
     const voice = voicedSpan(samples, sampleRate) ?? span;
     if (voice === span) unvoicedClips++;
     voiced.push({ start: length / sampleRate + voice.start, end: length / sampleRate + voice.end });
+    placements.push({ start: length / sampleRate, end: (length + samples.length) / sampleRate });
     laid.push(file);
     pieces.push(samples);
     length += samples.length;
@@ -157,7 +161,7 @@ export async function buildRecording(files: string[], options: Partial<Recording
   const noiseDb = settings.noiseDb === 'room' ? Math.max(-90, percentile(backgrounds, 0.5)) : settings.noiseDb;
   const amplitude = 10 ** (noiseDb / 20) * Math.sqrt(3);
   for (let i = 0; i < samples.length; i++) samples[i] += settings.dcOffset + amplitude * (2 * rng() - 1);
-  return { samples, sampleRate, speech, voiced, unvoicedClips, files: laid, noiseDb };
+  return { samples, sampleRate, speech, voiced, unvoicedClips, placements, files: laid, noiseDb };
 }
 
 /** 16-bit PCM of float samples, clipped to full scale. */

@@ -54,7 +54,8 @@ function builder(yargs: Argv) {
     )
     .epilog(
       'Speech is found by an energy voice activity detector (see README, "Speech segments"): pauses under 0.5 s stay inside a segment, ' +
-        'breaths and rustles 30 dB below the segment\'s loudest part are trimmed off its ends, ' +
+        'breaths and rustles 30 dB below the segment\'s loudest part are trimmed off its ends, and so is speech over 0.25 s from a voiced frame; ' +
+        'a sound under 0.2 s standing apart is a segment only when it holds a vowel (YIN voiced), so a one-syllable word is kept and a click is not; ' +
         'segments longer than 10 s are cut into 10 s pieces overlapping by 1 s. Each clip gets an estimate from its speech alone, and each ' +
         'speech segment (or window, or RTTM turn) one of its own; silence, a window or turn without speech, gets no emotion (null in JSON, ' +
         'empty cells in CSV, no cue). Standard input (-) takes raw s16le 16 kHz mono or a WAV stream (16-bit or float, 16 kHz) and writes ' +

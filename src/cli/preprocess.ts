@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { decodeAudio } from '../audio/index.js';
-import { loadCorpus, type Corpus } from '../corpora/index.js';
+import { openCorpusListing, type CorpusListing } from '../corpora/index.js';
 import { narrowBandNotice, occupiedBandwidth, type FeatureConfig } from '../features/index.js';
 import { preprocessCorpus } from '../store/index.js';
 import { describeFeatureConfig, featureConfigFromArgs, withFeatureOptions } from './featureOptions.js';
@@ -33,12 +33,18 @@ function builder(yargs: Argv) {
 /** Files of a corpus whose spectrum narrowBandNotice looks at, spread evenly over it. */
 const BAND_CHECK_FILES = 8;
 
-async function bandNotice(corpus: Corpus, config: FeatureConfig): Promise<string | undefined> {
-  const step = Math.max(1, Math.floor(corpus.utterances.length / BAND_CHECK_FILES));
+async function bandNotice(corpus: CorpusListing, config: FeatureConfig): Promise<string | undefined> {
+  const step = Math.max(1, Math.floor(corpus.count / BAND_CHECK_FILES));
+  const paths: string[] = [];
+  let index = 0;
+  for (const utterance of corpus.utterances()) {
+    if (index++ % step === 0) paths.push(utterance.path);
+  }
   const bandwidths: number[] = [];
-  for (let i = 0; i < corpus.utterances.length && bandwidths.length < BAND_CHECK_FILES; i += step) {
+  for (const path of paths) {
+    if (bandwidths.length >= BAND_CHECK_FILES) break;
     // A file that cannot be read is reported by the run itself.
-    const audio = await decodeAudio(corpus.utterances[i].path, { sampleRate: config.sampleRate }).catch(() => undefined);
+    const audio = await decodeAudio(path, { sampleRate: config.sampleRate }).catch(() => undefined);
     if (audio) bandwidths.push(occupiedBandwidth(audio.samples, audio.sampleRate));
   }
   return narrowBandNotice(config, bandwidths);
@@ -51,22 +57,27 @@ export const preprocessCommand: CommandModule<object, PreprocessArgs> = {
   builder,
   handler: async (args) => {
     const config = featureConfigFromArgs(args);
-    const corpus = await loadCorpus(resolve(args.corpus), { taxonomy: args.taxonomy, language: args.language });
-    const outDir = await prepareOutputFolder('out', args.out);
-    process.stderr.write(`${corpus.root} → ${outDir}\n  ${describeFeatureConfig(config)}, ${args.workers} worker thread(s)\n`);
-    const notice = await bandNotice(corpus, config);
-    if (notice) process.stderr.write(`${notice}\n`);
-    const started = Date.now();
-    const progress = extractionProgress(started);
-    const summary = await preprocessCorpus(corpus, outDir, {
-      config,
-      workers: args.workers,
-      allLabels: args.allLabels,
-      overwrite: args.overwrite,
-      onNotice: (message) => process.stderr.write(`${message}\n`),
-      onProgress: progress.onProgress,
-    });
-    progress.finish();
-    reportPreprocessing(corpus, summary, args.allLabels, started);
+    // Streamed: the run's memory does not grow with the corpus (see openCorpusListing).
+    const corpus = openCorpusListing(resolve(args.corpus), { taxonomy: args.taxonomy, language: args.language });
+    try {
+      const outDir = await prepareOutputFolder('out', args.out);
+      process.stderr.write(`${corpus.root} → ${outDir}\n  ${describeFeatureConfig(config)}, ${args.workers} worker thread(s)\n`);
+      const notice = await bandNotice(corpus, config);
+      if (notice) process.stderr.write(`${notice}\n`);
+      const started = Date.now();
+      const progress = extractionProgress(started);
+      const summary = await preprocessCorpus(corpus, outDir, {
+        config,
+        workers: args.workers,
+        allLabels: args.allLabels,
+        overwrite: args.overwrite,
+        onNotice: (message) => process.stderr.write(`${message}\n`),
+        onProgress: progress.onProgress,
+      });
+      progress.finish();
+      reportPreprocessing(corpus, summary, args.allLabels, started);
+    } finally {
+      corpus.close();
+    }
   },
 };

@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { loadCorpus } from '../corpora/index.js';
+import { openCorpusListing } from '../corpora/index.js';
 import { PredictionWriter } from '../predict/formats.js';
 import { DEFAULT_WINDOW_OPTIONS, listAudioInputs, type ClipOutcome } from '../predict/predict.js';
 import { DEFAULT_BATCH_LIMITS, parseRedisUrl, queuePredictFiles, queuePreprocessCorpus, type BatchLimits } from '../queue/index.js';
@@ -55,23 +55,27 @@ const queuePreprocess: CommandModule<object, PreprocessArgs> = {
   handler: async (args) => {
     const redis = parseRedisUrl(args.redis, { caFile: args.redisCa });
     const config = featureConfigFromArgs(args);
-    const corpus = await loadCorpus(resolve(args.corpus), { taxonomy: args.taxonomy, language: args.language });
-    const outDir = resolve(args.out);
-    process.stderr.write(`${corpus.root} → ${outDir} through ${redis.display}\n  ${describeFeatureConfig(config)}\n`);
-    const started = Date.now();
-    const progress = extractionProgress(started);
-    const summary = await queuePreprocessCorpus(corpus, outDir, {
-      config,
-      redis,
-      batch: batchLimits(args),
-      attempts: args.attempts,
-      allLabels: args.allLabels,
-      overwrite: args.overwrite,
-      onNotice: notice,
-      onProgress: progress.onProgress,
-    });
-    progress.finish();
-    reportPreprocessing(corpus, summary, args.allLabels, started);
+    const corpus = openCorpusListing(resolve(args.corpus), { taxonomy: args.taxonomy, language: args.language });
+    try {
+      const outDir = resolve(args.out);
+      process.stderr.write(`${corpus.root} → ${outDir} through ${redis.display}\n  ${describeFeatureConfig(config)}\n`);
+      const started = Date.now();
+      const progress = extractionProgress(started);
+      const summary = await queuePreprocessCorpus(corpus, outDir, {
+        config,
+        redis,
+        batch: batchLimits(args),
+        attempts: args.attempts,
+        allLabels: args.allLabels,
+        overwrite: args.overwrite,
+        onNotice: notice,
+        onProgress: progress.onProgress,
+      });
+      progress.finish();
+      reportPreprocessing(corpus, summary, args.allLabels, started);
+    } finally {
+      corpus.close();
+    }
   },
 };
 

@@ -1,7 +1,7 @@
 import { mkdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Argv, Options } from 'yargs';
-import type { Corpus } from '../corpora/index.js';
+import type { CorpusInfo } from '../corpora/index.js';
 import type { PreprocessSummary } from '../store/index.js';
 import type { ModelSpec } from '../model/emotionModel.js';
 import { readRegularFile, UnreadableFileError } from '../util/fs.js';
@@ -210,7 +210,7 @@ export async function trainingThreads(requested: number | undefined, spec: Pick<
 }
 
 /** The summary `preprocess` (and `queue`) print: files processed, skipped, failed with their reasons, unknown labels. */
-export function preprocessReport(corpus: Corpus, summary: PreprocessSummary, allLabels: boolean, wallSeconds: number): string {
+export function preprocessReport(corpus: CorpusInfo, summary: PreprocessSummary, allLabels: boolean, wallSeconds: number): string {
   const lines = [
     `Feature store ${summary.outDir} (corpus ${corpus.name}, ${corpus.language})`,
     `  processed ${summary.processed} files, ${summary.audioSeconds.toFixed(1)} s of audio in ${wallSeconds.toFixed(1)} s`,
@@ -231,7 +231,7 @@ export function preprocessReport(corpus: Corpus, summary: PreprocessSummary, all
 }
 
 /** Prints the preprocessing summary on stdout and sets the exit status the help documents (0, 3 or 1). */
-export function reportPreprocessing(corpus: Corpus, summary: PreprocessSummary, allLabels: boolean, started: number): void {
+export function reportPreprocessing(corpus: CorpusInfo, summary: PreprocessSummary, allLabels: boolean, started: number): void {
   process.stdout.write(`${preprocessReport(corpus, summary, allLabels, (Date.now() - started) / 1000)}\n`);
   process.exitCode = exitStatusFor(summary.processed + summary.skipped, summary.failed.length);
 }

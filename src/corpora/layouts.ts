@@ -138,12 +138,28 @@ export interface LayoutMatch {
   recognised: boolean;
 }
 
+/** Counts, name by name, how many names each layout's rules fit (the names may stream by). */
+export function layoutCounter(): { add(relativePath: string): void; best(): LayoutMatch } {
+  const matched = LAYOUTS.map(() => 0);
+  let names = 0;
+  return {
+    add(relativePath) {
+      names++;
+      LAYOUTS.forEach((layout, index) => {
+        if (parseFileName(layout, relativePath) !== null) matched[index]++;
+      });
+    },
+    best() {
+      let winner = 0;
+      for (let index = 1; index < LAYOUTS.length; index++) if (matched[index] > matched[winner]) winner = index;
+      return { layout: LAYOUTS[winner], matched: matched[winner], recognised: matched[winner] > 0 && matched[winner] >= NEARLY_ALL * names };
+    },
+  };
+}
+
 /** The layout whose rules fit the most of these names (the first in LAYOUTS on a tie). */
 export function recogniseLayout(relativePaths: readonly string[]): LayoutMatch {
-  const matches = LAYOUTS.map((layout) => ({
-    layout,
-    matched: relativePaths.filter((path) => parseFileName(layout, path) !== null).length,
-  }));
-  const best = matches.reduce((winner, match) => (match.matched > winner.matched ? match : winner));
-  return { ...best, recognised: best.matched > 0 && best.matched >= NEARLY_ALL * relativePaths.length };
+  const counter = layoutCounter();
+  for (const path of relativePaths) counter.add(path);
+  return counter.best();
 }

@@ -1,35 +1,60 @@
 import { createHash } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve, sep } from 'node:path';
+import { sortLines } from '../util/externalSort.js';
+import { LineWriter, readLines } from '../util/lines.js';
 import { isTaxonomyName, mapLabel, TAXONOMIES } from './labels.js';
 import {
   AUDIO_EXTENSIONS,
   hasAudioExtension,
+  layoutCounter,
   LAYOUTS,
   NEARLY_ALL,
   parseFileName,
-  recogniseLayout,
   withoutExtension,
   type Layout,
 } from './layouts.js';
-import { MANIFEST_FILE, OPTIONAL_COLUMNS, readManifest, REQUIRED_COLUMNS } from './manifest.js';
+import { firstRepeatedPath, MANIFEST_FILE, manifestRows, OPTIONAL_COLUMNS, repeatedPathError, REQUIRED_COLUMNS, type ManifestRow } from './manifest.js';
 import { compactString, stringInterner } from './strings.js';
-import { CorpusError, ISO_639_1, type Corpus, type LoadCorpusOptions, type SkippedFile, type Utterance } from './types.js';
+import { CorpusError, ISO_639_1, type Corpus, type CorpusInfo, type LoadCorpusOptions, type SkippedFile, type Utterance } from './types.js';
 
-/** An utterance before the corpus-wide fields (id, label, language defaults, corpus name) are known. */
-interface Entry {
-  relativePath: string;
-  speaker: string;
-  emotion: string;
-  language?: string;
-  durationSeconds?: number;
+/**
+ * A corpus folder listed without holding its utterances: the rows go, sorted by relative path, into a
+ * temporary file (an external sort for a manifest, whose rows may come in any order; a walk of the folder
+ * tree in sorted order otherwise), and `utterances()` reads them back one at a time, as often as asked.
+ * Memory: the sort's chunk and the strings shared by all rows (speakers, emotions), whatever the corpus's size.
+ * `close` removes the temporary folder; loadCorpus collects a listing into an array for small callers.
+ */
+export interface CorpusListing extends CorpusInfo {
+  /** Utterances listed. */
+  count: number;
+  /** Of them, those whose emotion has a class in the taxonomy. */
+  labelled: number;
+  /** The utterances in corpus order (sorted by relative path), read afresh at each call. */
+  utterances(): Iterable<Utterance>;
 }
 
-interface Listing {
-  /** 'manifest' or the id of the layout the file names were read by. */
+export interface OpenCorpusListing extends CorpusListing {
+  /** Removes the listing's temporary files; utterances() cannot be called after. */
+  close(): void;
+}
+
+export interface ListingOptions extends LoadCorpusOptions {
+  /** Where the temporary folder goes; default the system's (os.tmpdir()). */
+  tempDir?: string;
+  /** Rows sorted in memory at a time when a manifest is sorted (see sortLines). */
+  chunkLines?: number;
+}
+
+/** The fields of one listed row, as the temporary file holds them: [relativePath, speaker, emotion, language, duration]. */
+type Row = [string, string, string, string | null, number | null];
+
+/** What a listing source found, its rows already written, sorted by relative path, to `rows`. */
+interface Listed {
+  /** 'manifest', the id of the layout the file names were read by, or 'audio folder'. */
   source: string;
-  entries: Entry[];
+  rows: string;
   skippedFiles: SkippedFile[];
   /** The layout the file names follow, where they follow one. */
   layout: Layout | null;
@@ -37,11 +62,26 @@ interface Listing {
   listedLanguage?: string;
 }
 
+/** Lists a folder into a temporary folder of its own, removed when the listing fails. */
+export function withTemporaryFolder<T>(options: { tempDir?: string }, list: (temp: string) => T): { value: T; temp: string } {
+  const temp = mkdtempSync(join(options.tempDir ?? tmpdir(), 'ser-listing-'));
+  try {
+    return { value: list(temp), temp };
+  } catch (error) {
+    rmSync(temp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+export function checkFolder(root: string): void {
+  if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) throw new CorpusError(root, 'is not a folder');
+}
+
 /**
- * A corpus folder as labelled utterances: from its manifest.csv where there is one, otherwise from the
- * file-name rules of the public corpus its names follow (see LAYOUTS).
+ * A corpus folder as labelled utterances, streamed (see CorpusListing): from its manifest.csv where there is
+ * one, otherwise from the file-name rules of the public corpus its names follow (see LAYOUTS).
  */
-export async function loadCorpus(dir: string, options: LoadCorpusOptions = {}): Promise<Corpus> {
+export function openCorpusListing(dir: string, options: ListingOptions = {}): OpenCorpusListing {
   const root = resolve(dir);
   const taxonomy = options.taxonomy ?? '4class';
   if (!isTaxonomyName(taxonomy)) {
@@ -50,45 +90,120 @@ export async function loadCorpus(dir: string, options: LoadCorpusOptions = {}): 
   if (options.language !== undefined && !ISO_639_1.test(options.language)) {
     throw new CorpusError(root, `language ${JSON.stringify(options.language)} is not a two-letter ISO 639-1 code`);
   }
-  const folder = await stat(root).catch(() => null);
-  if (!folder?.isDirectory()) throw new CorpusError(root, 'is not a folder');
-
+  checkFolder(root);
   const manifestPath = join(root, MANIFEST_FILE);
-  const listing = !options.ignoreManifest && existsSync(manifestPath) ? await listFromManifest(root, manifestPath) : await listFromFileNames(root);
-
-  const name = options.name ?? listing.layout?.id ?? basename(root);
-  const language = options.language ?? listing.listedLanguage ?? listing.layout?.language;
-  if (language === undefined) {
-    throw new CorpusError(
-      manifestPath,
-      'says nothing of the language: add a language column (ISO 639-1) or pass the language option',
-    );
-  }
-
-  const ids = utteranceIds(listing.entries.map((entry) => entry.relativePath));
-  const intern = stringInterner();
-  const utterances = listing.entries.map((entry, index): Utterance => {
-    const emotion = intern(entry.emotion.toLowerCase());
-    return compactUtterance(root, entry.relativePath, {
-      id: ids[index],
-      speaker: intern(entry.speaker),
-      emotion,
-      label: mapLabel(emotion, taxonomy),
-      language: entry.language ?? language,
-      corpus: name,
-      durationSeconds: entry.durationSeconds,
-    });
+  const { value: listed, temp } = withTemporaryFolder(options, (temp) => {
+    const listed = !options.ignoreManifest && existsSync(manifestPath) ? listFromManifest(root, manifestPath, temp, options.chunkLines) : listFromFileNames(root, temp);
+    if ((options.language ?? listed.listedLanguage ?? listed.layout?.language) === undefined) {
+      throw new CorpusError(manifestPath, 'says nothing of the language: add a language column (ISO 639-1) or pass the language option');
+    }
+    return listed;
   });
+  const name = options.name ?? listed.layout?.id ?? basename(root);
+  const language = (options.language ?? listed.listedLanguage ?? listed.layout?.language)!;
+  return finishListing({ name, language, root, layout: listed.source, taxonomy, skippedFiles: listed.skippedFiles }, listed.rows, temp, { labels: true, chunkLines: options.chunkLines });
+}
+
+/** A corpus folder as labelled utterances, all in memory (openCorpusListing collected; fine up to some 100k utterances). */
+export async function loadCorpus(dir: string, options: LoadCorpusOptions = {}): Promise<Corpus> {
+  const listing = openCorpusListing(dir, options);
+  try {
+    return collectCorpus(listing);
+  } finally {
+    listing.close();
+  }
+}
+
+/** A listing's utterances in an array. */
+export function collectCorpus(listing: CorpusListing): Corpus {
+  const { name, language, root, layout, taxonomy, unknownLabels, skippedFiles } = listing;
+  return { name, language, root, layout, taxonomy, utterances: [...listing.utterances()], unknownLabels, skippedFiles };
+}
+
+/** A corpus already in memory as a listing (what beginStoreRun takes). */
+export function listingOf(corpus: Corpus): CorpusListing {
   return {
-    name,
-    language,
-    root,
-    layout: listing.source,
-    taxonomy,
-    utterances,
-    unknownLabels: countUnlabelled(utterances),
-    skippedFiles: listing.skippedFiles,
+    name: corpus.name,
+    language: corpus.language,
+    root: corpus.root,
+    layout: corpus.layout,
+    taxonomy: corpus.taxonomy,
+    unknownLabels: corpus.unknownLabels,
+    skippedFiles: corpus.skippedFiles,
+    count: corpus.utterances.length,
+    labelled: corpus.utterances.filter((utterance) => utterance.label !== null).length,
+    utterances: () => corpus.utterances,
   };
+}
+
+export function isListing(corpus: Corpus | CorpusListing): corpus is CorpusListing {
+  return typeof corpus.utterances === 'function';
+}
+
+/**
+ * The listing over a rows file: one pass counts labels and finds the ids that coincide ignoring case (by an
+ * external sort of the lower-cased ids: no set of every id), then utterances() turns rows into utterances.
+ */
+export function finishListing(
+  info: Omit<CorpusInfo, 'unknownLabels'>,
+  rows: string,
+  temp: string,
+  options: { labels: boolean; chunkLines?: number },
+): OpenCorpusListing {
+  const { taxonomy } = info;
+  const labelOf = (emotion: string): string | null => (options.labels ? mapLabel(emotion, taxonomy) : null);
+  try {
+    let count = 0;
+    let labelled = 0;
+    const unlabelled = new Map<string, number>();
+    const caselessIds = (function* (): Generator<string> {
+      for (const line of readLines(rows)) {
+        const [relativePath, , emotionWord] = JSON.parse(line) as Row;
+        count++;
+        const emotion = emotionWord.toLowerCase();
+        if (labelOf(emotion) !== null) labelled++;
+        else if (options.labels) unlabelled.set(emotion, (unlabelled.get(emotion) ?? 0) + 1);
+        yield baseId(relativePath).toLowerCase();
+      }
+    })();
+    const sortedIds = sortLines(caselessIds, { dir: temp, key: (id) => id, chunkLines: options.chunkLines });
+    const coinciding = new Set<string>();
+    let previous: string | undefined;
+    for (const id of sortedIds.lines()) {
+      if (id === previous) coinciding.add(id);
+      previous = id;
+    }
+    sortedIds.remove();
+    const intern = stringInterner();
+    return {
+      ...info,
+      count,
+      labelled,
+      unknownLabels: [...unlabelled]
+        .map(([emotion, times]) => ({ emotion: intern(emotion), count: times }))
+        .sort((a, b) => b.count - a.count || compareStrings(a.emotion, b.emotion)),
+      *utterances() {
+        for (const line of readLines(rows)) {
+          const [relativePath, speaker, emotionWord, rowLanguage, duration] = JSON.parse(line) as Row;
+          const emotion = intern(emotionWord.toLowerCase());
+          const base = baseId(relativePath);
+          yield compactUtterance(info.root, relativePath, {
+            id: coinciding.has(base.toLowerCase()) ? `${base}-${createHash('sha1').update(relativePath).digest('hex').slice(0, 8)}` : base,
+            speaker: intern(speaker),
+            emotion,
+            label: labelOf(emotion),
+            language: rowLanguage === null ? info.language : intern(rowLanguage),
+            corpus: info.name,
+            durationSeconds: duration ?? undefined,
+          });
+        }
+      },
+      close: () => rmSync(temp, { recursive: true, force: true }),
+    };
+  } catch (error) {
+    rmSync(temp, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /**
@@ -115,45 +230,73 @@ export function compactUtterance(root: string, relativePath: string, fields: Omi
 /**
  * Every row of the manifest becomes an utterance, also one whose file is missing or not a regular file: it
  * then fails to decode like any unreadable file, so preprocessing lists it in errors.json and exits 3 rather
- * than leaving it out unsaid. Only a manifest none of whose files exists is refused outright.
+ * than leaving it out unsaid. Only a manifest none of whose files exists is refused outright. The rows are
+ * read one at a time and sorted by path externally; a path listed twice is found next to itself.
  */
-async function listFromManifest(root: string, manifestPath: string): Promise<Listing> {
-  const rows = await readManifest(manifestPath);
-  if (rows.length === 0) throw new CorpusError(manifestPath, 'lists no files');
-  // Synchronous: for a manifest of 61k rows, a promise per stat costs seconds of allocation and GC; stat(2) itself microseconds.
-  if (!rows.some((row) => statSync(join(root, row.relativePath), { throwIfNoEntry: false }) !== undefined)) {
-    throw new CorpusError(manifestPath, `none of its ${rows.length} files is under ${root} (line ${rows[0].line}: ${rows[0].relativePath})`);
+function listFromManifest(root: string, manifestPath: string, temp: string, chunkLines?: number): Listed {
+  let first: ManifestRow | undefined;
+  let anyFile = false;
+  const languages = new Set<string>();
+  const lines = (function* (): Generator<string> {
+    for (const row of manifestRows(manifestPath)) {
+      first ??= row;
+      // Synchronous: for a manifest of 61k rows, a promise per stat costs seconds of allocation and GC; stat(2) itself microseconds.
+      if (!anyFile) anyFile = statSync(join(root, row.relativePath), { throwIfNoEntry: false }) !== undefined;
+      if (row.language !== undefined) languages.add(row.language);
+      const fields: Row = [row.relativePath, row.speaker, row.emotion, row.language ?? null, row.durationSeconds ?? null];
+      yield JSON.stringify([...fields, row.line]);
+    }
+  })();
+  const sorted = sortLines(lines, { dir: temp, key: (line) => (JSON.parse(line) as Row)[0], chunkLines });
+  const layouts = layoutCounter();
+  const repeat = firstRepeatedPath(
+    (function* () {
+      for (const line of sorted.lines()) {
+        const row = JSON.parse(line) as [...Row, number];
+        layouts.add(row[0]);
+        yield { relativePath: row[0], line: row[5] };
+      }
+    })(),
+  );
+  if (repeat) throw repeatedPathError(manifestPath, repeat);
+  if (first === undefined) throw new CorpusError(manifestPath, 'lists no files');
+  if (!anyFile) throw new CorpusError(manifestPath, `none of its ${sorted.count} files is under ${root} (line ${first.line}: ${first.relativePath})`);
+  if (languages.size > 1) {
+    throw new CorpusError(manifestPath, `names several languages (${[...languages].join(', ')}); pass the corpus's language as the language option`);
   }
-  const languages = [...new Set(rows.flatMap((row) => (row.language === undefined ? [] : [row.language])))];
-  if (languages.length > 1) {
-    throw new CorpusError(manifestPath, `names several languages (${languages.join(', ')}); pass the corpus's language as the language option`);
-  }
-  const match = recogniseLayout(rows.map((row) => row.relativePath));
-  return {
-    source: 'manifest',
-    entries: [...rows].sort((a, b) => compareStrings(a.relativePath, b.relativePath)),
-    skippedFiles: [],
-    layout: match.recognised ? match.layout : null,
-    listedLanguage: languages[0],
-  };
+  const match = layouts.best();
+  return { source: 'manifest', rows: sorted.file, skippedFiles: [], layout: match.recognised ? match.layout : null, listedLanguage: [...languages][0] };
 }
 
-async function listFromFileNames(root: string): Promise<Listing> {
-  const relativePaths = await listAudioFiles(root);
-  if (relativePaths.length === 0) {
-    throw new CorpusError(root, `holds no audio files (${AUDIO_EXTENSIONS.join(' ')})`);
+function listFromFileNames(root: string, temp: string): Listed {
+  const paths = new LineWriter(join(temp, 'paths.jsonl'));
+  const layouts = layoutCounter();
+  try {
+    for (const relativePath of walkAudioFiles(root)) {
+      paths.write(JSON.stringify(relativePath));
+      layouts.add(relativePath);
+    }
+  } finally {
+    paths.close();
   }
-  const match = recogniseLayout(relativePaths);
-  if (!match.recognised) throw new CorpusError(root, unrecognisedLayoutReason(relativePaths.length, match.layout, match.matched));
+  if (paths.lines === 0) throw new CorpusError(root, `holds no audio files (${AUDIO_EXTENSIONS.join(' ')})`);
+  const match = layouts.best();
+  if (!match.recognised) throw new CorpusError(root, unrecognisedLayoutReason(paths.lines, match.layout, match.matched));
   const { layout } = match;
-  const entries: Entry[] = [];
+  const rows = new LineWriter(join(temp, 'rows.jsonl'));
   const skippedFiles: SkippedFile[] = [];
-  for (const relativePath of relativePaths) {
-    const fields = parseFileName(layout, relativePath);
-    if (fields === null) skippedFiles.push({ relativePath, reason: `the name does not follow ${layout.title}'s rules (e.g. ${layout.example})` });
-    else entries.push({ relativePath, ...fields });
+  try {
+    for (const line of readLines(paths.file)) {
+      const relativePath = compactString(JSON.parse(line) as string);
+      const fields = parseFileName(layout, relativePath);
+      if (fields === null) skippedFiles.push({ relativePath, reason: `the name does not follow ${layout.title}'s rules (e.g. ${layout.example})` });
+      else rows.write(JSON.stringify([relativePath, fields.speaker, fields.emotion, null, null] satisfies Row));
+    }
+  } finally {
+    rows.close();
   }
-  return { source: layout.id, entries, skippedFiles, layout };
+  rmSync(paths.file);
+  return { source: layout.id, rows: rows.file, skippedFiles, layout };
 }
 
 function unrecognisedLayoutReason(fileCount: number, closest: Layout, matched: number): string {
@@ -167,61 +310,39 @@ function unrecognisedLayoutReason(fileCount: number, closest: Layout, matched: n
   ].join('\n');
 }
 
-/** Audio files under a folder as sorted '/'-separated paths relative to it; hidden files and folders are left out. */
+/**
+ * Audio files under a folder as '/'-separated paths relative to it, sorted, one folder read at a time;
+ * hidden files and folders are left out. The order is that of sorting the whole paths: within a folder,
+ * entries go by name, a sub-folder as its name followed by '/', so `a.wav` comes before `a/b.wav` and
+ * `a/b.wav` before `a0.wav`, as '.' < '/' < '0'.
+ */
+export function* walkAudioFiles(root: string, folder = ''): Generator<string> {
+  const entries = readdirSync(folder === '' ? root : join(root, folder), { withFileTypes: true })
+    .filter((entry) => !entry.name.startsWith('.'))
+    .map((entry) => ({ entry, key: entry.isDirectory() ? `${entry.name}/` : entry.name }))
+    .sort((a, b) => compareStrings(a.key, b.key));
+  for (const { entry } of entries) {
+    const relativePath = folder === '' ? entry.name : `${folder}/${entry.name}`;
+    if (entry.isDirectory()) yield* walkAudioFiles(root, relativePath);
+    else if ((entry.isFile() || entry.isSymbolicLink()) && hasAudioExtension(entry.name)) yield relativePath;
+  }
+}
+
+/** walkAudioFiles collected. */
 export async function listAudioFiles(root: string): Promise<string[]> {
-  const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && hasAudioExtension(entry.name))
-    .map((entry) => compactString(relative(root, join(entry.parentPath, entry.name)).split(sep).join('/')))
-    .filter((path) => !path.split('/').some((part) => part.startsWith('.')))
-    .sort();
+  return [...walkAudioFiles(root)];
 }
 
 /**
- * Readable, file-name-safe ids: folders joined by `__`, the extension dropped, other unsafe characters
- * replaced by `_`. Ids that then coincide, ignoring case as some file systems do, get a hash of their path.
+ * A readable, file-name-safe id: folders joined by `__`, the extension dropped, other unsafe characters
+ * replaced by `_`. Ids that then coincide, ignoring case as some file systems do, get a hash of their path
+ * (finishListing).
  */
-export function utteranceIds(relativePaths: readonly string[]): string[] {
-  const ids = relativePaths.map((path) =>
-    compactString(
-      withoutExtension(path)
-        .split('/')
-        .map((part) => part.replace(/[^A-Za-z0-9._-]/g, '_'))
-        .join('__'),
-    ),
-  );
-  // Coinciding ids are found by a 32-bit hash of the lower-cased id first (4 bytes an id, not a second
-  // string and a map entry), then confirmed on the ids whose hash repeats.
-  const hashes = Uint32Array.from(ids, caselessHash);
-  const sorted = hashes.slice().sort();
-  const repeatedHashes = new Set<number>();
-  for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) repeatedHashes.add(sorted[i]);
-  if (repeatedHashes.size === 0) return ids;
-  const uses = new Map<string, number>();
-  const candidates = ids.flatMap((_, index) => (repeatedHashes.has(hashes[index]) ? [index] : []));
-  for (const index of candidates) uses.set(ids[index].toLowerCase(), (uses.get(ids[index].toLowerCase()) ?? 0) + 1);
-  for (const index of candidates) {
-    if (uses.get(ids[index].toLowerCase())! > 1) ids[index] = `${ids[index]}-${createHash('sha1').update(relativePaths[index]).digest('hex').slice(0, 8)}`;
-  }
-  return ids;
-}
-
-/** FNV-1a of the id with A-Z lower-cased (ids hold only A-Za-z0-9._- by construction, so this is toLowerCase). */
-function caselessHash(id: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) {
-    const code = id.charCodeAt(i);
-    hash = Math.imul(hash ^ (code >= 65 && code <= 90 ? code + 32 : code), 0x01000193);
-  }
-  return hash >>> 0;
-}
-
-function countUnlabelled(utterances: readonly Utterance[]): Corpus['unknownLabels'] {
-  const counts = new Map<string, number>();
-  for (const { emotion, label } of utterances) if (label === null) counts.set(emotion, (counts.get(emotion) ?? 0) + 1);
-  return [...counts]
-    .map(([emotion, count]) => ({ emotion, count }))
-    .sort((a, b) => b.count - a.count || compareStrings(a.emotion, b.emotion));
+function baseId(relativePath: string): string {
+  return withoutExtension(relativePath)
+    .split('/')
+    .map((part) => part.replace(/[^A-Za-z0-9._-]/g, '_'))
+    .join('__');
 }
 
 /** Code-unit order, as `Array.prototype.sort` uses for strings: the same on every machine and locale. */

@@ -1,5 +1,7 @@
-import { readRegularFile, UnreadableFileError } from '../util/fs.js';
+import { closeSync } from 'node:fs';
 import { posix } from 'node:path';
+import { openRegularFileSync, UnreadableFileError } from '../util/fs.js';
+import { readTextChunks } from '../util/lines.js';
 import { compactString, stringInterner } from './strings.js';
 import { CorpusError, ISO_639_1 } from './types.js';
 
@@ -48,10 +50,13 @@ export function parseCsv(text: string, file: string): CsvRecord[] {
   return [...csvRecords(text, file)];
 }
 
-/** parseCsv one record at a time, so a manifest of a million rows is never a million field arrays at once. */
-export function* csvRecords(text: string, file: string): Generator<CsvRecord> {
-  let position = text.startsWith('\uFEFF') ? 1 : 0;
-  let line = 1;
+/**
+ * parseCsv one record at a time, so a manifest of a million rows is never a million field arrays at once;
+ * `start` places a piece of a file: the line it starts on, and whether it is the file's beginning (for the BOM).
+ */
+export function* csvRecords(text: string, file: string, start: { line: number; atFileStart: boolean } = { line: 1, atFileStart: true }): Generator<CsvRecord> {
+  let position = start.atFileStart && text.startsWith('\uFEFF') ? 1 : 0;
+  let line = start.line;
   while (position < text.length) {
     const record: CsvRecord = { line, fields: [] };
     for (;;) {
@@ -83,6 +88,52 @@ export function* csvRecords(text: string, file: string): Generator<CsvRecord> {
   }
 }
 
+/**
+ * Where the text's last complete record ends: just after its last line break outside quotes (an even number
+ * of quotes before it, RFC 4180), but not after a CR that ends the text, whose LF may be in the next piece.
+ */
+function lastRecordEnd(text: string): number {
+  let quoted = false;
+  let end = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x22) quoted = !quoted;
+    else if (!quoted && (code === 0x0a || (code === 0x0d && i + 1 < text.length && text.charCodeAt(i + 1) !== 0x0a))) end = i + 1;
+  }
+  return end;
+}
+
+function lineBreaks(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x0a || (code === 0x0d && text.charCodeAt(i + 1) !== 0x0a)) count++;
+  }
+  return count;
+}
+
+/**
+ * csvRecords over a text that comes in pieces (a file read 1 MB at a time): each piece is cut after its last
+ * complete record and the rest carried into the next, so records, line numbers and errors are those of the
+ * whole text parsed at once.
+ */
+export function* csvRecordsInPieces(pieces: Iterable<string>, file: string): Generator<CsvRecord> {
+  let pending = '';
+  let line = 1;
+  let atFileStart = true;
+  for (const piece of pieces) {
+    pending += piece;
+    const end = lastRecordEnd(pending);
+    if (end === 0) continue;
+    const complete = pending.slice(0, end);
+    pending = pending.slice(end);
+    yield* csvRecords(complete, file, { line, atFileStart });
+    line += lineBreaks(complete);
+    atFileStart = false;
+  }
+  if (pending !== '') yield* csvRecords(pending, file, { line, atFileStart });
+}
+
 function isBlank(record: CsvRecord): boolean {
   return record.fields.length === 1 && record.fields[0].trim() === '';
 }
@@ -95,12 +146,28 @@ function relativeAudioPath(written: string, file: string, line: number): string 
   return path;
 }
 
-/** The rows of a manifest.csv; malformed structure is an error naming the file and line. */
-export async function readManifest(file: string): Promise<ManifestRow[]> {
-  const bytes = await readRegularFile(file, MAX_MANIFEST_BYTES).catch((error: unknown) => {
+/** The manifest as pieces of text, read 1 MB at a time from a checked regular file. */
+function* manifestText(file: string): Generator<string> {
+  let fd: number;
+  try {
+    fd = openRegularFileSync(file, MAX_MANIFEST_BYTES).fd;
+  } catch (error) {
     throw error instanceof UnreadableFileError ? new CorpusError(file, error.reason) : error;
-  });
-  const records = csvRecords(bytes.toString('utf8'), file);
+  }
+  try {
+    yield* readTextChunks(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The rows of a manifest.csv in file order, one at a time (the file is read piece by piece: memory does not
+ * grow with it); malformed structure is an error naming the file and line. Repeated paths are not checked
+ * here (that needs the rows sorted: firstRepeatedPath).
+ */
+export function* manifestRows(file: string): Generator<ManifestRow> {
+  const records = csvRecordsInPieces(manifestText(file), file);
   // The first record that is not blank; next() by hand, as breaking out of a for-of would close the generator.
   let header: CsvRecord | undefined;
   while (header === undefined) {
@@ -119,7 +186,6 @@ export async function readManifest(file: string): Promise<ManifestRow[]> {
   if (repeated.length > 0) throw new CorpusError(file, `the header names ${repeated.join(', ')} more than once`, header.line);
 
   const intern = stringInterner();
-  const rows: ManifestRow[] = [];
   for (const record of records) {
     if (isBlank(record)) continue;
     const { line, fields } = record;
@@ -149,21 +215,44 @@ export async function readManifest(file: string): Promise<ManifestRow[]> {
         throw new CorpusError(file, `duration_s ${JSON.stringify(duration)} is not a number of seconds`, line);
       }
     }
-    rows.push(row);
+    yield row;
   }
-  refuseRepeatedPaths(rows, file);
+}
+
+/** Every row of a manifest.csv, repeated paths refused; malformed structure is an error naming the file and line. */
+export async function readManifest(file: string): Promise<ManifestRow[]> {
+  const rows = [...manifestRows(file)];
+  const repeat = firstRepeatedPath([...rows].sort((a, b) => (a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : a.line - b.line)));
+  if (repeat) throw repeatedPathError(file, repeat);
   return rows;
 }
 
-/** A path listed twice is an error at its second line; found by sorting (no map of every path). */
-function refuseRepeatedPaths(rows: readonly ManifestRow[], file: string): void {
-  const byPath = [...rows].sort((a, b) => (a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : a.line - b.line));
-  let repeat: { first: ManifestRow; again: ManifestRow } | undefined;
-  for (let i = 1; i < byPath.length; i++) {
-    const [previous, row] = [byPath[i - 1], byPath[i]];
-    if (row.relativePath !== previous.relativePath) continue;
-    const first = repeat?.first.relativePath === row.relativePath ? repeat.first : previous;
-    if (repeat === undefined || row.line < repeat.again.line) repeat = { first, again: row };
+/** A path listed again: the row where it first appears and its earliest repetition. */
+export interface RepeatedPath {
+  relativePath: string;
+  firstLine: number;
+  againLine: number;
+}
+
+/**
+ * Of rows sorted by path (equal paths in line order), the repetition on the earliest line: the error a reader
+ * of the file meets first. Rows may stream by: only the previous row and the answer are kept.
+ */
+export function firstRepeatedPath(sortedRows: Iterable<{ relativePath: string; line: number }>): RepeatedPath | undefined {
+  let repeat: RepeatedPath | undefined;
+  let first: { relativePath: string; line: number } | undefined;
+  let previousPath: string | undefined;
+  for (const { relativePath, line } of sortedRows) {
+    if (relativePath !== previousPath) {
+      first = { relativePath, line };
+      previousPath = relativePath;
+      continue;
+    }
+    if (repeat === undefined || line < repeat.againLine) repeat = { relativePath, firstLine: first!.line, againLine: line };
   }
-  if (repeat) throw new CorpusError(file, `${repeat.again.relativePath} is listed again (first on line ${repeat.first.line})`, repeat.again.line);
+  return repeat;
+}
+
+export function repeatedPathError(file: string, repeat: RepeatedPath): CorpusError {
+  return new CorpusError(file, `${repeat.relativePath} is listed again (first on line ${repeat.firstLine})`, repeat.againLine);
 }

@@ -45,6 +45,9 @@ export interface Corpus {
   skippedFiles: SkippedFile[];
 }
 
+/** A corpus without its utterances: what a report says of it (a CorpusListing streams the utterances). */
+export type CorpusInfo = Omit<Corpus, 'utterances'>;
+
 export interface LoadCorpusOptions {
   /** Default '4class', the benchmark's taxonomy. */
   taxonomy?: TaxonomyName;

@@ -7,17 +7,17 @@ export interface QueuedJob<Payload> {
   payload: Payload;
 }
 
-export interface QueueRunOptions<Payload, Result> {
+export interface QueueRunOptions<Payload, Result, Queued extends QueuedJob<Payload> = QueuedJob<Payload>> {
   redis: RedisTarget;
   queueName: string;
-  jobs: QueuedJob<Payload>[];
+  jobs: Queued[];
   /** Tries of a job before it is reported failed (a worker killed mid-job costs one when it stalls). */
   attempts: number;
   /** Checks a finished job's return value (it comes back from Redis, so it is validated like any file read back). */
-  parseResult: (value: unknown, job: QueuedJob<Payload>) => Result;
-  onResult: (job: QueuedJob<Payload>, result: Result) => void;
+  parseResult: (value: unknown, job: Queued) => Result;
+  onResult: (job: Queued, result: Result) => void;
   /** A job that failed all its attempts, with the last reason. */
-  onFailure: (job: QueuedJob<Payload>, reason: string) => void;
+  onFailure: (job: Queued, reason: string) => void;
   /** Things the user should know that are not errors: jobs enqueued again after Redis lost them. */
   onNotice?: (message: string) => void;
 }
@@ -39,7 +39,7 @@ const ADD_CHUNK = 500;
  * that finish) rather than listening to events, so no missed event can leave it waiting, and checks now and
  * then, and whenever nothing finished, that its oldest outstanding jobs still exist.
  */
-export async function runQueuedJobs<Payload, Result>(options: QueueRunOptions<Payload, Result>): Promise<void> {
+export async function runQueuedJobs<Payload, Result, Queued extends QueuedJob<Payload> = QueuedJob<Payload>>(options: QueueRunOptions<Payload, Result, Queued>): Promise<void> {
   const { redis, queueName, jobs, attempts, parseResult, onResult, onFailure, onNotice = () => {} } = options;
   await checkRedis(redis);
   const queue = new Queue(queueName, { connection: redis.connection });
@@ -47,7 +47,7 @@ export async function runQueuedJobs<Payload, Result>(options: QueueRunOptions<Pa
   // Recorded jobs are removed at once; those of a coordinator that died and never came back expire after a week.
   const keep = { age: 7 * 24 * 3600 };
   const jobOptions: JobsOptions = { attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: keep, removeOnFail: keep };
-  const enqueue = async (batch: QueuedJob<Payload>[]): Promise<void> => {
+  const enqueue = async (batch: Queued[]): Promise<void> => {
     await queue.addBulk(batch.map((job) => ({ name: queueName, data: job.payload, opts: { ...jobOptions, jobId: job.id } })));
   };
   try {

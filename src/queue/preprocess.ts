@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { relative, sep } from 'node:path';
-import type { Corpus } from '../corpora/index.js';
+import type { Corpus, CorpusListing } from '../corpora/index.js';
 import { featureConfigKey } from '../features/index.js';
 import { beginStoreRun, type JobList, type PreprocessSummary, type ProgressItem, type StoreRunOptions } from '../store/index.js';
 import { parseWith } from '../util/validate.js';
@@ -23,7 +23,7 @@ export interface QueuePreprocessOptions extends StoreRunOptions {
  * the store as they come back, so the store is the one `ser preprocess` writes (same frames, same index).
  * The corpus and store folders must be shared, at the same paths, with every worker machine.
  */
-export async function queuePreprocessCorpus(corpus: Corpus, outDir: string, options: QueuePreprocessOptions): Promise<PreprocessSummary> {
+export async function queuePreprocessCorpus(corpus: Corpus | CorpusListing, outDir: string, options: QueuePreprocessOptions): Promise<PreprocessSummary> {
   const { redis, batch = DEFAULT_BATCH_LIMITS, attempts = 3, onProgress } = options;
   const run = await beginStoreRun(corpus, outDir, options);
   let result: Awaited<ReturnType<typeof run.close>>;
@@ -40,13 +40,18 @@ export async function queuePreprocessCorpus(corpus: Corpus, outDir: string, opti
         return { id, relativePath: relative(corpus.root, path).split(sep).join('/') };
       }),
     });
-    const jobs: QueuedJob<PreprocessPayload>[] = [];
+    const jobs: (QueuedJob<PreprocessPayload> & { first: number })[] = [];
     for (const group of batchFiles(sizedJobs(run.jobs), batch)) {
       const first = group[0]!.value;
       const count = group.length;
       const id = jobId('pp', [payloadOf(first, count), group.map((file) => [file.size, file.mtimeMs])]);
-      jobs.push({ id, get payload() { return payloadOf(first, count); } });
+      jobs.push({ id, first, get payload() { return payloadOf(first, count); } });
     }
+    /** The run's index of a file of a queued job (-1 for an id the job does not hold: record refuses it). */
+    const jobIndexOf = (job: (typeof jobs)[number], id: string): number => {
+      const offset = job.payload.files.findIndex((file) => file.id === id);
+      return offset < 0 ? -1 : job.first + offset;
+    };
     let done = 0;
     const report = (item: ProgressItem | undefined): void => {
       if (item) onProgress?.(++done, run.jobs.length, item);
@@ -58,11 +63,11 @@ export async function queuePreprocessCorpus(corpus: Corpus, outDir: string, opti
       attempts,
       onNotice: options.onNotice,
       parseResult: (value, job) => parseWith(preprocessResultSchema, value, `result of job ${job.id}`, 'rerun the command'),
-      onResult: (_job, outcomes) => {
-        for (const outcome of outcomes) report(run.record(outcome));
+      onResult: (job, outcomes) => {
+        for (const outcome of outcomes) report(run.record(jobIndexOf(job, outcome.id), outcome));
       },
       onFailure: (job, reason) => {
-        for (const { id } of job.payload.files) report(run.record({ id, ok: false, reason: `its job failed ${attempts} times: ${reason}` }));
+        job.payload.files.forEach(({ id }, offset) => report(run.record(job.first + offset, { id, ok: false, reason: `its job failed ${attempts} times: ${reason}` })));
       },
     });
   } finally {

@@ -1,5 +1,5 @@
-import { trackPitch } from '../features/pitch.js';
-import { SegmentAssembler, type SegmentOptions, type SpeechSegment } from './segments.js';
+import { trackPitch, type PitchTrack } from '../features/pitch.js';
+import { resolveSegmentOptions, SegmentAssembler, type SegmentOptions, type SpeechSegment } from './segments.js';
 
 /**
  * Energy voice activity detection, browser-safe (no Node imports) and streaming: the same frames and the
@@ -34,8 +34,18 @@ import { SegmentAssembler, type SegmentOptions, type SpeechSegment } from './seg
  *    A region is also decided whenever the segment it feeds reaches `maxSeconds` (when the assembler cuts
  *    a piece), each piece on the loudest frame of the region so far, so memory and latency stay bounded on an
  *    hour of talk without a pause.
- * Speech decisions then go through `SegmentAssembler` (merge across short pauses, drop clicks, cut long
- * segments), in time order, so a segment is known at the same moment as with one pass.
+ * Speech decisions then go through `SegmentAssembler` (merge across short pauses, cut long segments), in
+ * time order, so a segment is known at the same moment as with one pass. The length rule
+ * (`minSpeechSeconds`: a segment with less speech than 0.2 s is dropped) is applied here per island, with one
+ * exception: a short island stays when it holds a vowel, a frame YIN calls voiced by its own pitch threshold
+ * (d' < 0.2, `YIN_THRESHOLD`, in a run of 3 frames: `voiced` of `trackPitch`). The length rule stands in for a
+ * voicing decision (clicks and door slams are short); a fragment under 0.2 s that stands apart from a sentence
+ * by a pause of `mergeGapSeconds` or more and is periodic like a vowel is speech: a one-syllable word or
+ * backchannel ("ja", "no", "mm": a stressed vowel alone lasts 0.1 s or more, Klatt 1976), or a word cut by the
+ * start or end of a recording. Short sounds periodic only in part (0.5 ≤ 1 − d' < 0.8: a breath with some
+ * voice in it, a lip smack's ringing, background babble) pass the island rule above but not this one, and stay
+ * dropped. A kept fragment is its own segment; `ser predict` gives it an emotion when the model has the
+ * frames it needs, else none.
  * Example: at 16 kHz a frame is 480 samples every 160; digital silence, a DC offset or noise at −80 dBFS
  * never reach the −65 dB floor, so they give no segment. A breath at −55 dBFS 0.9 s before a sentence
  * peaking at −20 dBFS is a candidate in pass 1 (nothing louder in the last 2 s) and is dropped in pass 2
@@ -221,6 +231,8 @@ export class EnergyVad {
   readonly sampleRate: number;
   private readonly energy: EnergyOptions;
   private readonly assembler: SegmentAssembler;
+  /** minSpeechSeconds in frames. */
+  private readonly minSpeechFrames: number;
   private readonly frameLength: number;
   private readonly hop: number;
   /** The samples not yet covered by a whole frame (at most one frame's worth plus a chunk). */
@@ -252,7 +264,9 @@ export class EnergyVad {
       if (!(Number.isFinite(value) && value >= low && value <= high)) throw new RangeError(`${name} must be a number from ${low} to ${high}, got ${value}`);
       this.energy[name] = value;
     }
-    this.assembler = new SegmentAssembler(options);
+    // The length rule is applied per island here (with the vowel exception), not by the assembler.
+    this.minSpeechFrames = Math.round(resolveSegmentOptions(options).minSpeechSeconds / HOP_SECONDS);
+    this.assembler = new SegmentAssembler({ ...options, minSpeechSeconds: 0 });
     this.frameLength = Math.round(FRAME_SECONDS * sampleRate);
     this.hop = Math.round(HOP_SECONDS * sampleRate);
     this.noise = new BlockExtreme(this.energy.noiseWindowSeconds, Math.min, Infinity);
@@ -361,6 +375,9 @@ export class EnergyVad {
         if (!leadingOpen) speech.fill(false, first, Math.max(first, firstVoiced - margin));
         // YIN's blocks differ searching backwards, so the frame found forwards bounds the search.
         if (!trailingOpen) speech.fill(false, Math.max(firstVoiced, this.voicedSpeechFrame(speech, last, firstVoiced, -1)) + margin + 1, last + 1);
+        let speechFrames = 0;
+        for (let i = first; i <= last; i++) if (speech[i]) speechFrames++;
+        if (!leadingOpen && !trailingOpen && speechFrames < this.minSpeechFrames && !this.holdsVowel(speech, first, last)) speech.fill(false, first, last + 1);
       }
       first = speech.indexOf(true, last + 1);
     }
@@ -371,23 +388,38 @@ export class EnergyVad {
    * or −1; YIN runs on VOICING_BLOCK_FRAMES frames at a time, with VOICING_CONTEXT_FRAMES of audio either side.
    */
   private voicedSpeechFrame(speech: boolean[], from: number, to: number, step: 1 | -1): number {
-    const regionEnd = this.region[this.region.length - 1].sample + this.frameLength;
     for (let blockFrom = from; step * (to - blockFrom) >= 0; blockFrom += step * VOICING_BLOCK_FRAMES) {
       const blockTo = step > 0 ? Math.min(to, blockFrom + VOICING_BLOCK_FRAMES - 1) : Math.max(to, blockFrom - VOICING_BLOCK_FRAMES + 1);
       const low = Math.min(blockFrom, blockTo);
-      const high = Math.max(blockFrom, blockTo);
-      const contextBefore = Math.min(VOICING_CONTEXT_FRAMES, Math.floor((this.region[low].sample - this.history.first) / this.hop));
-      const samples = this.history.range(
-        this.region[low].sample - contextBefore * this.hop,
-        Math.min(regionEnd, this.region[high].sample + this.frameLength + VOICING_CONTEXT_FRAMES * this.hop),
-      );
-      const { voicingStrength } = trackPitch(samples, { sampleRate: this.sampleRate, frameLength: this.frameLength, frameShift: this.hop, removeDcOffset: true });
-      const voiced = periodicRuns(voicingStrength);
+      const { track, contextBefore } = this.pitchOf(low, Math.max(blockFrom, blockTo));
+      const voiced = periodicRuns(track.voicingStrength);
       for (let frame = blockFrom; step * (blockTo - frame) >= 0; frame += step) {
         if (speech[frame] && voiced[frame - low + contextBefore]) return frame;
       }
     }
     return -1;
+  }
+
+  /**
+   * YIN over region frames `low` to `high`, with up to VOICING_CONTEXT_FRAMES of audio either side; track frame
+   * `frame − low + contextBefore` is region frame `frame`.
+   */
+  private pitchOf(low: number, high: number): { track: PitchTrack; contextBefore: number } {
+    const regionEnd = this.region[this.region.length - 1].sample + this.frameLength;
+    const contextBefore = Math.min(VOICING_CONTEXT_FRAMES, Math.floor((this.region[low].sample - this.history.first) / this.hop));
+    const samples = this.history.range(
+      this.region[low].sample - contextBefore * this.hop,
+      Math.min(regionEnd, this.region[high].sample + this.frameLength + VOICING_CONTEXT_FRAMES * this.hop),
+    );
+    const track = trackPitch(samples, { sampleRate: this.sampleRate, frameLength: this.frameLength, frameShift: this.hop, removeDcOffset: true });
+    return { track, contextBefore };
+  }
+
+  /** Whether a speech frame from `first` to `last` (region frames) is voiced by YIN's pitch threshold (`voiced`). */
+  private holdsVowel(speech: boolean[], first: number, last: number): boolean {
+    const { track, contextBefore } = this.pitchOf(first, last);
+    for (let frame = first; frame <= last; frame++) if (speech[frame] && track.voiced[frame - first + contextBefore]) return true;
+    return false;
   }
 
   finish(): SpeechSegment[] {

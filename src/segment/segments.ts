@@ -7,7 +7,8 @@
  *   previous segment's end);
  * - it closes once `mergeGapSeconds` of non-speech followed its last speech frame, at that frame's end plus
  *   `paddingSeconds`: pauses shorter than the gap (between words, breaths) stay inside one segment;
- * - a segment with less than `minSpeechSeconds` of speech frames in it is dropped (clicks, door slams);
+ * - a segment with less than `minSpeechSeconds` of speech frames in it is dropped (clicks, door slams; the
+ *   energy detector applies this rule itself, per island, and keeps a short one that holds a vowel);
  * - a segment reaching `maxSeconds` is cut: the piece [s, s + maxSeconds] is emitted and the segment goes
  *   on from s + maxSeconds − overlapSeconds, so consecutive pieces share `overlapSeconds` of audio and none
  *   is longer than `maxSeconds`. The last piece is at least `overlapSeconds` long.

@@ -1,7 +1,8 @@
-import { createReadStream, createWriteStream, openSync, closeSync, readSync, fstatSync, readFileSync, type WriteStream } from 'node:fs';
-import { rename, truncate } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import { createWriteStream, openSync, closeSync, readSync, fstatSync, rmSync, truncateSync, type WriteStream } from 'node:fs';
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { temporaryName } from '../util/fs.js';
+import { LineWriter, readLines } from '../util/lines.js';
 import { parseWith, InvalidFileError } from '../util/validate.js';
 import { ITEMS_FILE, recordSchema, type StoreRecord } from './format.js';
 
@@ -72,37 +73,28 @@ function completeLength(file: string): number | undefined {
   }
 }
 
-/** Every complete record of the store's log, synchronously (for openFeatureStore), in file order. */
-export function readItemLogSync(dir: string): StoreRecord[] {
+/** Every complete record of the store's log, in file order, one at a time (memory flat in the log's size). */
+export function* itemLogRecords(dir: string): Generator<StoreRecord> {
   const file = join(dir, ITEMS_FILE);
   const length = completeLength(file);
-  if (length === undefined) return [];
-  const text = readFileSync(file).subarray(0, length).toString('utf8');
-  const records: StoreRecord[] = [];
+  if (!length) return;
   let lineNumber = 0;
-  for (const line of text.split('\n')) {
+  for (const line of readLines(file, { end: length })) {
     lineNumber++;
-    if (line !== '') records.push(parseLine(line, file, lineNumber));
+    if (line !== '') yield parseLine(line, file, lineNumber);
   }
-  return records;
 }
 
-/**
- * Streams the log's complete records to `onRecord` (memory independent of the log's size), after cutting
- * off a torn last line, so that appends that follow start on a line of their own.
- */
-export async function readItemLogForWriting(dir: string, onRecord: (record: StoreRecord) => void): Promise<void> {
+/** Every complete record of the store's log, in file order (for openFeatureStore). */
+export function readItemLogSync(dir: string): StoreRecord[] {
+  return [...itemLogRecords(dir)];
+}
+
+/** Cuts off a torn last line of the log, so that appends that follow start on a line of their own. */
+export function cutTornRecord(dir: string): void {
   const file = join(dir, ITEMS_FILE);
   const length = completeLength(file);
-  if (length === undefined) return;
-  await truncate(file, length);
-  if (length === 0) return;
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-  let lineNumber = 0;
-  for await (const line of lines) {
-    lineNumber++;
-    if (line !== '') onRecord(parseLine(line, file, lineNumber));
-  }
+  if (length !== undefined) truncateSync(file, length);
 }
 
 /** Appends records to items.jsonl; `close` waits until every one is written. */
@@ -126,21 +118,24 @@ export class ItemLogWriter {
   }
 }
 
-/** Writes `lines` (one record each) as the new items.jsonl, through a temporary file and a rename. */
+/**
+ * Writes `lines` (one record each) as the new items.jsonl, through a temporary file and a rename; written
+ * synchronously in 32 kB pieces (LineWriter), not a buffer per line. A file left by a crash is
+ * `items.jsonl.tmp-<pid>-<random>`, which the next run sweeps away.
+ */
 export async function compactItemLog(dir: string, lines: Iterable<string>): Promise<number> {
   const file = join(dir, ITEMS_FILE);
-  const temporary = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const stream = createWriteStream(temporary);
-  let count = 0;
-  const failed = new Promise<never>((_, reject) => stream.on('error', reject));
-  const written = (async () => {
-    for (const line of lines) {
-      count++;
-      if (!stream.write(`${line}\n`)) await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+  const writer = new LineWriter(temporaryName(file));
+  try {
+    try {
+      for (const line of lines) writer.write(line);
+    } finally {
+      writer.close();
     }
-    await new Promise<void>((resolve) => stream.end(resolve));
-  })();
-  await Promise.race([written, failed]);
-  await rename(temporary, file);
-  return count;
+    await rename(writer.file, file);
+  } catch (error) {
+    rmSync(writer.file, { force: true });
+    throw error;
+  }
+  return writer.lines;
 }

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Corpus } from '../corpora/index.js';
+import type { Corpus, CorpusListing } from '../corpora/index.js';
 import type { FeatureConfig } from '../features/index.js';
 import type { StoreError } from './format.js';
 import { runJob, type JobOutcome } from './job.js';
@@ -48,9 +48,9 @@ export interface PreprocessSummary {
  * Extracts every outstanding job, `workers` at a time in worker threads (or in this thread when 0),
  * handing each outcome to `onOutcome` in completion order.
  */
-async function runJobs(jobs: JobList, outDir: string, config: FeatureConfig, workers: number, onOutcome: (outcome: JobOutcome) => void): Promise<void> {
+async function runJobs(jobs: JobList, outDir: string, config: FeatureConfig, workers: number, onOutcome: (jobIndex: number, outcome: JobOutcome) => void): Promise<void> {
   if (workers === 0) {
-    for (const job of jobs) onOutcome(await runJob(job, outDir, config));
+    for (let index = 0; index < jobs.length; index++) onOutcome(index, await runJob(jobs.at(index), outDir, config));
     return;
   }
   if (jobs.length === 0) return;
@@ -65,16 +65,17 @@ async function runJobs(jobs: JobList, outDir: string, config: FeatureConfig, wor
       let sent = 0;
       let received = 0;
       let nextBytes = -1;
-      const held = new Map<Worker, Map<string, number>>(pool.map((worker) => [worker, new Map()]));
+      // Per worker, its jobs by id: index in the run and bytes of audio.
+      const held = new Map<Worker, Map<string, { index: number; bytes: number }>>(pool.map((worker) => [worker, new Map()]));
       const feed = (worker: Worker): void => {
         const jobsHeld = held.get(worker)!;
         let bytesHeld = 0;
-        for (const bytes of jobsHeld.values()) bytesHeld += bytes;
+        for (const { bytes } of jobsHeld.values()) bytesHeld += bytes;
         while (sent < jobs.length && jobsHeld.size < IN_FLIGHT.files) {
           const job = jobs.at(sent);
           if (nextBytes < 0) nextBytes = fileBytes(job.path);
           if (jobsHeld.size > 0 && bytesHeld + nextBytes > IN_FLIGHT.bytes) return;
-          jobsHeld.set(job.id, nextBytes);
+          jobsHeld.set(job.id, { index: sent, bytes: nextBytes });
           bytesHeld += nextBytes;
           worker.postMessage(job);
           sent++;
@@ -85,9 +86,11 @@ async function runJobs(jobs: JobList, outDir: string, config: FeatureConfig, wor
         feed(worker);
         worker.on('message', (outcome: JobOutcome) => {
           received++;
-          held.get(worker)!.delete(outcome.id);
+          const jobsHeld = held.get(worker)!;
+          const index = jobsHeld.get(outcome.id)?.index ?? -1;
+          jobsHeld.delete(outcome.id);
           try {
-            onOutcome(outcome);
+            onOutcome(index, outcome);
           } catch (error) {
             reject(error);
             return;
@@ -112,13 +115,13 @@ async function runJobs(jobs: JobList, outDir: string, config: FeatureConfig, wor
  * interrupted run resumes where it stopped; a file that cannot be decoded or is too short lands in
  * errors.json and never stops the others. See beginStoreRun for what a rerun keeps.
  */
-export async function preprocessCorpus(corpus: Corpus, outDir: string, options: PreprocessOptions): Promise<PreprocessSummary> {
+export async function preprocessCorpus(corpus: Corpus | CorpusListing, outDir: string, options: PreprocessOptions): Promise<PreprocessSummary> {
   const { workers = availableParallelism(), onProgress } = options;
   if (!Number.isInteger(workers) || workers < 0) throw new Error(`workers must be a whole number >= 0, got ${workers}`);
   const run = await beginStoreRun(corpus, outDir, options);
   let done = 0;
-  const onOutcome = (outcome: JobOutcome): void => {
-    const item = run.record(outcome);
+  const onOutcome = (jobIndex: number, outcome: JobOutcome): void => {
+    const item = run.record(jobIndex, outcome);
     if (item) onProgress?.(++done, run.jobs.length, item);
   };
   let result: Awaited<ReturnType<typeof run.close>>;

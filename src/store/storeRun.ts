@@ -1,7 +1,7 @@
-import { statSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { opendirSync, rmSync, statSync, type Dir } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Corpus, Utterance } from '../corpora/index.js';
+import { isListing, listingOf, type Corpus, type CorpusListing, type Utterance } from '../corpora/index.js';
 import { featureConfigKey, type FeatureConfig } from '../features/index.js';
 import { resolveInside } from '../util/paths.js';
 import {
@@ -15,12 +15,15 @@ import {
   readStoreIndex,
   writeStoreErrors,
   writeStoreHeader,
+  type LegacyIndex,
   type StoreError,
   type StoreRecord,
 } from './format.js';
-import { ItemLogWriter, compactItemLog, readItemLogForWriting } from './itemLog.js';
+import { sortLines } from '../util/externalSort.js';
+import { ItemLogWriter, compactItemLog, cutTornRecord, itemLogRecords } from './itemLog.js';
 import type { ExtractionJob, JobOutcome } from './job.js';
 import { lockStore } from './lock.js';
+import { ItemState, ItemTable, JobFile, extractionJob, fitsSlot, type ItemNumbers } from './runFiles.js';
 
 export interface StoreRunOptions {
   config: FeatureConfig;
@@ -30,6 +33,8 @@ export interface StoreRunOptions {
   overwrite?: boolean;
   /** Things the user should know that are not errors: a stale lock taken over, a store migrated. */
   onNotice?: (message: string) => void;
+  /** Lines sorted in memory at a time when the previous log is out of corpus order (see sortLines); tests make it small. */
+  sortChunkLines?: number;
 }
 
 /** The file just recorded, as progress reports show it. */
@@ -60,8 +65,11 @@ export interface StoreRun {
   jobs: JobList;
   /** Selected utterances already in the store, unchanged since they were extracted. */
   skipped: number;
-  /** Takes one job's outcome (a job of `jobs`; another id throws) and says what it was; undefined for a job recorded before. */
-  record(outcome: JobOutcome): ProgressItem | undefined;
+  /**
+   * Takes the outcome of job `jobIndex` of `jobs` (an index out of range, or an outcome of another id, throws)
+   * and says what it was; undefined for a job recorded before.
+   */
+  record(jobIndex: number, outcome: JobOutcome): ProgressItem | undefined;
   /** Compacts the log, writes errors.json and releases the lock; call it whether the run finished or not. */
   close(): Promise<{ processed: number; failed: StoreError[]; audioSeconds: number }>;
 }
@@ -85,21 +93,26 @@ function configDifferences(stored: FeatureConfig, requested: FeatureConfig): str
 /** The temporary names of writeFileAtomic (util/fs.ts) and the log's compaction: `<file>.tmp-<pid>-<random>`. */
 const LEFTOVER_TEMPORARY = /\.tmp-\d+-[a-z0-9]+$/;
 
-/** A killed run leaves the temporary file of each write it was in the middle of. */
-async function removeLeftoverTemporaries(outDir: string): Promise<void> {
+/**
+ * A killed run leaves the temporary file of each write it was in the middle of. The folders are read an entry
+ * at a time (opendir): frames/ holds a file per item, and a list of them all would grow with the store.
+ */
+function removeLeftoverTemporaries(outDir: string): void {
   for (const folder of [outDir, join(outDir, FRAMES_FOLDER)]) {
-    const names = await readdir(folder).catch(() => []);
-    await Promise.all(names.filter((name) => LEFTOVER_TEMPORARY.test(name)).map((name) => rm(join(folder, name), { force: true })));
+    let dir: Dir;
+    try {
+      dir = opendirSync(folder);
+    } catch {
+      continue;
+    }
+    try {
+      for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
+        if (LEFTOVER_TEMPORARY.test(entry.name)) rmSync(join(folder, entry.name), { force: true });
+      }
+    } finally {
+      dir.closeSync();
+    }
   }
-}
-
-/** Runs `task` over `values` with at most `limit` at once (tens of thousands of removals would exhaust file handles). */
-async function forEachLimited<T>(values: T[], limit: number, task: (value: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < values.length) await task(values[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, values.length) }, lane));
 }
 
 /**
@@ -112,142 +125,130 @@ function sizeOf(path: string): { size: number; mtimeMs: number } | undefined {
   return info && { size: info.size, mtimeMs: info.mtimeMs };
 }
 
-/** What the run knows of each utterance (ItemTable.state). */
-const ItemState = {
-  /** Not in the store. */
-  Absent: 0,
-  /** A record of the previous runs, not yet checked against its frame file and audio. */
-  Previous: 1,
-  /** In the store: kept from before or extracted by this run; its numbers are in the table. */
-  Stored: 2,
-  /** A job of this run, not yet recorded. */
-  Pending: 3,
-  /** A job of this run that failed. */
-  Failed: 4,
-} as const;
-type ItemState = (typeof ItemState)[keyof typeof ItemState];
-
-/**
- * The run's per-utterance state, by position in the corpus: 25 bytes an item in typed arrays rather than a
- * record object or serialised line per item (the record is written out again from the utterance and these
- * numbers, so the compacted log is the same bytes). A store of a million items costs 25 MB here.
- */
-class ItemTable {
-  readonly state: Uint8Array;
-  readonly frames: Uint32Array;
-  readonly dims: Uint32Array;
-  readonly size: Float64Array;
-  readonly mtimeMs: Float64Array;
-
-  constructor(count: number) {
-    this.state = new Uint8Array(count);
-    this.frames = new Uint32Array(count);
-    this.dims = new Uint32Array(count);
-    this.size = new Float64Array(count);
-    this.mtimeMs = new Float64Array(count);
-  }
-
-  set(index: number, state: ItemState, numbers: Pick<StoreRecord, 'frames' | 'dims' | 'size' | 'mtimeMs'>): void {
-    this.state[index] = state;
-    this.frames[index] = numbers.frames;
-    this.dims[index] = numbers.dims;
-    this.size[index] = numbers.size;
-    this.mtimeMs[index] = numbers.mtimeMs;
-  }
-
-  numbers(index: number): Pick<StoreRecord, 'frames' | 'dims' | 'size' | 'mtimeMs'> {
-    return { frames: this.frames[index], dims: this.dims[index], size: this.size[index], mtimeMs: this.mtimeMs[index] };
-  }
-}
-
-/** The corpus position of an utterance id, or undefined for an id not in the corpus. */
-type IdIndex = (id: string) => number | undefined;
-
 /** Code-unit order, the same on every machine and locale. */
 const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Positions sorted by id, searched by halving: 4 bytes an utterance, where a Map of ids costs about 40. */
-function idIndex(utterances: readonly Utterance[]): IdIndex {
-  const order = new Uint32Array(utterances.length);
-  for (let position = 0; position < order.length; position++) order[position] = position;
-  order.sort((a, b) => compareIds(utterances[a].id, utterances[b].id));
-  return (id) => {
-    let low = 0;
-    let high = order.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >>> 1;
-      const position = order[middle];
-      const comparison = compareIds(utterances[position].id, id);
-      if (comparison === 0) return position;
-      if (comparison < 0) low = middle + 1;
-      else high = middle - 1;
-    }
-    return undefined;
-  };
-}
-
-/** Frame counts and sizes read back from a record must fit the table's arrays exactly. */
-function fitsTable(record: StoreRecord): boolean {
-  return record.frames <= 0xffffffff && record.dims <= 0xffffffff;
+/** Removes the frame file of an item that leaves the store (frameFileFor percent-encodes the id: always one entry of frames/). */
+function removeFrames(outDir: string, id: string): void {
+  rmSync(join(outDir, frameFileFor(id)), { force: true });
 }
 
 /**
- * Reads the previous records of outDir into the table (migrating a format-1 index), checked against this
- * run's configuration and corpus; returns the frame files of records whose utterance left the corpus.
- * The log is streamed: only the table and the names of frames to remove stay in memory.
+ * The previous records matched to the corpus in step: a log compacted by the last run holds its items in
+ * corpus order, so walking both together, a record belongs to the utterance of its id or to none. Each
+ * record must find its utterance further on (greedy matching of a subsequence: with unique ids in the corpus,
+ * a record is only ever matched to the utterance of its own id); returns false, having set slots of the
+ * table, as soon as one does not: an edited corpus, a log with appended records, or one out of order.
+ */
+function matchInStep(listing: CorpusListing, records: Iterator<StoreRecord>, table: ItemTable): boolean {
+  const cursor = table.cursor();
+  let next = records.next();
+  let position = 0;
+  for (const utterance of listing.utterances()) {
+    if (next.done) break;
+    if (next.value.id === utterance.id && fitsSlot(next.value)) {
+      cursor.set(position, ItemState.Previous, next.value);
+      next = records.next();
+    }
+    position++;
+  }
+  cursor.flush();
+  const matched = next.done === true;
+  records.return?.(undefined);
+  return matched;
+}
+
+/**
+ * The previous records matched to the corpus by id whatever their order: both sides sorted by id on disk
+ * (sortLines; of several records of an id the last wins), then merged. A record whose id left the corpus has
+ * its frame file removed.
+ */
+function matchBySorting(listing: CorpusListing, records: Iterable<StoreRecord>, table: ItemTable, outDir: string, chunkLines: number | undefined): void {
+  const idOf = (line: string): string => (JSON.parse(line) as [string])[0];
+  const corpusIds = sortLines(
+    (function* () {
+      let position = 0;
+      for (const { id } of listing.utterances()) yield JSON.stringify([id, position++]);
+    })(),
+    { dir: outDir, key: idOf, chunkLines },
+  );
+  try {
+    const storedIds = sortLines(
+      (function* () {
+        for (const record of records) yield JSON.stringify([record.id, record]);
+      })(),
+      { dir: outDir, key: idOf, chunkLines, keepLastOfKey: true },
+    );
+    try {
+      const corpus = corpusIds.lines();
+      let utterance = corpus.next();
+      for (const line of storedIds.lines()) {
+        const [id, record] = JSON.parse(line) as [string, StoreRecord];
+        while (!utterance.done && compareIds(idOf(utterance.value), id) < 0) utterance = corpus.next();
+        if (utterance.done || idOf(utterance.value) !== id) removeFrames(outDir, id);
+        else if (fitsSlot(record)) table.write((JSON.parse(utterance.value) as [string, number])[1], ItemState.Previous, record);
+      }
+    } finally {
+      storedIds.remove();
+    }
+  } finally {
+    corpusIds.remove();
+  }
+}
+
+/** The records of a format-1 index, as format 2 holds them (it kept no size or modification time: the audio as it is now is taken). */
+function* legacyRecords(outDir: string, items: LegacyIndex['items']): Generator<StoreRecord> {
+  const indexPath = join(outDir, INDEX_FILE);
+  for (const item of items) {
+    resolveInside(outDir, item.file, indexPath);
+    if (item.file !== frameFileFor(item.id)) continue;
+    const audio = sizeOf(item.path);
+    const { id, path, speaker, emotion, label, frames, dims } = item;
+    yield { id, path, speaker, emotion, label, frames, dims, size: audio?.size ?? -1, mtimeMs: audio?.mtimeMs ?? -1 };
+  }
+}
+
+/**
+ * Reads the previous records of outDir into the table as Previous (migrating a format-1 index), checked
+ * against this run's configuration and corpus: in step when the log is in corpus order (what the last run
+ * left), by sorting otherwise. Nothing of the log is held in memory.
  */
 async function readPreviousRecords(
   outDir: string,
-  corpus: Corpus,
+  listing: CorpusListing,
   config: FeatureConfig,
   overwrite: boolean,
   notice: (message: string) => void,
-  positionOf: IdIndex,
   table: ItemTable,
-): Promise<string[]> {
-  const gone = new Set<string>();
-  const take = (record: StoreRecord): void => {
-    const position = positionOf(record.id);
-    if (position === undefined || !fitsTable(record)) {
-      gone.add(record.id);
-      return;
-    }
-    table.set(position, ItemState.Previous, record);
-  };
+  chunkLines: number | undefined,
+): Promise<void> {
   const index = readStoreIndex(outDir);
-  if (!index) return [];
+  if (!index) return;
   const stored = index.kind === 'current' ? index.header : index.index;
   const configKey = featureConfigKey(config);
-  if (stored.configKey !== configKey || stored.corpus !== corpus.name) {
+  if (stored.configKey !== configKey || stored.corpus !== listing.name) {
     if (!overwrite) {
       throw stored.configKey !== configKey
         ? mismatch(outDir, `another feature configuration: ${configDifferences(stored.config as FeatureConfig, config)}`)
-        : mismatch(outDir, `features of corpus "${stored.corpus}", not "${corpus.name}"`);
+        : mismatch(outDir, `features of corpus "${stored.corpus}", not "${listing.name}"`);
     }
     await Promise.all([INDEX_FILE, ITEMS_FILE, ERRORS_FILE, FRAMES_FOLDER].map((name) => rm(join(outDir, name), { recursive: true, force: true })));
-    return [];
+    return;
   }
   if (index.kind === 'current') {
-    await readItemLogForWriting(outDir, take);
+    cutTornRecord(outDir);
+    if (matchInStep(listing, itemLogRecords(outDir), table)) return;
+    table.clear();
+    matchBySorting(listing, itemLogRecords(outDir), table, outDir, chunkLines);
   } else {
-    // Format 1 kept no size or modification time: the audio as it is now is taken as what was extracted.
-    const indexPath = join(outDir, INDEX_FILE);
-    notice(`${indexPath}: migrating the store from ${LEGACY_STORE_FORMAT} to ${STORE_FORMAT} (items move to ${ITEMS_FILE}; audio changed before today is not detected)`);
-    for (const item of index.index.items) {
-      resolveInside(outDir, item.file, indexPath);
-      if (item.file !== frameFileFor(item.id)) continue;
-      const audio = sizeOf(item.path);
-      const { id, path, speaker, emotion, label, frames, dims } = item;
-      take({ id, path, speaker, emotion, label, frames, dims, size: audio?.size ?? -1, mtimeMs: audio?.mtimeMs ?? -1 });
-    }
+    notice(`${join(outDir, INDEX_FILE)}: migrating the store from ${LEGACY_STORE_FORMAT} to ${STORE_FORMAT} (items move to ${ITEMS_FILE}; audio changed before today is not detected)`);
+    matchBySorting(listing, legacyRecords(outDir, index.index.items), table, outDir, chunkLines);
   }
-  // An id can be both: an earlier record of an utterance whose later one is in the table.
-  return [...gone].filter((id) => positionOf(id) === undefined).map((id) => join(outDir, frameFileFor(id)));
 }
 
-function recordFor(utterance: Utterance, frames: Pick<StoreRecord, 'frames' | 'dims' | 'size' | 'mtimeMs'>): StoreRecord {
+function recordFor(utterance: Pick<Utterance, 'id' | 'path' | 'speaker' | 'emotion' | 'label'>, numbers: ItemNumbers): StoreRecord {
   const { id, path, speaker, emotion, label } = utterance;
-  return { id, path, speaker, emotion, label, frames: frames.frames, dims: frames.dims, size: frames.size, mtimeMs: frames.mtimeMs };
+  return { id, path, speaker, emotion, label, frames: numbers.frames, dims: numbers.dims, size: numbers.size, mtimeMs: numbers.mtimeMs };
 }
 
 /**
@@ -256,14 +257,16 @@ function recordFor(utterance: Utterance, frames: Pick<StoreRecord, 'frames' | 'd
  * extracted. Items of utterances this run does not select (label null without allLabels) are kept as they
  * are, never deleted, so a run without --all-labels leaves a store made with it intact; items whose audio
  * left the corpus or changed (when this run does not re-extract them) are removed with their frames.
+ * The corpus may be a streamed listing (openCorpusListing): the run then holds no per-item state in memory.
  */
-export async function beginStoreRun(corpus: Corpus, outDir: string, options: StoreRunOptions): Promise<StoreRun> {
+export async function beginStoreRun(corpus: Corpus | CorpusListing, outDir: string, options: StoreRunOptions): Promise<StoreRun> {
   const { config, allLabels = false, overwrite = false, onNotice = () => {} } = options;
-  const selected = (utterance: Utterance): boolean => allLabels || utterance.label !== null;
-  if (!corpus.utterances.some(selected)) {
-    const unknown = corpus.unknownLabels.map(({ emotion, count }) => `${emotion} (${count})`).join(', ') || 'none';
+  const listing = isListing(corpus) ? corpus : listingOf(corpus);
+  const selected = (utterance: Pick<Utterance, 'label'>): boolean => allLabels || utterance.label !== null;
+  if ((allLabels ? listing.count : listing.labelled) === 0) {
+    const unknown = listing.unknownLabels.map(({ emotion, count }) => `${emotion} (${count})`).join(', ') || 'none';
     throw new Error(
-      `${corpus.root}: none of its ${corpus.utterances.length} utterances has a label in the ${corpus.taxonomy} taxonomy ` +
+      `${listing.root}: none of its ${listing.count} utterances has a label in the ${listing.taxonomy} taxonomy ` +
         `(emotions without a class: ${unknown}); try another --taxonomy, or --all-labels`,
     );
   }
@@ -276,7 +279,9 @@ export async function beginStoreRun(corpus: Corpus, outDir: string, options: Sto
   }
   const release = await lockStore(outDir, onNotice);
   try {
-    return await planRun(corpus, outDir, config, selected, overwrite, onNotice, release);
+    // Before this run makes temporary files of its own: those there now are a killed run's.
+    removeLeftoverTemporaries(outDir);
+    return await planRun(listing, outDir, config, selected, overwrite, onNotice, release, options.sortChunkLines);
   } catch (error) {
     await release();
     throw error;
@@ -284,108 +289,124 @@ export async function beginStoreRun(corpus: Corpus, outDir: string, options: Sto
 }
 
 async function planRun(
-  corpus: Corpus,
+  listing: CorpusListing,
   outDir: string,
   config: FeatureConfig,
-  selected: (utterance: Utterance) => boolean,
+  selected: (utterance: Pick<Utterance, 'label'>) => boolean,
   overwrite: boolean,
   notice: (message: string) => void,
   release: () => Promise<void>,
+  chunkLines: number | undefined,
 ): Promise<StoreRun> {
-  const { utterances } = corpus;
-  const positionOf = idIndex(utterances);
-  const table = new ItemTable(utterances.length);
-  const stale = await readPreviousRecords(outDir, corpus, config, overwrite, notice, positionOf, table);
-  await removeLeftoverTemporaries(outDir);
-
-  // Positions of the utterances to extract, in corpus order (4 bytes a job; ExtractionJob objects are made as they are handed out).
-  const jobPositions = new Uint32Array(utterances.length);
-  let jobCount = 0;
+  const table = new ItemTable(outDir, listing.count);
+  const jobs = new JobFile(outDir);
+  const removeRunFiles = (): void => {
+    table.remove();
+    jobs.remove();
+  };
   let skipped = 0;
-  for (let position = 0; position < utterances.length; position++) {
-    const utterance = utterances[position];
-    if (table.state[position] === ItemState.Previous) {
-      // frameFileFor percent-encodes the id, so the name is always one entry of frames/ (no resolveInside needed per item).
-      const file = join(outDir, frameFileFor(utterance.id));
-      const frames = sizeOf(file);
-      const audio = sizeOf(utterance.path);
-      const record = table.numbers(position);
-      const whole = frames?.size === record.frames * record.dims * 4;
-      const unchanged = audio !== undefined && (record.size === -1 || (audio.size === record.size && audio.mtimeMs === record.mtimeMs));
-      if (whole && unchanged) {
-        table.set(position, ItemState.Stored, record.size === -1 ? { ...record, ...audio } : record);
-        if (selected(utterance)) skipped++;
-        continue;
+  try {
+    await readPreviousRecords(outDir, listing, config, overwrite, notice, table, chunkLines);
+    const cursor = table.cursor();
+    let position = 0;
+    for (const utterance of listing.utterances()) {
+      const slot = cursor.get(position);
+      if (slot.state === ItemState.Previous) {
+        const file = join(outDir, frameFileFor(utterance.id));
+        const frames = sizeOf(file);
+        const audio = sizeOf(utterance.path);
+        const whole = frames?.size === slot.frames * slot.dims * 4;
+        const unchanged = audio !== undefined && (slot.size === -1 || (audio.size === slot.size && audio.mtimeMs === slot.mtimeMs));
+        if (whole && unchanged) {
+          cursor.set(position, ItemState.Stored, slot.size === -1 ? { ...slot, ...audio } : slot);
+          if (selected(utterance)) skipped++;
+          position++;
+          continue;
+        }
+        cursor.set(position, ItemState.Absent, slot);
+        if (!selected(utterance)) rmSync(file, { force: true });
       }
-      table.state[position] = ItemState.Absent;
-      if (!selected(utterance)) stale.push(file);
+      if (selected(utterance)) {
+        cursor.set(position, ItemState.Pending, slot);
+        const { id, path, speaker, emotion, label } = utterance;
+        jobs.append({ position, id, path, speaker, emotion, label });
+      }
+      position++;
     }
-    if (selected(utterance)) {
-      table.state[position] = ItemState.Pending;
-      jobPositions[jobCount++] = position;
-    }
+    cursor.flush();
+    jobs.finish();
+  } catch (error) {
+    removeRunFiles();
+    throw error;
   }
-  await forEachLimited(stale, 64, (file) => rm(file, { force: true }));
 
   /** The store's records of this run, in corpus order, serialised as the log holds them. */
   const storedLines = function* (): Generator<string> {
-    for (let position = 0; position < utterances.length; position++) {
-      if (table.state[position] === ItemState.Stored) yield JSON.stringify(recordFor(utterances[position], table.numbers(position)));
+    const cursor = table.cursor();
+    let position = 0;
+    for (const utterance of listing.utterances()) {
+      const slot = cursor.get(position++);
+      if (slot.state === ItemState.Stored) yield JSON.stringify(recordFor(utterance, slot));
     }
   };
-  const header = { format: STORE_FORMAT as typeof STORE_FORMAT, config, configKey: featureConfigKey(config), corpus: corpus.name, language: corpus.language };
-  // The log is rewritten first with only what stays, so a crash from here on never brings a removed item back.
-  const kept = await compactItemLog(outDir, storedLines());
-  await writeStoreHeader(outDir, { ...header, count: kept });
-  const log = new ItemLogWriter(outDir);
-  const failures = new Map<number, string>();
+  const header = { format: STORE_FORMAT as typeof STORE_FORMAT, config, configKey: featureConfigKey(config), corpus: listing.name, language: listing.language };
+  let log: ItemLogWriter;
+  try {
+    // The log is rewritten first with only what stays, so a crash from here on never brings a removed item back.
+    const kept = await compactItemLog(outDir, storedLines());
+    await writeStoreHeader(outDir, { ...header, count: kept });
+    log = new ItemLogWriter(outDir);
+  } catch (error) {
+    removeRunFiles();
+    throw error;
+  }
+  /** Failed jobs by corpus position (only failures are held: a few in a healthy corpus). */
+  const failures = new Map<number, StoreError>();
   let processed = 0;
   let audioSeconds = 0;
-
-  const jobAt = (index: number): ExtractionJob => {
-    if (!Number.isInteger(index) || index < 0 || index >= jobCount) throw new RangeError(`job ${index} of ${jobCount}`);
-    const { id, path } = utterances[jobPositions[index]];
-    return { id, path, file: frameFileFor(id) };
-  };
 
   return {
     outDir,
     jobs: {
-      length: jobCount,
-      at: jobAt,
+      length: jobs.length,
+      at: (index) => extractionJob(jobs.entry(index)),
       *[Symbol.iterator]() {
-        for (let index = 0; index < jobCount; index++) yield jobAt(index);
+        for (const entry of jobs.entries()) yield extractionJob(entry);
       },
     },
     skipped,
-    record(outcome) {
-      const position = positionOf(outcome.id);
-      const state = position === undefined ? ItemState.Absent : table.state[position];
-      if (position === undefined || state !== ItemState.Pending) {
+    record(jobIndex, outcome) {
+      const entry = Number.isInteger(jobIndex) && jobIndex >= 0 && jobIndex < jobs.length ? jobs.entry(jobIndex) : undefined;
+      const state = entry?.id === outcome.id ? table.read(entry.position).state : undefined;
+      if (entry === undefined || state !== ItemState.Pending) {
         if (state === ItemState.Stored) return undefined; // a job the queue ran twice: the first result stands
-        throw new Error(`${outDir}: an outcome for ${JSON.stringify(outcome.id)}, which this run did not ask for`);
+        throw new Error(`${outDir}: an outcome for ${JSON.stringify(outcome.id)} as job ${jobIndex}, which this run did not ask for`);
       }
-      const utterance = utterances[position];
       if (outcome.ok) {
         processed++;
         audioSeconds += outcome.extracted.audioSeconds;
-        table.set(position, ItemState.Stored, outcome.extracted);
-        log.append(JSON.stringify(recordFor(utterance, outcome.extracted)));
-        return { id: utterance.id, path: utterance.path, ok: true, audioSeconds: outcome.extracted.audioSeconds };
+        table.write(entry.position, ItemState.Stored, outcome.extracted);
+        log.append(JSON.stringify(recordFor(entry, outcome.extracted)));
+        return { id: entry.id, path: entry.path, ok: true, audioSeconds: outcome.extracted.audioSeconds };
       }
-      table.state[position] = ItemState.Failed;
-      failures.set(position, outcome.reason);
-      return { id: utterance.id, path: utterance.path, ok: false, reason: outcome.reason, audioSeconds: 0 };
+      table.write(entry.position, ItemState.Failed, { frames: 0, dims: 0, size: 0, mtimeMs: 0 });
+      failures.set(entry.position, { path: entry.path, reason: outcome.reason });
+      return { id: entry.id, path: entry.path, ok: false, reason: outcome.reason, audioSeconds: 0 };
     },
     async close() {
       try {
-        await log.close();
-        const count = await compactItemLog(outDir, storedLines());
-        await writeStoreHeader(outDir, { ...header, count });
-        const failed = [...failures.keys()].sort((a, b) => a - b).map((position) => ({ path: utterances[position].path, reason: failures.get(position)! }));
-        await writeStoreErrors(outDir, failed);
+        let failed: StoreError[];
+        try {
+          await log.close();
+          const count = await compactItemLog(outDir, storedLines());
+          await writeStoreHeader(outDir, { ...header, count });
+          failed = [...failures.keys()].sort((a, b) => a - b).map((position) => failures.get(position)!);
+          await writeStoreErrors(outDir, failed);
+        } finally {
+          removeRunFiles();
+        }
         // A queue worker killed mid-write leaves its temporary frame file; the job was redone elsewhere.
-        await removeLeftoverTemporaries(outDir);
+        removeLeftoverTemporaries(outDir);
         return { processed, failed, audioSeconds };
       } finally {
         await release();

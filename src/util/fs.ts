@@ -1,8 +1,9 @@
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, type Stats } from 'node:fs';
 import { mkdir, open, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-function temporaryName(path: string): string {
+/** `<path>.tmp-<pid>-<random>`: the name every temporary file gets, so that a sweep for leftovers of a killed run finds them all. */
+export function temporaryName(path: string): string {
   return `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
@@ -45,6 +46,26 @@ function kindOf(info: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDe
   return 'not a regular file';
 }
 
+function checkRegularFile(path: string, info: Stats, maxBytes: number): void {
+  if (!info.isFile()) throw new UnreadableFileError(path, `is ${kindOf(info)}, not a regular file; only regular files are read`);
+  if (info.size > maxBytes) {
+    throw new UnreadableFileError(path, `is ${info.size} bytes, over the ${maxBytes}-byte limit for such files; split or shorten it`);
+  }
+}
+
+/** readRegularFile's checks on a descriptor opened synchronously, for a file read piece by piece; the caller closes it. */
+export function openRegularFileSync(path: string, maxBytes: number): { fd: number; size: number } {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = fstatSync(fd);
+    checkRegularFile(path, info, maxBytes);
+    return { fd, size: info.size };
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
+
 /**
  * Reads a whole regular file of at most `maxBytes`. A FIFO, device, socket or folder (also behind a
  * symlink) is refused before a byte is read, so `/dev/zero` cannot fill memory nor a FIFO hang the run:
@@ -56,10 +77,7 @@ export async function readRegularFile(path: string, maxBytes: number): Promise<B
   const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const info = await handle.stat();
-    if (!info.isFile()) throw new UnreadableFileError(path, `is ${kindOf(info)}, not a regular file; only regular files are read`);
-    if (info.size > maxBytes) {
-      throw new UnreadableFileError(path, `is ${info.size} bytes, over the ${maxBytes}-byte limit for such files; split or shorten it`);
-    }
+    checkRegularFile(path, info, maxBytes);
     // At most the size seen on the handle: a file growing while it is read cannot outgrow the limit.
     const contents = Buffer.alloc(info.size);
     let filled = 0;
