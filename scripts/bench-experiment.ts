@@ -7,6 +7,8 @@
  * - --normalisation speaker: every model standardises each speaker's clips on that speaker's statistics
  *   (default corpus) -> runs/<benchmark or leave-one-out>-speaker/<target>/
  * - --pitch: MFCC with pitch features (features/pitch.ts) -> runs/<...>-pitch/<target>/, stores in runs/features-pitch/
+ * - --domain-batch-norm: source models pretrained with domain-specific batch norm (train/domainBatchNorm.ts)
+ *   on top of the recipe -> runs/<...>-dsbn/<target>/
  * Resumable: rerun to continue. Feature stores are shared in runs/features/ (--features elsewhere).
  * Run: npm run build && npm run bench:experiment [-- --leave-one-out] [--normalisation speaker] [--targets emodb,urdu] [--seeds 0]
  *      [--methods none,adabn] [--runs source-only/none,unsupervised/adabn] (only these runs now; the table shows every complete one)
@@ -48,7 +50,8 @@ if (unknown.length > 0) throw new Error(`--methods: unknown ${unknown.join(', ')
 const normalisation = argument('normalisation', 'corpus') as NormalisationMode;
 if (!NORMALISATION_MODES.includes(normalisation)) throw new Error(`--normalisation: choose from ${NORMALISATION_MODES.join(', ')}`);
 const pitch = process.argv.includes('--pitch');
-const protocol = `${leaveOneOut ? 'leave-one-out' : 'benchmark'}${normalisation === 'corpus' ? '' : `-${normalisation}`}${pitch ? '-pitch' : ''}`;
+const domainBatchNorm = process.argv.includes('--domain-batch-norm');
+const protocol = `${leaveOneOut ? 'leave-one-out' : 'benchmark'}${normalisation === 'corpus' ? '' : `-${normalisation}`}${pitch ? '-pitch' : ''}${domainBatchNorm ? '-dsbn' : ''}`;
 const out = resolve(argument('out', join(repoRoot, 'runs', protocol)));
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
@@ -71,7 +74,7 @@ for (const target of targets) {
     workers: availableParallelism(),
     parallel: availableParallelism(),
     recipes: DEFAULT_EXPERIMENT_RECIPES,
-    pretrain: { normalisation },
+    pretrain: { normalisation, ...(domainBatchNorm ? { domainBatchNorm } : {}) },
     adaptEpochs: DEFAULT_ADAPT_OPTIONS.epochs,
     targetSupervisedEpochs: DEFAULT_PRETRAIN_OPTIONS.epochs,
     baseline,
@@ -80,7 +83,7 @@ for (const target of targets) {
     onEpoch: (run, r) => process.stderr.write(`[${elapsed()}] ${target}:   ${run} epoch ${r.epoch}/${r.epochs} loss ${r.loss.toFixed(3)}\n`),
   });
   experiments.push(results);
-  rows.push(`${sourceName(results)} -> ${target}, ${normalisation} normalisation${pitch ? ', MFCC + pitch' : ''} (${((Date.now() - targetStarted) / 60000).toFixed(1)} min, backend ${backend})`);
+  rows.push(`${sourceName(results)} -> ${target}, ${normalisation} normalisation${pitch ? ', MFCC + pitch' : ''}${domainBatchNorm ? ', domain batch norm' : ''} (${((Date.now() - targetStarted) / 60000).toFixed(1)} min, backend ${backend})`);
   for (const [key, scores] of Object.entries(results.settings)) {
     const setting = key.split('/')[0] as keyof NonNullable<typeof baseline>;
     rows.push(`  ${key.padEnd(28)} UAR ${formatSettingUar(scores).padEnd(37)} baseline ${baseline?.[setting] ?? '-'}`);

@@ -98,7 +98,7 @@ describe('data-parallel training (compiled build, worker threads)', () => {
   it('shares batch-norm re-estimation and validation among threads, with the statistics and predictions of one thread', async () => {
     const compiled = (module: string) => import(pathToFileURL(join(repoRoot, 'dist/src/train', module)).href);
     const { TrainingWorkers } = (await compiled('dataParallel.js')) as typeof import('../src/train/dataParallel.js');
-    const { reestimateBatchNorm } = (await compiled('batchNorm.js')) as typeof import('../src/train/batchNorm.js');
+    const { applyBatchStatistics, reestimateBatchNorm, statisticsBatches } = (await compiled('batchNorm.js')) as typeof import('../src/train/batchNorm.js');
     const { predictProbabilities } = (await import(pathToFileURL(join(repoRoot, 'dist/src/infer/infer.js')).href)) as typeof import('../src/infer/infer.js');
     const spec = { inputDims: 6, numClasses: 4, channels: [8], kernelSize: 3, embeddingDim: 16, inputStatistics: true, utteranceNorm: true, seed: 4 };
     const [single, shared] = [api.buildEmotionModel(spec), api.buildEmotionModel(spec)];
@@ -111,7 +111,7 @@ describe('data-parallel training (compiled build, worker threads)', () => {
     reestimateBatchNorm(single, data, 16, 3);
     const workers = await TrainingWorkers.start(shared, { numClasses: 4, classWeights: [1, 1, 1, 1], dropout: 0 }, 1);
     try {
-      await workers.reestimateBatchNorm(shared, data, 16, 3);
+      applyBatchStatistics(shared, await workers.batchStatistics(shared, statisticsBatches(data, 16, 3)));
       const movingMean = (model: tf.LayersModel) => Array.from(model.getLayer('bn1').getWeights()[2].dataSync());
       expect(movingMean(single).some((mean) => Math.abs(mean) > 1e-3)).toBe(true);
       const expected = single.getWeights().map((w) => Array.from(w.dataSync()));

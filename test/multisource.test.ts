@@ -10,6 +10,9 @@ import { accumulateStats, mergeStats, normalisationFromStats } from '../src/feat
 import type { FeatureMatrix } from '../src/features/config.js';
 import { resolveFeatureConfig } from '../src/features/config.js';
 import { selectBackend } from '../src/model/backend.js';
+import { loadModel, saveModel } from '../src/model/io.js';
+import { predictProbabilities } from '../src/infer/infer.js';
+import { labelledItems, readMatrices } from '../src/store/items.js';
 import { openFeatureStore, preprocessCorpus, type FeatureStore } from '../src/store/index.js';
 import { balancedOrder, cellClassWeights } from '../src/train/balance.js';
 import { fitNormalisation, MIN_SPEAKER_FRAMES, normaliseSet, speakersOnCorpusStatistics } from '../src/infer/normalise.js';
@@ -154,6 +157,26 @@ describe('pretraining on several sources (demo corpora)', () => {
     const adapted = await adaptModel(model, card, [stores[0], stores[2]], target, { ...DEFAULT_ADAPT_OPTIONS, method: 'mmd', shots: 1, epochs: 1, adaptationSpeakers: protocolSplit(['en03', 'en04']).adaptation });
     expect(adapted.card.adaptation?.labelledClips).toHaveLength(4);
     await expect(adaptModel(model, card, [], target, { ...DEFAULT_ADAPT_OPTIONS, method: 'selftrain', shots: 0 })).rejects.toThrow(/--source/);
+  });
+
+  it('pretrains with domain batch norm: recorded on the card, saved and reloaded to the same predictions, fine-tuned with it', async () => {
+    const sources = [
+      { store: stores[0], validationSpeakers: ['en02'] },
+      { store: stores[2], validationSpeakers: ['de04'] },
+    ];
+    const { card, model } = await pretrainOnSources(sources, { ...recipeOptions('functionals'), epochs: 2, domainBatchNorm: true });
+    expect(card.training.domainBatchNorm).toBe(true);
+    expect(card.validation?.uar).toBeGreaterThanOrEqual(0);
+    const dir = join(root, 'dsbn-model');
+    await saveModel(dir, model, card);
+    const reloaded = await loadModel(dir);
+    expect(reloaded.card.training.domainBatchNorm).toBe(true);
+    const clips = readMatrices(stores[1], labelledItems(stores[1]).slice(0, 4));
+    expect(predictProbabilities(reloaded.model, clips)).toEqual(predictProbabilities(model, clips));
+    const plain = await pretrainOnSources(sources, { ...recipeOptions('functionals'), epochs: 2 });
+    expect('domainBatchNorm' in plain.card.training).toBe(false);
+    const adapted = await adaptModel(model, card, [stores[0], stores[2]], stores[1], { ...DEFAULT_ADAPT_OPTIONS, method: 'adabn', shots: 1, epochs: 1, adaptationSpeakers: ['en03'] });
+    expect(adapted.card.training.domainBatchNorm).toBe(true);
   });
 
   it.skipIf(!existsSync(compiledCli))('`ser train` takes --source once per corpus, validation speakers as corpus/speaker', async () => {

@@ -156,6 +156,8 @@ export async function adaptModel(
       dropout,
       classBalanced: true,
       groups,
+      // A model pretrained with domain batch norm is fine-tuned with it: the labelled target clips a domain of their own.
+      ...(groups && card.training.domainBatchNorm ? { domainBatchNorm: true } : {}),
       augment: DEFAULT_SPEC_AUGMENT,
       alignment: loss ? { loss, target: pool.inputs, weight: options.alignmentWeight } : undefined,
       threads: options.threads,

@@ -95,6 +95,8 @@ export const trainingRecordSchema = z
     patience: positiveInteger,
     specAugment: z.boolean(),
     classBalanced: z.boolean(),
+    /** Domain-specific batch norm over the source corpora (src/train/domainBatchNorm.ts); absent when not used. */
+    domainBatchNorm: z.literal(true).optional(),
     threads: positiveInteger,
     trainClips: count,
     validationClips: count,

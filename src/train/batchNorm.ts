@@ -4,6 +4,7 @@ import { forward } from '../model/forward.js';
 import { windowBatch, type Windows } from './batches.js';
 import { createRng } from '../util/random.js';
 import { evenRanges } from '../util/ranges.js';
+import { rowsByDomain } from './domainBatchNorm.js';
 
 /**
  * Re-estimation of batch-norm statistics (exact statistics before each validation, and AdaBN, Li et al.,
@@ -24,13 +25,26 @@ function normLayers(model: tf.LayersModel): NormLayer[] {
   return model.layers.filter((layer) => layer.getClassName() === 'BatchNormalization') as unknown as NormLayer[];
 }
 
-/** The domain's data as the batches the statistics are averaged over: equal-sized (a last batch of one would contribute a variance of zero), windows drawn with the seed. */
-export function statisticsBatches(data: FeatureMatrix[], windowFrames: number, seed: number, batchSize = 32): Windows[] {
+/** A batch the statistics are averaged over, and the domain its clips come from (0 when there is one). */
+export interface StatisticsBatch extends Windows {
+  domain: number;
+}
+
+/**
+ * The domain's data as the batches the statistics are averaged over: equal-sized (a last batch of one would
+ * contribute a variance of zero), windows drawn with the seed. With `domains` (each clip's, for domain batch
+ * norm, domainBatchNorm.ts), every batch holds one domain's clips: each domain's clips (in data order) cut
+ * into batches of their own, domains ascending, so the average is over the domains' own statistics.
+ */
+export function statisticsBatches(data: FeatureMatrix[], windowFrames: number, seed: number, batchSize = 32, domains?: readonly number[]): StatisticsBatch[] {
   const rng = createRng(seed);
-  return evenRanges(data.length, Math.ceil(data.length / batchSize)).map(([start, end]) => {
-    const members = data.slice(start, end);
-    return { frames: windowBatch(members, windowFrames, rng, null), count: members.length, windowFrames, dims: members[0].dims };
-  });
+  const groups: [number, FeatureMatrix[]][] = domains ? rowsByDomain(domains).map(([domain, rows]) => [domain, rows.map((row) => data[row])]) : [[0, data]];
+  return groups.flatMap(([domain, clips]) =>
+    evenRanges(clips.length, Math.ceil(clips.length / batchSize)).map(([start, end]) => {
+      const members = clips.slice(start, end);
+      return { frames: windowBatch(members, windowFrames, rng, null), count: members.length, windowFrames, dims: members[0].dims, domain };
+    }),
+  );
 }
 
 /** The mean and variance that each batch-norm layer computes over one batch in training mode, layer by layer: [mean, variance, mean, variance, ...]. */

@@ -5,7 +5,7 @@ import { activeBackendChoice, type BackendChoice } from '../model/backend.js';
 import type { ModelSpec } from '../model/emotionModel.js';
 import type { FeatureMatrix } from '../features/config.js';
 import type { Windows } from './batches.js';
-import { applyBatchStatistics, batchStatistics, hasBatchNorm, statisticsBatches } from './batchNorm.js';
+import { batchStatistics } from './batchNorm.js';
 import { trainableVariables, type ObjectiveSettings, type Shard } from './objective.js';
 import { predictProbabilities } from '../infer/infer.js';
 import { evenRanges } from '../util/ranges.js';
@@ -178,15 +178,17 @@ export class TrainingWorkers {
     );
   }
 
-  /** `reestimateBatchNorm` with the batches shared among the threads; the same statistics, whichever thread computes a batch. */
-  async reestimateBatchNorm(model: tf.LayersModel, data: FeatureMatrix[], windowFrames: number, seed: number): Promise<void> {
-    if (!hasBatchNorm(model)) return;
-    const [own, ...others] = split(statisticsBatches(data, windowFrames, seed), this.threads);
+  /**
+   * `batchStatistics` of each batch (in batch order), the batches shared among the threads (their frames are
+   * handed over to them): the same statistics, whichever thread computes a batch. Re-estimation applies them.
+   */
+  async batchStatistics(model: tf.LayersModel, batches: Windows[]): Promise<Float32Array[][]> {
+    const [own, ...others] = split(batches, this.threads);
     const trainable = values(trainableVariables(model));
-    const remote = others.map((batches, k) => this.workers[k].ask({ kind: 'statistics', trainable, batches }, batches.map((batch) => batch.frames.buffer as ArrayBuffer)));
+    const remote = others.map((part, k) => this.workers[k].ask({ kind: 'statistics', trainable, batches: part }, part.map((batch) => batch.frames.buffer as ArrayBuffer)));
     const ownStatistics = own.map((batch) => batchStatistics(model, batch));
     const replies = await Promise.all(remote);
-    applyBatchStatistics(model, [ownStatistics, ...replies.map((reply) => reply.perBatch)].flat());
+    return [ownStatistics, ...replies.map((reply) => reply.perBatch)].flat();
   }
 
   /** `predictProbabilities` with the utterances shared among the threads. */

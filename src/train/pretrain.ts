@@ -28,6 +28,12 @@ export interface PretrainOptions {
   normalisation: NormalisationMode;
   activeFrameThresholdDb: number;
   specAugment: boolean;
+  /**
+   * With several sources, domain-specific batch norm (domainBatchNorm.ts): every batch holds one corpus's
+   * clips, normalised on that corpus's own statistics, the condition AdaBN puts a new language in. Recorded in the
+   * card's `training` only when set.
+   */
+  domainBatchNorm?: boolean;
   model: Partial<Omit<ModelSpec, 'inputDims' | 'numClasses' | 'seed'>>;
   checkpointDir?: string;
   resume?: boolean;
@@ -117,7 +123,14 @@ export async function pretrainOnSources(sources: PretrainSource[], options: Omit
   const train = { matrices: prepared.flatMap((p) => p.train), labels: labelIndices(trainItems, classes) };
   const groups = sources.length > 1 ? prepared.flatMap((p, corpus) => p.trainItems.map(() => corpus)) : undefined;
   const validation =
-    validationItems.length > 0 ? { matrices: prepared.flatMap((p) => p.validation), labels: labelIndices(validationItems, classes) } : undefined;
+    validationItems.length > 0
+      ? {
+          matrices: prepared.flatMap((p) => p.validation),
+          labels: labelIndices(validationItems, classes),
+          ...(groups ? { groups: prepared.flatMap((p, corpus) => p.validationItems.map(() => corpus)) } : {}),
+        }
+      : undefined;
+  const domainBatchNorm = options.domainBatchNorm === true && groups !== undefined;
 
   const modelSpec: ModelSpec = { ...DEFAULT_MODEL_SPEC, ...options.model, inputDims: first.store.items[0].dims, numClasses: classes.length, seed: options.seed };
   const model = buildEmotionModel(modelSpec);
@@ -131,6 +144,7 @@ export async function pretrainOnSources(sources: PretrainSource[], options: Omit
     dropout: options.dropout,
     classBalanced: true,
     groups,
+    ...(domainBatchNorm ? { domainBatchNorm } : {}),
     augment: options.specAugment ? DEFAULT_SPEC_AUGMENT : null,
     validation,
     patience: validation ? options.patience : undefined,
@@ -182,6 +196,7 @@ export async function pretrainOnSources(sources: PretrainSource[], options: Omit
       specAugment: options.specAugment,
       classBalanced: true,
       ...(groups ? { batches: 'balanced over (corpus, class) cells' } : {}),
+      ...(domainBatchNorm ? { domainBatchNorm } : {}),
       threads: result.threads,
       trainClips: trainItems.length,
       validationClips: validationItems.length,

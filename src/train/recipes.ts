@@ -4,7 +4,7 @@ import type { PretrainOptions } from './pretrain.js';
 /** A complete training recipe: every setting pretraining reads, none left to a fallback (the model spec whole). */
 export type Recipe = Pick<
   PretrainOptions,
-  'epochs' | 'batchSize' | 'learningRate' | 'windowFrames' | 'dropout' | 'patience' | 'normalisation' | 'activeFrameThresholdDb' | 'specAugment'
+  'epochs' | 'batchSize' | 'learningRate' | 'windowFrames' | 'dropout' | 'patience' | 'normalisation' | 'activeFrameThresholdDb' | 'specAugment' | 'domainBatchNorm'
 > & { model: Omit<ModelSpec, 'inputDims' | 'numClasses' | 'seed'> };
 
 /** What both recipes share: the schedule, the window, the optimiser. */

@@ -7,6 +7,8 @@ import { windowBatch, type SpecAugmentOptions } from './batches.js';
 import { argMax } from '../infer/infer.js';
 import { computeMetrics } from '../infer/metrics.js';
 import { cutBatch, TrainingWorkers, shardCount } from './dataParallel.js';
+import { applyBatchStatistics, hasBatchNorm, statisticsBatches } from './batchNorm.js';
+import { domainBatchOrder, rowsByDomain } from './domainBatchNorm.js';
 import { hashLabelledData, modelShapes, resumeCheckpoint, writeCheckpoint, type RunIdentity, type TrainingProgress } from './checkpoint.js';
 import { batchWeight, shardLoss, trainableVariables, type ObjectiveSettings, type Shard } from './objective.js';
 
@@ -44,9 +46,19 @@ export interface TrainOptions {
    * (`balancedOrder`) instead of shuffled, and class weights only make up for classes missing from a group.
    */
   groups?: number[];
+  /**
+   * Domain-specific batch norm (domainBatchNorm.ts), with `groups` as the domains: every batch holds one
+   * group's clips (batches dealt to the groups in rounds, each balanced over its classes), so batch norm
+   * uses that group's statistics; re-estimation averages the groups' own batches, and each group's
+   * validation clips are judged under that group's statistics.
+   */
+  domainBatchNorm?: boolean;
   augment: SpecAugmentOptions | null;
-  /** Held-out source speakers: the checkpoint with the best UAR on them is kept, and training stops after `patience` epochs without gain. */
-  validation?: LabelledSet;
+  /**
+   * Held-out source speakers: the checkpoint with the best UAR on them is kept, and training stops after
+   * `patience` epochs without gain. `groups`: each clip's group, as the training clips' (for domain batch norm).
+   */
+  validation?: LabelledSet & { groups?: number[] };
   patience?: number;
   alignment?: { loss: AlignmentLoss; target: FeatureMatrix[]; weight: number };
   /** Checkpoint every epoch into this folder; with `resume`, continue from the last one. */
@@ -164,6 +176,10 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
     dropout: options.dropout,
   };
   const stepsPerEpoch = Math.max(1, Math.ceil(data.matrices.length / options.batchSize));
+  if (options.domainBatchNorm && (!options.groups || (options.validation && !options.validation.groups))) {
+    throw new Error('domain batch norm needs the group (corpus) of every training and validation clip');
+  }
+  const domains = options.domainBatchNorm ? options.groups : undefined;
   let state: TrainingProgress = { epoch: 0, history: [], bestEpoch: 0, bestValidationUar: null, staleEpochs: 0 };
   let bestWeights: tf.Tensor[] | null = null;
   let resumedFrom: number | null = null;
@@ -188,7 +204,11 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
       const epoch = state.epoch + 1;
       const started = Date.now();
       const rng = epochRng(options.seed, epoch);
-      const order = cells ? balancedOrder(cells, data.matrices.length, rng) : shuffle(data.matrices.map((_, i) => i), rng);
+      const order = domains
+        ? domainBatchOrder(cells!, domains, stepsPerEpoch, options.batchSize, rng)
+        : cells
+            ? balancedOrder(cells, data.matrices.length, rng)
+            : shuffle(data.matrices.map((_, i) => i), rng);
       const targetOrder = options.alignment ? shuffle(options.alignment.target.map((_, i) => i), rng) : [];
       let lossSum = 0;
       let alignmentSum = 0;
@@ -228,16 +248,9 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
       }
 
       // Exact statistics matter only where the model is judged: each validation, and the final epoch.
-      if (options.validation || epoch === options.epochs) await workers.reestimateBatchNorm(model, data.matrices, options.windowFrames, options.seed + epoch);
       let validationUar: number | null = null;
-      let best = false;
-      if (options.validation) {
-        const predictions = (await workers.predictProbabilities(model, options.validation.matrices)).map(argMax);
-        validationUar = computeMetrics(options.validation.labels, predictions, options.classes).uar;
-        best = state.bestValidationUar === null || validationUar > state.bestValidationUar;
-      } else {
-        best = true;
-      }
+      if (options.validation || epoch === options.epochs) validationUar = await reestimateAndValidate(model, workers, data, domains, options, epoch);
+      const best = validationUar === null || state.bestValidationUar === null || validationUar > state.bestValidationUar;
       if (best) {
         bestWeights?.forEach((t) => t.dispose());
         bestWeights = model.getWeights().map((w) => w.clone());
@@ -276,6 +289,38 @@ export async function trainClassifier(model: tf.LayersModel, data: LabelledSet, 
   return { history: state.history, bestEpoch: state.bestEpoch, bestValidationUar: state.bestValidationUar, resumedFrom, threads: workers.threads };
 }
 
+/**
+ * Re-estimates the batch norms on the training data and returns the validation UAR (null without a
+ * validation set). With `domains` (domain batch norm), each domain's validation clips are predicted under
+ * the statistics of that domain's own training batches, as a new domain will be under AdaBN; the model then
+ * keeps the average over every domain's batches.
+ */
+async function reestimateAndValidate(
+  model: tf.LayersModel,
+  workers: TrainingWorkers,
+  data: LabelledSet,
+  domains: number[] | undefined,
+  options: TrainOptions,
+  epoch: number,
+): Promise<number | null> {
+  const batches = hasBatchNorm(model) ? statisticsBatches(data.matrices, options.windowFrames, options.seed + epoch, undefined, domains) : [];
+  const batchDomains = batches.map((batch) => batch.domain);
+  const perBatch = await workers.batchStatistics(model, batches);
+  const validation = options.validation;
+  const predictions: number[] = [];
+  if (validation && domains && perBatch.length > 0) {
+    for (const [domain, rows] of rowsByDomain(validation.groups!)) {
+      applyBatchStatistics(model, perBatch.filter((_, b) => batchDomains[b] === domain));
+      const probabilities = await workers.predictProbabilities(model, rows.map((row) => validation.matrices[row]));
+      rows.forEach((row, k) => (predictions[row] = argMax(probabilities[k])));
+    }
+  }
+  if (perBatch.length > 0) applyBatchStatistics(model, perBatch);
+  if (!validation) return null;
+  if (predictions.length === 0) predictions.push(...(await workers.predictProbabilities(model, validation.matrices)).map(argMax));
+  return computeMetrics(validation.labels, predictions, options.classes).uar;
+}
+
 /** What the checkpoint records this run as trained on (see RunIdentity). */
 function runIdentity(model: tf.LayersModel, data: LabelledSet, options: TrainOptions): RunIdentity {
   return {
@@ -293,6 +338,7 @@ function runIdentity(model: tf.LayersModel, data: LabelledSet, options: TrainOpt
       augment: JSON.stringify(options.augment),
       patience: options.patience ?? null,
       alignment: options.alignment ? `${options.alignment.loss.name} weight ${options.alignment.weight}` : null,
+      ...(options.domainBatchNorm ? { domainBatchNorm: true } : {}),
       alignmentTarget: options.alignment ? hashLabelledData(options.alignment.target, null) : null,
     },
   };
