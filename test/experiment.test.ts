@@ -107,4 +107,22 @@ describe('the protocol runner on the demo corpus, reduced', () => {
     expect(logged.some((m) => m.includes('pretraining'))).toBe(true);
     expect(runFiles(out, 'source-only-none')).toHaveLength(2);
   });
+
+  // A store whose features were extracted by other code holds the same audio and configuration but other numbers.
+  it('runs again when a store holds other feature values for the same audio, and keeps the source model of unchanged sources', async () => {
+    const frames = join(out, 'features', 'de', 'frames');
+    const file = join(frames, readdirSync(frames).sort()[0]);
+    const original = readFileSync(file);
+    const changed = new Float32Array(new Uint8Array(original).buffer).map((value) => value * 1.001);
+    const logged: string[] = [];
+    try {
+      writeFileSync(file, new Uint8Array(changed.buffer));
+      await runExperiment({ ...options, runs: ['unsupervised/none'], log: (m) => logged.push(m) });
+    } finally {
+      writeFileSync(file, original);
+    }
+    expect(logged.some((m) => m.includes('pretraining'))).toBe(false);
+    expect(logged).toContain('seed 0: unsupervised/none');
+    expect(runFiles(out, 'unsupervised-none')).toHaveLength(3);
+  });
 });

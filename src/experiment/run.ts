@@ -20,6 +20,7 @@ import { pretrain, pretrainOnSources, type PretrainOptions } from '../train/pret
 import { recipeOptions, type PretrainRecipe } from '../train/recipes.js';
 import type { EpochReport } from '../train/trainer.js';
 import { writeJsonAtomic } from '../util/fs.js';
+import { runningCodeIdentity } from '../util/version.js';
 import { readJsonFile } from '../util/validate.js';
 
 export interface ExperimentOptions {
@@ -144,7 +145,7 @@ function selectedKeys(options: Pick<ExperimentOptions, 'methods' | 'shots' | 'ru
 
 /**
  * A short hash of everything that shapes a result. Cached models and runs are stored under it, so a rerun
- * with other settings (epochs, recipe, shots, features, changed audio...) never reuses a result of the old
+ * with other settings (epochs, recipe, shots, features, changed audio, other code...) never reuses a result of the old
  * ones: it computes its own beside them. A recipe enters with its settings, not its name, so a changed recipe
  * is a new key.
  */
@@ -152,24 +153,39 @@ function settingsKey(settings: Record<string, unknown>): string {
   return createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 12);
 }
 
-/** The identity of a store's contents: its feature configuration and, per item, id, label, speaker, frames and its audio's size and mtime. */
+/** Every frame is read to hash it, once per opened store rather than once per key asked for. */
+const contentsOfStore = new WeakMap<FeatureStore, string>();
+
+/**
+ * The identity of a store's contents: its feature configuration and, per item, id, label, speaker, its audio's
+ * size and mtime, and the feature values themselves, so features re-extracted by other code (same
+ * configuration, same audio, other numbers) are new contents.
+ */
 function storeContents(store: FeatureStore): string {
+  const known = contentsOfStore.get(store);
+  if (known) return known;
   const hash = createHash('sha256').update(store.configKey);
-  for (const item of store.items) hash.update(JSON.stringify([item.id, item.label, item.speaker, item.frames, item.size, item.mtimeMs]));
-  return hash.digest('hex');
+  for (const item of store.items) {
+    const { data } = store.readMatrix(item);
+    hash.update(JSON.stringify([item.id, item.label, item.speaker, item.frames, item.size, item.mtimeMs])).update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+  const contents = hash.digest('hex');
+  contentsOfStore.set(store, contents);
+  return contents;
 }
 
 /** The settings each cached result of one seed depends on: the source model, and every run beside it. */
 function seedSettings(options: Pick<ExperimentOptions, 'featureConfig' | 'recipes' | 'pretrain' | 'adaptEpochs' | 'targetSupervisedEpochs' | 'split'>, context: ExperimentContext, seed: number) {
   const features = featureConfigKey(options.featureConfig);
-  const sourceModel = settingsKey({ features, sources: context.sources.map(storeContents), recipe: recipeOptions(options.recipes.crossLingual), pretrain: options.pretrain, seed });
+  const code = runningCodeIdentity();
+  const sourceModel = settingsKey({ code, features, sources: context.sources.map(storeContents), recipe: recipeOptions(options.recipes.crossLingual), pretrain: options.pretrain, seed });
   const target = storeContents(context.target);
   return {
     sourceModel,
     run: (key: string, method: AdaptationMethod | null, shots: number): string =>
       settingsKey(
         key === 'target-supervised/scratch'
-          ? { key, features, target, split: options.split, recipe: recipeOptions(options.recipes.inLanguage), pretrain: options.pretrain, epochs: options.targetSupervisedEpochs, seed }
+          ? { key, code, features, target, split: options.split, recipe: recipeOptions(options.recipes.inLanguage), pretrain: options.pretrain, epochs: options.targetSupervisedEpochs, seed }
           : { key, sourceModel, target, split: options.split, method, shots, ...(method === null ? {} : { adaptEpochs: options.adaptEpochs }), seed },
       ),
   };
