@@ -1,17 +1,5 @@
 /**
- * The benchmark protocol of ../shared/BENCHMARK.md, seeds 0, 1, 2, every method and setting, printed as one
- * table of UAR (mean ± std, and the 95% bootstrap interval over test clips) against the classical baseline.
- * - default: RAVDESS as the source, EMO-DB, URDU and TurEV-DB as targets -> runs/benchmark/<target>/
- * - --leave-one-out: each of the four corpora the target, the other three pooled as the source (RAVDESS as a
- *   target with its pair-wise speaker split) -> runs/leave-one-out/<target>/
- * - --normalisation speaker: every model standardises each speaker's clips on that speaker's statistics
- *   (default corpus) -> runs/<benchmark or leave-one-out>-speaker/<target>/
- * - --pitch: MFCC with pitch features (features/pitch.ts) -> runs/<...>-pitch/<target>/, stores in runs/features-pitch/
- * - --domain-batch-norm: source models pretrained with domain-specific batch norm (train/domainBatchNorm.ts)
- *   on top of the recipe -> runs/<...>-dsbn/<target>/
- * Resumable: rerun to continue. Feature stores are shared in runs/features/ (--features elsewhere).
- * Run: npm run build && npm run bench:experiment [-- --leave-one-out] [--normalisation speaker] [--targets emodb,urdu] [--seeds 0]
- *      [--methods none,adabn] [--runs source-only/none,unsupervised/adabn] (only these runs now; the table shows every complete one)
+ * The benchmark protocol of ../shared/BENCHMARK.md; what it runs, and its options, are the usage text below (--help).
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -22,37 +10,60 @@ import { markdownTable } from '../src/eval/markdown.js';
 import { resolveFeatureConfig } from '../src/features/config.js';
 import { classicalBaseline, SHARED_CORPORA } from '../src/experiment/baselines.js';
 import { DEFAULT_EXPERIMENT_METHODS, DEFAULT_EXPERIMENT_RECIPES, runExperiment } from '../src/experiment/run.js';
-import { ADAPTATION_METHODS, DEFAULT_ADAPT_OPTIONS, type AdaptationMethod } from '../src/adapt/adapt.js';
+import { ADAPTATION_METHODS, DEFAULT_ADAPT_OPTIONS } from '../src/adapt/adapt.js';
 import { selectBackend } from '../src/model/backend.js';
 import { DEFAULT_PRETRAIN_OPTIONS } from '../src/train/pretrain.js';
-import { NORMALISATION_MODES, type NormalisationMode } from '../src/infer/normalise.js';
+import { NORMALISATION_MODES } from '../src/infer/normalise.js';
+import { NUMBER_RANGES } from '../src/cli/shared.js';
+import { flag, listOf, numberIn, oneOf, option, optional, parseScriptOptions, text } from './lib/options.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const corpora = join(repoRoot, '../shared/corpora');
 
-function argument(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1] : fallback;
-}
+const BENCHMARK_TARGETS = ['emodb', 'urdu', 'turev-db'] as const;
+
+const { options } = parseScriptOptions({
+  name: 'bench:experiment',
+  summary: [
+    'The benchmark protocol of ../shared/BENCHMARK.md, seeds 0, 1, 2, every method and setting, printed as one table of',
+    'UAR (mean ± std, and the 95% bootstrap interval over test clips) against the classical baseline. By default RAVDESS',
+    'is the source, EMO-DB, URDU and TurEV-DB the targets -> runs/benchmark/<target>/. Resumable: rerun to continue.',
+    'Feature stores are shared in runs/features/ (--features elsewhere). Needs the corpora in ../shared/corpora.',
+  ].join('\n'),
+  usage: 'npm run build && npm run bench:experiment [-- options]',
+  options: {
+    leaveOneOut: flag(
+      'Each of the four corpora the target, the other three pooled as the source (RAVDESS as a target with its pair-wise speaker split) -> runs/leave-one-out/<target>/.',
+    ),
+    normalisation: option(
+      "What every model standardises each clip on: speaker standardises each speaker's clips on that speaker's statistics -> runs/<benchmark or leave-one-out>-speaker/<target>/.",
+      oneOf(NORMALISATION_MODES),
+      'corpus',
+    ),
+    pitch: flag('MFCC with pitch features (features/pitch.ts) -> runs/<...>-pitch/<target>/, feature stores in runs/features-pitch/.'),
+    domainBatchNorm: flag('Source models pretrained with domain-specific batch norm (train/domainBatchNorm.ts) on top of the recipe -> runs/<...>-dsbn/<target>/.'),
+    targets: optional('The target corpora, in this order.', listOf(oneOf(SHARED_CORPORA)), `${BENCHMARK_TARGETS.join(',')}; all four with --leave-one-out`),
+    seeds: option('The seeds each run is trained with (the range of `ser experiment --seeds`).', listOf(numberIn(NUMBER_RANGES.seed)), [0, 1, 2]),
+    methods: option('The adaptation methods.', listOf(oneOf(ADAPTATION_METHODS)), DEFAULT_EXPERIMENT_METHODS),
+    runs: optional(
+      'Only these runs now (the table shows every complete one), e.g. source-only/none,unsupervised/adabn.',
+      listOf(text('<setting>/<method>', 'a run of the protocol')),
+      'every run',
+    ),
+    out: optional('Where the results go, a folder per target.', text('<folder>', 'a folder'), 'runs/<protocol>, as above'),
+    features: optional('Where the feature stores are kept.', text('<folder>', 'a folder'), 'runs/features (runs/features-pitch with --pitch)'),
+  },
+});
 
 if (!existsSync(join(corpora, 'ravdess'))) {
   process.stderr.write(`bench:experiment needs the research corpora in ${corpora} (see ../shared/README.md); nothing to do\n`);
   process.exit(0);
 }
-const leaveOneOut = process.argv.includes('--leave-one-out');
+const { leaveOneOut, normalisation, pitch, domainBatchNorm, seeds, methods, runs } = options;
 const backend = await selectBackend();
-const targets = argument('targets', leaveOneOut ? SHARED_CORPORA.join(',') : 'emodb,urdu,turev-db').split(',');
-const seeds = argument('seeds', '0,1,2').split(',').map(Number);
-const methods = argument('methods', DEFAULT_EXPERIMENT_METHODS.join(',')).split(',') as AdaptationMethod[];
-const runs = process.argv.includes('--runs') ? argument('runs', '').split(',') : undefined;
-const unknown = methods.filter((m) => !(ADAPTATION_METHODS as readonly string[]).includes(m));
-if (unknown.length > 0) throw new Error(`--methods: unknown ${unknown.join(', ')}; choose from ${ADAPTATION_METHODS.join(', ')}`);
-const normalisation = argument('normalisation', 'corpus') as NormalisationMode;
-if (!NORMALISATION_MODES.includes(normalisation)) throw new Error(`--normalisation: choose from ${NORMALISATION_MODES.join(', ')}`);
-const pitch = process.argv.includes('--pitch');
-const domainBatchNorm = process.argv.includes('--domain-batch-norm');
+const targets = options.targets ?? (leaveOneOut ? SHARED_CORPORA : BENCHMARK_TARGETS);
 const protocol = `${leaveOneOut ? 'leave-one-out' : 'benchmark'}${normalisation === 'corpus' ? '' : `-${normalisation}`}${pitch ? '-pitch' : ''}${domainBatchNorm ? '-dsbn' : ''}`;
-const out = resolve(argument('out', join(repoRoot, 'runs', protocol)));
+const out = resolve(options.out ?? join(repoRoot, 'runs', protocol));
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 const rows: string[] = [];
@@ -66,7 +77,7 @@ for (const target of targets) {
     target: join(corpora, target),
     split: target === 'ravdess' ? 'pairs' : 'alternate',
     out: join(out, target),
-    featuresDir: resolve(argument('features', join(repoRoot, 'runs', pitch ? 'features-pitch' : 'features'))),
+    featuresDir: resolve(options.features ?? join(repoRoot, 'runs', pitch ? 'features-pitch' : 'features')),
     seeds,
     shots: 5,
     methods,

@@ -1,22 +1,12 @@
 /**
- * Feature extraction throughput: seconds of audio turned into a feature store per wall-clock second
- * (decode + downmix + resample + MFCC + deltas + store, the default configuration) over the RAVDESS subset in
- * ../shared/corpora, with one worker thread and with one per core, then the cost of each stage on one thread
- * (decode, resample, features, store) so the next bottleneck is visible.
- *
- * The shared copy is 16 kHz mono; `--rate 48000 --channels 2` (RAVDESS as published) or `--rate 44100
- * --channels 1` first brings the same clips to that rate with sox (`sox in.wav -r R -c C out.wav`), once, into
- * $TMPDIR/ser-bench-features/, and measures on those.
- *
- * Run: npm run build && npm run bench:features [-- --rate 48000 --channels 2] [--repeat 3] [--json] [--pitch]
- * (--pitch adds log F0, voicing strength and log energy to every frame).
+ * Feature extraction throughput over the shared RAVDESS subset; what it measures, and its options, are the usage
+ * text below (--help).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { decodeWavBuffer } from '../src/audio/wav.js';
 import { resample } from '../src/audio/resample.js';
 import { loadCorpus, type Corpus } from '../src/corpora/index.js';
@@ -24,6 +14,7 @@ import { extractFeatures, resolveFeatureConfig, type FeatureConfig } from '../sr
 import { encodeFrames } from '../src/store/format.js';
 import { preprocessCorpus } from '../src/store/index.js';
 import { writeFileAtomic } from '../src/util/fs.js';
+import { flag, option, parseScriptOptions, wholeNumberIn } from './lib/options.js';
 
 /** The bar at the shared corpus' 16 kHz: a whole corpus in seconds rather than minutes; with pitch (issue 12), 500x. */
 const TARGET_REAL_TIME_FACTOR = 1000;
@@ -56,26 +47,25 @@ interface StageCost {
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const sharedCorpus = join(repoRoot, '../shared/corpora/ravdess');
 
-function parseOptions() {
-  // Not strict: other benchmark options may sit beside these.
-  const { values } = parseArgs({
-    strict: false,
-    options: { rate: { type: 'string' }, channels: { type: 'string' }, repeat: { type: 'string' }, json: { type: 'boolean' }, pitch: { type: 'boolean' } },
-  });
-  const whole = (flag: string, value: unknown, fallback: number, low: number, high: number): number => {
-    const number = value === undefined ? fallback : Number(value);
-    if (!Number.isInteger(number) || number < low || number > high) throw new Error(`--${flag} must be a whole number in [${low}, ${high}], got ${String(value)}`);
-    return number;
-  };
-  const rate = whole('rate', values.rate, SHARED_RATE, 8000, 192000);
-  return {
-    rate,
-    channels: whole('channels', values.channels, 1, 1, 8),
-    repeat: whole('repeat', values.repeat, 1, 1, 20),
-    json: values.json === true,
-    pitch: values.pitch === true,
-  };
-}
+const { options } = parseScriptOptions({
+  name: 'bench:features',
+  summary: [
+    'Feature extraction throughput: seconds of audio turned into a feature store per wall-clock second (decode +',
+    'downmix + resample + MFCC + deltas + store, the default configuration) over the RAVDESS subset in ../shared/corpora,',
+    'with one worker thread and with one per core, then the cost of each stage on one thread (decode, resample,',
+    'features, store) so the next bottleneck is visible. The shared copy is 16 kHz mono; --rate 48000 --channels 2',
+    '(RAVDESS as published) or --rate 44100 --channels 1 first brings the same clips to that rate with sox',
+    '(`sox in.wav -r R -c C out.wav`), once, into $TMPDIR/ser-bench-features/, and measures on those.',
+  ].join('\n'),
+  usage: 'npm run build && npm run bench:features [-- options]',
+  options: {
+    rate: option('Sample rate the clips are brought to before measuring.', wholeNumberIn(8000, 192000), SHARED_RATE),
+    channels: option('Channels the clips are brought to before measuring.', wholeNumberIn(1, 8), 1),
+    repeat: option('Rounds of each measurement.', wholeNumberIn(1, 20), 1),
+    json: flag('One JSON line on stdout instead of the tables.'),
+    pitch: flag('Adds log F0, voicing strength and log energy to every frame.'),
+  },
+});
 
 /** The shared clips brought to `rate` Hz and `channels` channels with sox, made once and kept in the temp folder. */
 function corpusAt(rate: number, channels: number): string {
@@ -174,12 +164,12 @@ async function stageCosts(corpus: Corpus, config: FeatureConfig, rate: number, r
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
 
 async function main(): Promise<void> {
+  const { rate, channels, repeat, json, pitch } = options;
   if (!existsSync(sharedCorpus)) {
     process.stderr.write(`bench-features: ${sharedCorpus} is absent; the benchmark reads the shared RAVDESS subset there\n`);
     process.exitCode = 1;
     return;
   }
-  const { rate, channels, repeat, json, pitch } = parseOptions();
   const corpus = await loadCorpus(corpusAt(rate, channels));
   const config = resolveFeatureConfig({ pitch });
   const target = pitch ? PITCH_TARGET_REAL_TIME_FACTOR : rate === SHARED_RATE ? TARGET_REAL_TIME_FACTOR : NATIVE_RATE_TARGET_REAL_TIME_FACTOR;

@@ -1,13 +1,6 @@
 /**
- * `ser predict` on a one-hour recording made from corpus clips and silences (RAVDESS in ../shared, else the
- * demo corpora; written to a temp folder as 16-bit WAV, deleted at the end), end to end: the CLI process
- * from start to exit, decode included, against the bar of 300x real time. Then live input: the first
- * minutes of the recording piped into `ser predict -` at real-time rate, each JSON line timed from the
- * moment its segment's last sample was written (bar: median under 1 s), and the child's CPU time while
- * streaming (bar: under 10% of a core). A functionals model is trained on the demo corpus for it unless
- * --model is given. Boundaries are scored against the three references of bench:segments (energy, voiced, and
- * between the two); --details names each clip off by 0.5 s or more and each segment outside the references.
- * Run: npm run build && npm run bench:predict [-- --model M] [--live-seconds 120] [--json] [--details]
+ * `ser predict` end to end on a one-hour recording, files and live input, against its bars; what it measures, and
+ * its options, are the usage text below (--help).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { loadCorpus } from '../src/corpora/index.js';
 import { scoreSegmentation } from '../src/segment/score.js';
 import { boundaryDetails } from './lib/boundaries.js';
+import { flag, numberIn, option, optional, parseScriptOptions, text } from './lib/options.js';
 import { buildRecording, toS16le } from './lib/recording.js';
 
 const TARGET_REAL_TIME_FACTOR = 300;
@@ -26,11 +20,25 @@ const HOUR = 3600;
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = join(repoRoot, 'dist/src/cli/index.js');
-const argument = (name: string) => {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-};
-const liveSeconds = Number(argument('--live-seconds') ?? 120);
+const { options } = parseScriptOptions({
+  name: 'bench:predict',
+  summary: [
+    '`ser predict` on a one-hour recording made from corpus clips and silences (RAVDESS in ../shared, else the demo',
+    'corpora; written to a temp folder as 16-bit WAV, deleted at the end), end to end: the CLI process from start to',
+    'exit, decode included, against the bar of 300x real time. Then live input: the first minutes of the recording',
+    "piped into `ser predict -` at real-time rate, each JSON line timed from the moment its segment's last sample was",
+    "written (bar: median under 1 s), and the child's CPU time while streaming (bar: under 10% of a core). Boundaries",
+    'are scored against the three references of bench:segments (energy, voiced, and between the two).',
+  ].join('\n'),
+  usage: 'npm run build && npm run bench:predict [-- options]',
+  options: {
+    model: optional('The model to predict with.', text('<folder>', 'a model folder'), 'a functionals model trained on the demo corpus for the run'),
+    liveSeconds: option('Seconds of the recording piped in at real-time rate.', numberIn({ min: 1, max: HOUR }), 120),
+    json: flag('One JSON line on stdout instead of the text report.'),
+    details: flag('Names each clip off by 0.5 s or more and each segment outside the references, on stderr.'),
+  },
+});
+const { liveSeconds } = options;
 const work = mkdtempSync(join(tmpdir(), 'ser-bench-predict-'));
 const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
 
@@ -76,7 +84,7 @@ async function main(): Promise<void> {
   const audioSeconds = recording.samples.length / recording.sampleRate;
   const wav = join(work, 'hour.wav');
   writeFileSync(wav, wavFile(recording.samples, recording.sampleRate));
-  const model = argument('--model') ?? trainModel();
+  const model = options.model ?? trainModel();
 
   // Files: the CLI from start to exit; its CPU time read from /proc while it runs (the last reading, within 50 ms of its end).
   const started = performance.now();
@@ -100,7 +108,7 @@ async function main(): Promise<void> {
   const references = { energy: [recording.speech, recording.speech], voiced: [recording.voiced, recording.voiced], between: [recording.speech, recording.voiced] };
   const scores = Object.fromEntries(Object.entries(references).map(([name, [first, second]]) => [name, scoreSegmentation(segments, first, second)]));
   const score = scores.energy;
-  if (process.argv.includes('--details')) {
+  if (options.details) {
     for (const [name, [first, second]] of Object.entries(references)) {
       for (const line of boundaryDetails(`predict (${name} reference)`, recording, segments, first, second)) process.stderr.write(`${line}\n`);
     }
@@ -152,7 +160,7 @@ async function main(): Promise<void> {
     latency: median < TARGET_LATENCY_SECONDS,
     cpu: result.live.cpuShare < TARGET_CPU_SHARE,
   };
-  if (process.argv.includes('--json')) {
+  if (options.json) {
     process.stdout.write(`${JSON.stringify({ ...result, pass })}\n`);
     return;
   }

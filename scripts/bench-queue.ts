@@ -1,8 +1,5 @@
 /**
- * The queue on this machine (issue 17): preprocessing the shared RAVDESS copy through `ser queue preprocess`
- * with 1 and 2 `ser worker` processes (started and warm before the clock starts), beside `ser preprocess
- * --workers 1`; then the queue's own cost per job (no-op jobs through the same coordinator) and the size of
- * a job's payload. Starts its own redis-server on a free loopback port. Run: npm run build && npm run bench:queue
+ * The queue on this machine (issue 17); what it measures, and its options, are the usage text below (--help).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,10 +13,24 @@ import { parseRedisUrl } from '../src/queue/connection.js';
 import { runQueuedJobs } from '../src/queue/coordinator.js';
 import { DEFAULT_BATCH_LIMITS } from '../src/queue/batches.js';
 import type { PreprocessPayload } from '../src/queue/payloads.js';
+import { option, parseScriptOptions, text } from './lib/options.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = join(repoRoot, 'dist/src/cli/index.js');
-const corpus = resolve(process.argv.includes('--corpus') ? process.argv[process.argv.indexOf('--corpus') + 1]! : join(repoRoot, '../shared/corpora/ravdess'));
+const { options } = parseScriptOptions({
+  name: 'bench:queue',
+  summary: [
+    'The queue on this machine (issue 17): preprocessing the shared RAVDESS copy through `ser queue preprocess` with 1',
+    'and 2 `ser worker` processes (started and warm before the clock starts), beside `ser preprocess --workers 1`; then',
+    "the queue's own cost per job (no-op jobs through the same coordinator) and the size of a job's payload. Starts its",
+    'own redis-server on a free loopback port.',
+  ].join('\n'),
+  usage: 'npm run build && npm run bench:queue [-- options]',
+  options: {
+    corpus: option('The corpus to preprocess.', text('<folder>', 'a corpus folder'), join(repoRoot, '../shared/corpora/ravdess')),
+  },
+});
+const corpus = resolve(options.corpus);
 const NOOP_JOBS = 2000;
 
 async function freePort(): Promise<number> {

@@ -17,12 +17,10 @@
  * Bar: every clip found, boundary error under 0.5 s, no segment inside a silence. Two counts of the last: segments
  * outside every reference span (the bar's `passes`, the stricter), and segments in an inserted silence (overlapping
  * no clip at all, the silence the recording knows).
- * Run: npm run build && npm run bench:segments -- [clips per corpus, default 40] [--energy] [--json]
- *   [--corpus NAME] (that corpus alone; repeatable) [--details] (each clip missed or off by 0.5 s or more, and
- *   each segment inside a silence, with its file and times and what the audio in dispute holds: boundaries.ts)
+ * Options: the usage text below (--help).
  */
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCorpus } from '../src/corpora/index.js';
 import { energySegments } from '../src/segment/energy.js';
@@ -30,6 +28,7 @@ import { scoreSegmentation, type SegmentationScore } from '../src/segment/score.
 import { sileroSegments } from '../src/segment/silero.js';
 import type { SpeechSegment } from '../src/segment/segments.js';
 import { boundaryDetails } from './lib/boundaries.js';
+import { flag, oneOf, option, parseScriptOptions, repeated, wholeNumberIn } from './lib/options.js';
 import { buildRecording } from './lib/recording.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -38,15 +37,33 @@ const corpora = [
   join(repoRoot, 'data/demo/de'),
   ...['ravdess', 'emodb', 'urdu', 'turev-db'].map((name) => join(repoRoot, '../shared/corpora', name)),
 ];
-const chosen = process.argv.flatMap((arg, index) => (process.argv[index - 1] === '--corpus' ? [arg] : []));
-const details = process.argv.includes('--details');
-const perCorpus = Number(process.argv.slice(2).find((arg) => /^\d+$/.test(arg)) ?? 40);
+const { options, positionals } = parseScriptOptions({
+  name: 'bench:segments',
+  summary: [
+    'Voice activity detection against known boundaries: per corpus (the demo corpora and those in ../shared/corpora), a',
+    'synthetic recording of its first clips (sorted paths) laid end to end with 1-3 s silences, noise and a DC offset',
+    'under all of it; each VAD (energy, silero) scored against two references per clip, `energy` and `voiced`, and a',
+    'third row, `between`, scoring each edge against both at once. Bar: every clip found, boundary error under 0.5 s,',
+    'no segment inside a silence.',
+  ].join('\n'),
+  usage: 'npm run build && npm run bench:segments -- [clips] [options]',
+  positionals: {
+    clips: option('Clips per corpus laid into its recording.', wholeNumberIn(1, 10000), 40),
+  },
+  options: {
+    energy: flag('The energy VAD alone (Silero runs at 2-25x real time here, minutes for all corpora).'),
+    json: flag('The rows as JSON instead of a markdown table.'),
+    corpus: repeated('That corpus alone, by its folder name.', oneOf(corpora.map((dir) => basename(dir)))),
+    details: flag(
+      'Each clip missed or off by 0.5 s or more, and each segment inside a silence, with its file and times and what the audio in dispute holds (boundaries.ts), on stderr.',
+    ),
+  },
+});
 const vadsAll: Record<string, (samples: Float32Array, rate: number) => Promise<SpeechSegment[]> | SpeechSegment[]> = {
   energy: energySegments,
   silero: sileroSegments,
 };
-// --energy: the energy VAD alone (Silero runs at 2-25x real time here, minutes for all corpora).
-const vads = process.argv.includes('--energy') ? { energy: vadsAll.energy } : vadsAll;
+const vads = options.energy ? { energy: vadsAll.energy } : vadsAll;
 
 interface Row extends Omit<SegmentationScore, 'missed' | 'inSilence'> {
   corpus: string;
@@ -64,13 +81,13 @@ interface Row extends Omit<SegmentationScore, 'missed' | 'inSilence'> {
 
 const rows: Row[] = [];
 for (const dir of corpora) {
+  if (options.corpus.length > 0 && !options.corpus.includes(basename(dir))) continue;
   if (!existsSync(dir)) {
     console.error(`skipped ${dir}: not found`);
     continue;
   }
   const corpus = await loadCorpus(dir);
-  if (chosen.length > 0 && !chosen.includes(corpus.name)) continue;
-  const files = corpus.utterances.slice(0, perCorpus).map((utterance) => utterance.path);
+  const files = corpus.utterances.slice(0, positionals.clips).map((utterance) => utterance.path);
   const recording = await buildRecording(files);
   const audioSeconds = recording.samples.length / recording.sampleRate;
   for (const [vad, find] of Object.entries(vads)) {
@@ -81,7 +98,7 @@ for (const dir of corpora) {
     for (const reference of ['energy', 'voiced', 'between'] as const) {
       const [spans, second] = reference === 'energy' ? [recording.speech] : reference === 'voiced' ? [recording.voiced] : [recording.speech, recording.voiced];
       const score = scoreSegmentation(segments, spans, second);
-      if (details) for (const line of boundaryDetails(`${corpus.name} ${vad} (${reference} reference)`, recording, segments, spans, second)) process.stderr.write(`${line}\n`);
+      if (options.details) for (const line of boundaryDetails(`${corpus.name} ${vad} (${reference} reference)`, recording, segments, spans, second)) process.stderr.write(`${line}\n`);
       const row: Row = {
         corpus: corpus.name,
         vad,
@@ -99,7 +116,7 @@ for (const dir of corpora) {
     }
   }
 }
-if (process.argv.includes('--json')) {
+if (options.json) {
   console.log(JSON.stringify(rows, null, 2));
 } else {
   console.log(

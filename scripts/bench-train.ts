@@ -1,26 +1,15 @@
 /**
- * Training throughput of a reference network on each tfjs backend that loads, through the toolkit's own
- * training loop (`trainClassifier`, as `ser train` runs it).
- *
- *   npm run build && npm run bench:train [-- --json] [-- --backends wasm,cpu] [-- --threads 1,2] [-- --profile]
- *
- * Reference network: Conv1D(40->64, kernel 5, same) + ReLU + MaxPool(2) + Conv1D(64->64, kernel 5, same) + ReLU
- * + global average pooling + Dense(7) softmax, batches of 32 windows of 300 frames x 40 features of random
- * data, cross-entropy, Adam. Warm-up batches (worker start, kernel setup, JIT) are not timed.
- * Each backend is measured with each thread count of --threads (default: 1 and one per core; training
- * threads compute a shard of each batch each). With --json, stdout holds exactly one line
- * {"backend":…,"samplesPerSecond":…} per measured backend, at the largest thread count; everything else
- * goes to stderr, including the CPU milliseconds per timed step over all threads (minimum and median).
- * With --profile, a few more single-thread batches run under tf.profile, and stderr gets the
- * milliseconds per batch that each kernel the engine runs takes (with the kernels it calls itself).
+ * Training throughput of a reference network on each tfjs backend that loads; what it measures, and its options,
+ * are the usage text below (--help).
  */
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureMatrix } from '../src/features/config.js';
 import { selectBackend, type BackendChoice } from '../src/model/backend.js';
 import { trainClassifier, type LabelledSet } from '../src/train/trainer.js';
+import { NUMBER_RANGES } from '../src/cli/shared.js';
 import { createRng, type Rng } from '../src/util/random.js';
+import { flag, listOf, numberIn, oneOf, option, parseScriptOptions } from './lib/options.js';
 
 const BATCH_SIZE = 32;
 const FRAMES = 300;
@@ -40,6 +29,7 @@ const SCHEDULES: Record<BackendChoice, Schedule> = {
   // About one sample a second or less: a batch takes a minute.
   cpu: { warmUpBatches: 1, timedBatches: 1 },
 };
+const BACKEND_CHOICES = Object.keys(SCHEDULES) as BackendChoice[];
 
 function randomData(batches: number, rng: Rng): LabelledSet {
   const count = batches * BATCH_SIZE;
@@ -126,21 +116,27 @@ function quantile(values: number[], fraction: number): number {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { options } = parseScriptOptions({
+    name: 'bench:train',
+    summary: [
+      "Training throughput of a reference network on each tfjs backend that loads, through the toolkit's own training",
+      'loop (`trainClassifier`, as `ser train` runs it). Reference network: Conv1D(40->64, kernel 5, same) + ReLU +',
+      'MaxPool(2) + Conv1D(64->64, kernel 5, same) + ReLU + global average pooling + Dense(7) softmax, batches of 32',
+      'windows of 300 frames x 40 features of random data, cross-entropy, Adam. Warm-up batches (worker start, kernel',
+      'setup, JIT) are not timed. Each backend is measured with each thread count of --threads (training threads compute',
+      'a shard of each batch each).',
+    ].join('\n'),
+    usage: 'npm run build && npm run bench:train [-- options]',
     options: {
-      json: { type: 'boolean', default: false },
-      backends: { type: 'string', default: Object.keys(SCHEDULES).join(',') },
-      threads: { type: 'string', default: [...new Set([1, availableParallelism()])].join(',') },
-      profile: { type: 'boolean', default: false },
+      json: flag(
+        'stdout holds exactly one line {"backend":…,"samplesPerSecond":…} per measured backend, at the largest thread count; everything else goes to stderr, including the CPU milliseconds per timed step over all threads (minimum and median).',
+      ),
+      backends: option('The backends to measure.', listOf(oneOf(BACKEND_CHOICES)), BACKEND_CHOICES),
+      threads: option('The thread counts to measure each backend with.', listOf(numberIn(NUMBER_RANGES.threads)), [...new Set([1, availableParallelism()])]),
+      profile: flag('A few more single-thread batches run under tf.profile; stderr gets the milliseconds per batch of each kernel the engine runs (with the kernels it calls itself).'),
     },
   });
-  const choices = values.backends.split(',') as BackendChoice[];
-  const unknown = choices.filter((choice) => !(choice in SCHEDULES));
-  if (unknown.length > 0) {
-    throw new Error(`Unknown backend(s) ${unknown.join(', ')}; expected some of ${Object.keys(SCHEDULES).join(', ')}.`);
-  }
-  const threadCounts = values.threads.split(',').map(Number);
-  if (threadCounts.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--threads: whole numbers >= 1, got ${values.threads}`);
+  const { backends: choices, threads: threadCounts } = options;
   const rng = createRng(1);
   for (const choice of choices) {
     let backend: string;
@@ -159,11 +155,11 @@ async function main(): Promise<void> {
       // threads, is what a step costs on a quiet machine.
       const [fastest, median] = [quantile(cpuMs, 0), quantile(cpuMs, 0.5)];
       const cpu = `CPU ms per step (all threads): min ${fastest.toFixed(1)}, median ${median.toFixed(1)}`;
-      if (values.json) console.error(`${line}; ${cpu}`);
+      if (options.json) console.error(`${line}; ${cpu}`);
       else console.log(`${line}\n${' '.repeat(11)}${cpu}`);
     }
-    if (values.json && last) console.log(JSON.stringify({ backend, samplesPerSecond: Math.round(last.samplesPerSecond * 10) / 10 }));
-    if (values.profile) {
+    if (options.json && last) console.log(JSON.stringify({ backend, samplesPerSecond: Math.round(last.samplesPerSecond * 10) / 10 }));
+    if (options.profile) {
       for (const { name, ms } of await kernelTimes(rng, PROFILED_BATCHES)) console.error(`${ms.toFixed(2).padStart(9)} ms/batch  ${name}`);
     }
   }

@@ -1,9 +1,5 @@
 /**
- * The shipped model: the `functionals` recipe pretrained on the four shared corpora of ../shared/BENCHMARK.md
- * (RAVDESS, EMO-DB, URDU, TurEV-DB) pooled, seed 0, written to models/multilingual-4class/ with its README.md
- * model card (expected accuracy from runs/leave-one-out/, written by `npm run bench:experiment -- --leave-one-out`).
- * Same seed, same weights. Run: npm run release:model [-- --seed 0 --out models/x --leave-one-out runs/leave-one-out]
- * `--card-only` rewrites README.md from the model's card.json and the leave-one-out results, without training.
+ * The shipped model, rebuilt; what it trains and writes, and its options, are the usage text below (--help).
  */
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -14,18 +10,31 @@ import { rewriteModelCard, trainReleaseModel } from '../src/experiment/release.j
 import { resolveFeatureConfig } from '../src/features/config.js';
 import { selectBackend } from '../src/model/backend.js';
 import { SHIPPED_MODEL_NAME } from '../src/model/shipped.js';
+import { NUMBER_RANGES } from '../src/cli/shared.js';
+import { flag, numberIn, option, parseScriptOptions, text } from './lib/options.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const corpora = join(repoRoot, '../shared/corpora');
 
-function argument(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1] : fallback;
-}
-
-const out = resolve(argument('out', join(repoRoot, 'models', SHIPPED_MODEL_NAME)));
-const leaveOneOutDir = resolve(argument('leave-one-out', join(repoRoot, 'runs', 'leave-one-out')));
-if (process.argv.includes('--card-only')) {
+const { options } = parseScriptOptions({
+  name: 'release:model',
+  summary: [
+    'The shipped model: the `functionals` recipe pretrained on the four shared corpora of ../shared/BENCHMARK.md (RAVDESS,',
+    'EMO-DB, URDU, TurEV-DB) pooled, seed 0, written to models/multilingual-4class/ with its README.md model card',
+    '(expected accuracy from runs/leave-one-out/, written by `npm run bench:experiment -- --leave-one-out`). Same seed,',
+    'same weights. Needs the corpora in ../shared/corpora.',
+  ].join('\n'),
+  usage: 'npm run release:model [-- options]',
+  options: {
+    seed: option('The training seed (the range of `ser train --seed`).', numberIn(NUMBER_RANGES.seed), 0),
+    out: option('Where the model and its card go.', text('<folder>', 'a folder'), join(repoRoot, 'models', SHIPPED_MODEL_NAME)),
+    leaveOneOut: option('The leave-one-out results the card quotes.', text('<folder>', 'a folder'), join(repoRoot, 'runs', 'leave-one-out')),
+    cardOnly: flag("Rewrites README.md from the model's card.json and the leave-one-out results, without training."),
+  },
+});
+const out = resolve(options.out);
+const leaveOneOutDir = resolve(options.leaveOneOut);
+if (options.cardOnly) {
   await rewriteModelCard(out, 'functionals', leaveOneOutDir);
   process.stdout.write(`Model card rewritten: ${join(out, 'README.md')}\n`);
   process.exit(0);
@@ -35,8 +44,6 @@ if (!existsSync(join(corpora, 'ravdess'))) {
   process.exit(1);
 }
 const backend = await selectBackend('wasm');
-const seed = Number(argument('seed', '0'));
-if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed takes a whole number from 0, got ${argument('seed', '0')}`);
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 const { card } = await trainReleaseModel({
@@ -45,7 +52,7 @@ const { card } = await trainReleaseModel({
   featuresDir: join(repoRoot, 'runs', 'features'),
   featureConfig: resolveFeatureConfig(),
   recipe: 'functionals',
-  seed,
+  seed: options.seed,
   workers: availableParallelism(),
   leaveOneOutDir,
   log: (message) => process.stderr.write(`[${elapsed()}] ${message}\n`),

@@ -78,16 +78,21 @@ export function describeRange({ min, max, minExclusive, integer }: NumberRange):
   return `${integer ? 'a whole number' : 'a number'} ${minExclusive ? `above ${min} and at most` : `from ${min} to`} ${max}`;
 }
 
-/** The value when it is a finite number inside the range; else an error naming the option, the range and the value. */
-export function checkRange(flag: string, range: NumberRange, value: unknown): number {
-  const ok =
+/** Whether `value` is a finite number inside the range. */
+export function inRange(range: NumberRange, value: unknown): value is number {
+  return (
     typeof value === 'number' &&
     Number.isFinite(value) &&
     (range.minExclusive ? value > range.min : value >= range.min) &&
     value <= range.max &&
-    (!range.integer || Number.isInteger(value));
-  if (!ok) throw new Error(`--${flag} must be ${describeRange(range)}, got ${Array.isArray(value) ? `${value.length} values` : String(value)}`);
-  return value as number;
+    (!range.integer || Number.isInteger(value))
+  );
+}
+
+/** The value when it is a finite number inside the range; else an error naming the option, the range and the value. */
+export function checkRange(flag: string, range: NumberRange, value: unknown): number {
+  if (!inRange(range, value)) throw new Error(`--${flag} must be ${describeRange(range)}, got ${Array.isArray(value) ? `${value.length} values` : String(value)}`);
+  return value;
 }
 
 type OptionSettings = Omit<Options, 'type' | 'coerce'>;

@@ -8,13 +8,16 @@ export const compiledCli = join(repoRoot, 'dist/src/cli/index.js');
 
 const execFileAsync = promisify(execFile);
 
-/** Runs `ser` with arguments and returns its exit code and output, whatever the code. */
-export async function runCli(args: string[], { cwd = repoRoot }: { cwd?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs a compiled script of the build with arguments and returns its exit code and output, whatever the code. */
+export async function runCompiled(script: string, args: string[], { cwd = repoRoot }: { cwd?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [compiledCli, ...args], { cwd, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await execFileAsync(process.execPath, [script, ...args], { cwd, maxBuffer: 64 * 1024 * 1024 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failure = error as { code: number; stdout: string; stderr: string };
     return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
   }
 }
+
+/** Runs `ser` with arguments and returns its exit code and output, whatever the code. */
+export const runCli = (args: string[], options: { cwd?: string } = {}) => runCompiled(compiledCli, args, options);
