@@ -17,7 +17,7 @@ import { CLASSIFIER_LAYER } from '../model/emotionModel.js';
  * (q̄_k > 1/K) gets a positive bias, one it under-predicts a negative one. One step, not iterated until the
  * pool's decisions are exactly balanced: the pool's true class mix is unknown (URDU's holds 2 angry clips of
  * 208), and the iterated rule scored lower over the four leave-one-out targets (unsupervised UAR mean 46.2
- * against 46.8 for one step, 46.4 without balancing). The classifier layer is a dense softmax layer, so b is subtracted from its bias
+ * against 46.8 for one step, 46.4 without balancing, with an earlier build). The classifier layer is a dense softmax layer, so b is subtracted from its bias
  * vector: the adapted model makes the balanced decisions itself, wherever it is loaded (`ser predict`,
  * `ser evaluate`, the web page), and temperature scaling of its probabilities still applies on top.
  *
