@@ -21,10 +21,11 @@ export { ADAPTATION_METHODS, DEFAULT_ADAPT_OPTIONS, type AdaptOptions, type Adap
 /**
  * The methods `ser adapt` uses by default: in each setting the best mean UAR over the four leave-one-corpus-out
  * targets of ../shared/BENCHMARK.md together (each corpus the target once), not over the single-source
- * table's three targets; on a tie within the noise (`mmd` 0.1 and `coral` 0.3 points above `adabn`, both
- * differing from it mostly by the order of batches) the method that needs less; a gain confined to one target
- * is noise (`adabn-balanced` 0.4 above `adabn` unsupervised, all of it RAVDESS, and below it few-shot);
- * `sourceFree` the better of the methods that need no source data (README, "How the recommended methods were chosen").
+ * table's three targets; on a lead within the noise of the seeds, the method that needs and assumes less:
+ * `mmd` and `coral` (0.6 above `adabn` unsupervised, 0.2 and 0.3 few-shot) need the source corpora and differ
+ * from it mostly by the order of batches; `adabn-balanced` (1.4 above it unsupervised on seeds 0-2, 0.2 on
+ * seeds 3-5, below it few-shot) assumes the target clips cover the classes evenly. `sourceFree` the better of
+ * the methods that need no source data (README, "How the recommended methods were chosen").
  */
 export const RECOMMENDED_METHODS = { unsupervised: 'adabn', 'few-shot': 'adabn', sourceFree: 'adabn' } as const satisfies Record<string, AdaptationMethod>;
 
