@@ -307,18 +307,28 @@ async function reestimateAndValidate(
   const batchDomains = batches.map((batch) => batch.domain);
   const perBatch = await workers.batchStatistics(model, batches);
   const validation = options.validation;
-  const predictions: number[] = [];
-  if (validation && domains && perBatch.length > 0) {
-    for (const [domain, rows] of rowsByDomain(validation.groups!)) {
-      applyBatchStatistics(model, perBatch.filter((_, b) => batchDomains[b] === domain));
-      const probabilities = await workers.predictProbabilities(model, rows.map((row) => validation.matrices[row]));
-      rows.forEach((row, k) => (predictions[row] = argMax(probabilities[k])));
-    }
-  }
+  const byOwnDomain = validation && domains && perBatch.length > 0 ? await predictUnderOwnDomains(model, workers, validation, perBatch, batchDomains) : null;
   if (perBatch.length > 0) applyBatchStatistics(model, perBatch);
   if (!validation) return null;
-  if (predictions.length === 0) predictions.push(...(await workers.predictProbabilities(model, validation.matrices)).map(argMax));
+  const predictions = byOwnDomain ?? (await workers.predictProbabilities(model, validation.matrices)).map(argMax);
   return computeMetrics(validation.labels, predictions, options.classes).uar;
+}
+
+/** Each domain's validation clips predicted (class indices, in validation order) under the statistics of that domain's own batches. */
+async function predictUnderOwnDomains(
+  model: tf.LayersModel,
+  workers: TrainingWorkers,
+  validation: NonNullable<TrainOptions['validation']>,
+  perBatch: Float32Array[][],
+  batchDomains: number[],
+): Promise<number[]> {
+  const predictions = new Array<number>(validation.matrices.length);
+  for (const [domain, rows] of rowsByDomain(validation.groups!)) {
+    applyBatchStatistics(model, perBatch.filter((_, b) => batchDomains[b] === domain));
+    const probabilities = await workers.predictProbabilities(model, rows.map((row) => validation.matrices[row]));
+    rows.forEach((row, k) => (predictions[row] = argMax(probabilities[k])));
+  }
+  return predictions;
 }
 
 /** What the checkpoint records this run as trained on (see RunIdentity). */
