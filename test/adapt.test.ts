@@ -23,6 +23,7 @@ import { argMax, predictProbabilities } from '../src/infer/infer.js';
 import { activeFrames, modelInputs } from '../src/infer/inputs.js';
 import { applyNormalisation, fitNormalisation } from '../src/infer/normalise.js';
 import { labelledItems, readMatrices } from '../src/store/items.js';
+import { softmax } from './helpers/softmax.js';
 
 const demo = resolve(__dirname, '..', 'data', 'demo');
 
@@ -61,14 +62,6 @@ describe('alignment losses', () => {
     expect(tf.norm(grads[source.name]).dataSync()[0]).toBeGreaterThan(0);
   });
 });
-
-/** Softmax of logits, one row. */
-function softmax(logits: number[]): number[] {
-  const top = Math.max(...logits);
-  const exps = logits.map((z) => Math.exp(z - top));
-  const total = exps.reduce((a, b) => a + b, 0);
-  return exps.map((e) => e / total);
-}
 
 describe('class-marginal balancing', () => {
   it('divides the mean predicted distribution out: q = (1/2, 1/4, 1/8, 1/8) gives the bias (log 2, 0, -log 2, -log 2)', () => {

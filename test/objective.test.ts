@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { batchWeight, shardLoss } from '../src/train/objective.js';
+import { softmax } from './helpers/softmax.js';
 
 /** frames [batch, time, 2] -> mean over time -> a fixed dense softmax over 3 classes; the mean frame is the embedding. */
 function fixedNet(): tf.LayersModel {
@@ -12,12 +13,6 @@ function fixedNet(): tf.LayersModel {
   classifier.setWeights([tf.tensor2d([[1, 0, -1], [0, 2, 1]]), tf.tensor1d([0, 0.5, 0])]);
   return model;
 }
-
-const softmax = (logits: number[]) => {
-  const exp = logits.map(Math.exp);
-  const sum = exp.reduce((a, b) => a + b, 0);
-  return exp.map((e) => e / sum);
-};
 
 describe('the classification objective', () => {
   beforeAll(async () => {
